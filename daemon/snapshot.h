@@ -1,0 +1,70 @@
+/*
+ * snapshot.h - one process's raw records as read from the BPF maps, with
+ * every string already resolved from the process's memory. This is the
+ * boundary between I/O (collect.c fills it) and pure logic (rebuild.c,
+ * render_*.c consume it), so unit tests can build snapshots by hand.
+ */
+#ifndef AD_SNAPSHOT_H
+#define AD_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/asyncdump_abi.h"
+
+/* A string read from the observed process (or copied by BPF). Owned by the
+ * snapshot. `text` is never NULL once resolved; when it could not be read
+ * `unreadable` is set and text is e.g. "<unreadable 0x7f12...>". */
+struct ad_str {
+	char *text;
+	bool truncated;
+	bool unreadable;
+};
+
+struct ad_snap_frame {
+	uint64_t id;
+	struct ad_frame rec; /* as in the frames map */
+	struct ad_str label;
+	struct ad_str file;
+	struct ad_str function;
+	uint32_t line;
+};
+
+struct ad_snap_task {
+	uint64_t id;
+	struct ad_task rec; /* as in the tasks map */
+	struct ad_str name;
+	struct ad_str file;
+	struct ad_str function;
+	uint32_t line;
+};
+
+/* Counters found while collecting (not in the BPF maps). */
+enum ad_dump_lost {
+	AD_DUMP_LABEL_UNREADABLE, /* literal label/site could not be read at dump time */
+	AD_DUMP_STALE_RECORDS,    /* records of an older incarnation of this PID, skipped */
+	AD_DUMP_LOST_COUNT,
+};
+#define AD_DUMP_LOST_NAMES "dump_label_unreadable", "stale_records"
+
+struct ad_snapshot {
+	int32_t pid;
+	char comm[17];
+	struct ad_proc proc;      /* procs map record */
+	uint64_t now_ns;          /* CLOCK_MONOTONIC at collection */
+	int64_t mono_to_wall_ns;  /* add to a CLOCK_MONOTONIC value for wall ns */
+	uint64_t procs_full;      /* machine-wide AD_GLOBAL_PROCS_FULL */
+	uint64_t dump_lost[AD_DUMP_LOST_COUNT];
+
+	struct ad_snap_task *tasks;
+	size_t ntasks;
+	struct ad_snap_frame *frames;
+	size_t nframes;
+};
+
+void ad_str_free(struct ad_str *s);
+/* Frees everything the snapshot owns (not the struct itself). */
+void ad_snapshot_free(struct ad_snapshot *snap);
+
+#endif /* AD_SNAPSHOT_H */

@@ -1,0 +1,171 @@
+/*
+ * asyncdump_abi.h - the single definition of everything the BPF programs
+ * (bpf/asyncdump.bpf.c) and user space (daemon/) share: map keys and values,
+ * loss counters, and the probe-side ABI from usdt/asyncdump.h (flags, site
+ * record layout, provider name).
+ *
+ * Compiled both by `clang -target bpf` (no libc) and by the host compiler.
+ */
+#ifndef ASYNCDUMP_ABI_H
+#define ASYNCDUMP_ABI_H
+
+#define ASYNCDUMP_ABI_ONLY
+#include "../usdt/asyncdump.h"
+#undef ASYNCDUMP_ABI_ONLY
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Probe names, in the order of enum ad_probe. */
+#define AD_PROBE_NAMES                                                         \
+	"task_spawn", "task_spawn_dyn", "task_exit", "poll_begin", "poll_end", \
+		"enter", "enter_dyn", "enter_at", "exit", "move"
+enum ad_probe {
+	AD_PROBE_TASK_SPAWN,
+	AD_PROBE_TASK_SPAWN_DYN,
+	AD_PROBE_TASK_EXIT,
+	AD_PROBE_POLL_BEGIN,
+	AD_PROBE_POLL_END,
+	AD_PROBE_ENTER,
+	AD_PROBE_ENTER_DYN,
+	AD_PROBE_ENTER_AT,
+	AD_PROBE_EXIT,
+	AD_PROBE_MOVE,
+	AD_PROBE_COUNT,
+};
+
+/* A thread that never polled a task is its own task, with this id. Real
+ * task ids are user-space addresses (or small integers) and never have the
+ * top bit set. */
+#define AD_THREAD_TASK_BIT (1ULL << 63)
+#define AD_THREAD_TASK_ID(tid) (AD_THREAD_TASK_BIT | (__u64)(__u32)(tid))
+
+/* Key of every per-process map: frames, tasks and strings. */
+struct ad_key {
+	__u32 pid;  /* tgid of the observed process */
+	__u32 kind; /* enum ad_key_kind; AD_KIND_FRAME/TASK in their own maps */
+	__u64 id;   /* frame or task id as given to the probe */
+};
+
+enum ad_key_kind {
+	AD_KIND_FRAME = 0,      /* frames map; strings map: a frame's _DYN label */
+	AD_KIND_TASK = 1,       /* tasks map; strings map: a task's _DYN name */
+};
+
+/* Internal frame flags, above ASYNCDUMP_F_USER_MASK. */
+#define AD_FF_LABEL_COPIED 0x100u   /* label is in the strings map */
+#define AD_FF_LABEL_UNREADABLE 0x200u /* _DYN copy failed (counted) */
+#define AD_FF_LABEL_TRUNCATED 0x400u  /* _DYN label longer than the limit */
+#define AD_FF_MOVED 0x800u            /* re-parented by ASYNCDUMP_MOVE */
+#define AD_FF_DETACHED 0x1000u        /* moved to parent 0 */
+
+/* frames map value: one live frame. Generations: a parent or task is
+ * matched by id AND by its enter/spawn time, so a reused id never adopts
+ * another object's children. */
+struct ad_frame {
+	__u64 task;       /* task id (AD_THREAD_TASK_ID for thread tasks) */
+	__u64 task_gen;   /* spawn_ns of that task record */
+	__u64 parent;     /* parent frame id, 0 = top level of the task */
+	__u64 parent_gen; /* enter_ns of the parent frame, 0 when parent == 0 */
+	__u64 enter_ns;   /* bpf_ktime_get_ns() at enter (CLOCK_MONOTONIC) */
+	__u64 label;      /* user address of the label; 0 = site->label */
+	__u64 site;       /* user address of struct asyncdump_site */
+	__u32 pgen;       /* ad_proc.pgen of the process at enter */
+	__u32 flags;      /* ASYNCDUMP_F_* | AD_FF_* */
+};
+
+/* Task flags. */
+#define AD_TF_THREAD 0x1u     /* implicit task of a plain thread */
+#define AD_TF_NAME_COPIED 0x2u /* name is in the strings map */
+#define AD_TF_IMPLICIT 0x4u   /* first seen at POLL_BEGIN, never spawned */
+#define AD_TF_NAME_UNREADABLE 0x8u
+#define AD_TF_NAME_TRUNCATED 0x10u
+
+/* tasks map value: one live task. */
+struct ad_task {
+	__u64 parent_task;  /* 0 = none */
+	__u64 parent_frame; /* 0 = none */
+	__u64 spawn_ns;     /* generation; time of spawn or first sight */
+	__u64 name;         /* user address of the name; 0 = site->label */
+	__u64 site;         /* user address of struct asyncdump_site, 0 if none */
+	__u64 top;          /* innermost frame opened by ENTER, 0 = none */
+	__u64 top_gen;      /* its enter_ns */
+	__u64 last_poll_ns; /* last POLL_BEGIN or POLL_END, 0 = never */
+	__u32 tid;          /* thread polling it now, 0 = idle */
+	__u32 pgen;
+	__u32 flags;        /* AD_TF_* */
+	__u32 polls;        /* POLL_BEGIN count (wraps) */
+};
+
+/* Per-process loss and anomaly counters. Every one is shown in every dump
+ * of the process. Names for display are AD_LOST_NAMES, same order. */
+enum ad_lost {
+	AD_LOST_FRAMES_FULL,      /* frame not recorded: frames map full */
+	AD_LOST_TASKS_FULL,       /* task not recorded: tasks map full */
+	AD_LOST_STRINGS_FULL,     /* _DYN string not copied: strings map full */
+	AD_LOST_LABEL_UNREADABLE, /* _DYN label/name pointer could not be read */
+	AD_LOST_EXIT_UNKNOWN,     /* EXIT of a frame that is not live */
+	AD_LOST_TASK_EXIT_UNKNOWN,/* TASK_EXIT of a task that is not live */
+	AD_LOST_POLL_END_UNKNOWN, /* POLL_END of a task the thread is not polling */
+	AD_LOST_MOVE_UNKNOWN,     /* MOVE of a frame that is not live */
+	AD_LOST_PARENT_UNKNOWN,   /* ENTER_AT/MOVE/SPAWN naming a parent not live */
+	AD_LOST_THREADS_FULL,     /* per-thread state could not be created */
+	AD_LOST_COUNT,
+};
+#define AD_LOST_NAMES                                                          \
+	"frames_full", "tasks_full", "strings_full", "label_unreadable",      \
+		"exit_unknown", "task_exit_unknown", "poll_end_unknown",      \
+		"move_unknown", "parent_unknown", "threads_full"
+
+/* procs map value, keyed by tgid: one observed process. Created at its
+ * first probe hit, deleted when the process exits or execs. */
+struct ad_proc {
+	__u64 observed_since_ns; /* first probe hit (CLOCK_MONOTONIC) */
+	__u32 pgen;              /* unique per process incarnation, never 0 */
+	__u32 pad;
+	__u64 lost[AD_LOST_COUNT];
+};
+
+/* Machine-wide counters (array map "globals", one slot each): events that
+ * have no process record to be counted in. */
+enum ad_global {
+	AD_GLOBAL_PGEN,       /* last process generation handed out */
+	AD_GLOBAL_PROCS_FULL, /* events dropped: procs map full */
+	AD_GLOBAL_COUNT,
+};
+
+/* Ring buffer event: a process whose records must be reclaimed. */
+struct ad_exit_event {
+	__u32 pid;
+	__u32 pgen;
+};
+
+/* Per-thread state (task storage "threads"). */
+struct ad_thread {
+	__u64 task;      /* task being polled, 0 = the thread's own task */
+	__u64 task_gen;
+	__u64 prev_task; /* task polled before (one level of nested polls) */
+	__u64 prev_task_gen;
+	__u32 pgen;
+	__u32 pad;
+};
+
+/* LP64 layout of struct asyncdump_site as the observer reads it from the
+ * observed process's memory. */
+struct ad_site_raw {
+	__u64 file;
+	__u64 function;
+	__u64 label;
+	__u32 line;
+	__u32 flags;
+};
+
+/* Defaults for capacities set when the observer loads (asyncdumpd options). */
+#define AD_DEFAULT_MAX_FRAMES (256u * 1024u)
+#define AD_DEFAULT_MAX_TASKS (64u * 1024u)
+#define AD_DEFAULT_MAX_PROCS 1024u
+#define AD_DEFAULT_LABEL_MAX 64u /* bytes copied for a _DYN string, NUL included */
+#define AD_LABEL_MAX_LIMIT 4096u
+
+#endif /* ASYNCDUMP_ABI_H */

@@ -1,0 +1,327 @@
+/*
+ * asyncdump.h - mark async tasks and frames so `asyncdumpd` can show, from
+ * outside the process, what every task is waiting on.
+ *
+ * Single header, no dependency (not even <sys/sdt.h>). Include it anywhere;
+ * it is clean C99, C11 and C++17 under gcc and clang with
+ * -Wall -Wextra -Wpedantic.
+ *
+ * WHAT IT RECORDS
+ *   A *task* is a unit of asynchronous work (a coroutine, a future, a
+ *   connection state machine). A *frame* is something a task is inside of
+ *   and may be suspended in ("waiting for lock X", "reading from peer Y").
+ *   Frames nest; a task's frames form a tree. Tasks are optional: a thread
+ *   that never calls ASYNCDUMP_POLL_BEGIN is its own task.
+ *
+ *   Ids (`task`, `frame`, `parent`) are 64-bit values unique within the
+ *   process while live; the address of the task or frame object is the
+ *   usual choice. Ids may be reused after exit: the observer never attaches
+ *   a frame under a later frame that happens to reuse its parent's id.
+ *
+ *     ASYNCDUMP_TASK_SPAWN(task, parent_task, parent_frame, name)
+ *         name: string literal. parent_task/parent_frame: 0 for none.
+ *     ASYNCDUMP_TASK_SPAWN_DYN(task, parent_task, parent_frame, name)
+ *         name: runtime string, copied when the probe fires.
+ *     ASYNCDUMP_TASK_EXIT(task)
+ *         the task and every frame still in it vanish from dumps.
+ *     ASYNCDUMP_POLL_BEGIN(task) / ASYNCDUMP_POLL_END(task)
+ *         the calling thread runs `task` between the two.
+ *     ASYNCDUMP_ENTER(frame, label)        label: string literal
+ *     ASYNCDUMP_ENTER_DYN(frame, label)    label: runtime string, copied
+ *         task = the thread's current task; parent = that task's innermost
+ *         frame opened with ASYNCDUMP_ENTER/_DYN/SCOPE and not yet exited.
+ *     ASYNCDUMP_ENTER_AT(task, frame, parent, label, flags)
+ *         explicit task (0 = the thread's current task) and parent
+ *         (0 = top level of the task), for join/select siblings and
+ *         callback-style code. Does not change the innermost frame used by
+ *         ASYNCDUMP_ENTER. label is a string literal unless flags contains
+ *         ASYNCDUMP_F_DYN, in which case it is copied.
+ *     ASYNCDUMP_EXIT(frame)
+ *     ASYNCDUMP_MOVE(frame, new_parent)
+ *         re-parent a live frame and its subtree, possibly into another
+ *         task; new_parent 0 detaches it (shown after its task's tree).
+ *     ASYNCDUMP_SCOPE(label)
+ *         enter now, exit when the enclosing block ends (cleanup attribute
+ *         in C, a guard object in C++). The frame id is the guard's address.
+ *     ASYNCDUMP_ACTIVE()
+ *         nonzero while an observer is attached: guard expensive label
+ *         formatting with it.
+ *
+ *   Flags: ASYNCDUMP_F_DYN (label is a runtime string), ASYNCDUMP_F_VERBOSE
+ *   (shown only with `asyncdumpd --verbose`), ASYNCDUMP_F_LONG_RUNNING
+ *   (never marked stuck).
+ *
+ * WHAT IT COSTS
+ *   Each macro records its call site (file, line, function, and a literal
+ *   label or name) in a static `struct asyncdump_site` in read-only data;
+ *   the probe passes only that struct's address and the ids, in registers.
+ *   Not observed, a probe is a 5-byte nop between two `lea`s of %rsp. Literal
+ *   labels are read by the observer at dump time; only _DYN strings are
+ *   copied when the probe fires (up to the observer's configured length,
+ *   truncation shown).
+ *
+ * WHY THE PROBE SITE LOOKS THE WAY IT DOES (x86-64)
+ *   Kernels with optimized uprobes turn a 5-byte nop probe into a CALL to a
+ *   trampoline after its first hit (about half the cost of the int3 path a
+ *   1-byte nop takes). That CALL pushes its return address at -8(%rsp),
+ *   which is inside the 128-byte red zone a leaf function may be using for
+ *   locals. So the nop is bracketed by `lea -128(%rsp),%rsp` and
+ *   `lea 128(%rsp),%rsp` (lea leaves the flags alone) and every argument is
+ *   a register operand, never an %rsp-relative one. Register-only operands
+ *   are also the only kind libbpf 1.1 parses reliably. Other architectures
+ *   get a plain nop.
+ *
+ * ELF NOTES
+ *   Probes are standard SystemTap SDT v3 notes (.note.stapsdt, provider
+ *   "asyncdump", every argument `8@%reg`), sharing the comdat .stapsdt.base
+ *   section with <sys/sdt.h> so both kinds coexist in one binary. All notes
+ *   of one executable or shared object reference one semaphore,
+ *   `asyncdump_semaphore` (hidden, so each object has its own), which the
+ *   kernel increments while probes are attached: that is ASYNCDUMP_ACTIVE().
+ *
+ * Define ASYNCDUMP_DISABLE before including to compile every macro to
+ * nothing (arguments are still type-checked but not evaluated at run time).
+ */
+#ifndef ASYNCDUMP_H
+#define ASYNCDUMP_H
+
+#define ASYNCDUMP_VERSION_MAJOR 0
+#define ASYNCDUMP_VERSION_MINOR 1
+
+/* ------------------------------------------------------------------ */
+/* ABI shared with the observer (include/asyncdump_abi.h includes this  */
+/* part alone by defining ASYNCDUMP_ABI_ONLY).                          */
+/* ------------------------------------------------------------------ */
+
+#define ASYNCDUMP_PROVIDER "asyncdump"
+
+#define ASYNCDUMP_F_DYN 0x1u
+#define ASYNCDUMP_F_VERBOSE 0x2u
+#define ASYNCDUMP_F_LONG_RUNNING 0x4u
+#define ASYNCDUMP_F_USER_MASK 0x7u
+
+/* One per macro call site, in the observed program's read-only data; the
+ * observer reads it from the process's memory when it dumps. On LP64 it is
+ * laid out as struct ad_site_raw in include/asyncdump_abi.h. */
+struct asyncdump_site {
+	const char *file;
+	const char *function;
+	const char *label; /* literal label or task name; 0 when given at run time */
+	unsigned int line;
+	unsigned int flags;
+};
+
+#ifndef ASYNCDUMP_ABI_ONLY
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Incremented by the kernel for every attached probe of this object.
+ * Weak so every translation unit may define it; hidden so each executable
+ * and shared object has its own. */
+__attribute__((weak, used, visibility("hidden"), section(".probes")))
+volatile unsigned short asyncdump_semaphore;
+
+#ifdef __cplusplus
+}
+#endif
+
+#define ASYNCDUMP_CAT2_(a, b) a##b
+#define ASYNCDUMP_CAT_(a, b) ASYNCDUMP_CAT2_(a, b)
+#ifdef __COUNTER__
+#define ASYNCDUMP_UNIQ_(p) ASYNCDUMP_CAT_(p, __COUNTER__)
+#else
+#define ASYNCDUMP_UNIQ_(p) ASYNCDUMP_CAT_(p, __LINE__)
+#endif
+
+#define ASYNCDUMP_U64_(x) ((unsigned long long)(__UINTPTR_TYPE__)(x))
+
+#if defined(ASYNCDUMP_DISABLE)
+
+#define ASYNCDUMP_ACTIVE() 0
+/* Arguments are type-checked (sizeof) but never evaluated. */
+#define ASYNCDUMP_NOP1_(a) ((void)sizeof(a))
+#define ASYNCDUMP_TASK_SPAWN(t, pt, pf, name) \
+	(ASYNCDUMP_NOP1_(t), ASYNCDUMP_NOP1_(pt), ASYNCDUMP_NOP1_(pf), ASYNCDUMP_NOP1_("" name))
+#define ASYNCDUMP_TASK_SPAWN_DYN(t, pt, pf, name) \
+	(ASYNCDUMP_NOP1_(t), ASYNCDUMP_NOP1_(pt), ASYNCDUMP_NOP1_(pf), ASYNCDUMP_NOP1_(name))
+#define ASYNCDUMP_TASK_EXIT(t) ASYNCDUMP_NOP1_(t)
+#define ASYNCDUMP_POLL_BEGIN(t) ASYNCDUMP_NOP1_(t)
+#define ASYNCDUMP_POLL_END(t) ASYNCDUMP_NOP1_(t)
+#define ASYNCDUMP_ENTER(f, label) (ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_("" label))
+#define ASYNCDUMP_ENTER_DYN(f, label) (ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_(label))
+#define ASYNCDUMP_ENTER_AT(t, f, p, label, flags) \
+	(ASYNCDUMP_NOP1_(t), ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_(p), ASYNCDUMP_NOP1_(label), \
+	 ASYNCDUMP_NOP1_(flags))
+#define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP1_(f)
+#define ASYNCDUMP_MOVE(f, np) (ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_(np))
+#define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP1_("" label)
+
+#else /* probes enabled */
+
+#define ASYNCDUMP_ACTIVE() (__builtin_expect(asyncdump_semaphore != 0, 0))
+
+/* The probe instruction. %= is unique per asm instance, so duplicated or
+ * inlined copies of a site each get their own labels. */
+#if defined(__x86_64__)
+#define ASYNCDUMP_SITE_INSN_(lbl)                                              \
+	"lea -128(%%rsp), %%rsp\n"                                             \
+	lbl ": .byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"                           \
+	"lea 128(%%rsp), %%rsp\n"
+#else
+#define ASYNCDUMP_SITE_INSN_(lbl) lbl ": nop\n"
+#endif
+
+/* A SystemTap SDT v3 note: sizes, type 3, "stapsdt", then probe address,
+ * .stapsdt.base address, semaphore address, provider, name, arguments. The
+ * "?" flag puts the note in the section group of the code around it, so a
+ * discarded inline/comdat copy takes its note with it. */
+#define ASYNCDUMP_NOTE_(lbl, name, args)                                       \
+	".pushsection .note.stapsdt,\"?\",\"note\"\n"                          \
+	".balign 4\n"                                                          \
+	".4byte 2f-1f, 4f-3f, 3\n"                                             \
+	"1: .asciz \"stapsdt\"\n"                                              \
+	"2: .balign 4\n"                                                       \
+	"3: .8byte " lbl "\n"                                                  \
+	".8byte _.stapsdt.base\n"                                              \
+	".8byte asyncdump_semaphore\n"                                         \
+	".asciz \"" ASYNCDUMP_PROVIDER "\"\n"                                  \
+	".asciz \"" #name "\"\n"                                               \
+	".asciz \"" args "\"\n"                                                \
+	"4: .balign 4\n"                                                       \
+	".popsection\n"                                                        \
+	".ifndef _.stapsdt.base\n"                                             \
+	".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
+	".weak _.stapsdt.base\n"                                               \
+	".hidden _.stapsdt.base\n"                                             \
+	"_.stapsdt.base: .space 1\n"                                           \
+	".size _.stapsdt.base, 1\n"                                            \
+	".popsection\n"                                                        \
+	".endif\n"
+
+#define ASYNCDUMP_ASM_(name, args) \
+	ASYNCDUMP_SITE_INSN_("asyncdump_%=") ASYNCDUMP_NOTE_("asyncdump_%=", name, args)
+
+/* Every operand is a 64-bit register ("r"): never memory, never %rsp. */
+#define ASYNCDUMP_PROBE1_(name, a0)                                            \
+	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0")                      \
+			     : : "r"(a0))
+#define ASYNCDUMP_PROBE2_(name, a0, a1)                                        \
+	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1")                 \
+			     : : "r"(a0), "r"(a1))
+#define ASYNCDUMP_PROBE4_(name, a0, a1, a2, a3)                                \
+	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3")       \
+			     : : "r"(a0), "r"(a1), "r"(a2), "r"(a3))
+/* Probes whose string argument is copied when they fire clobber "memory",
+ * so the compiler finishes writing the string before the probe. */
+#define ASYNCDUMP_PROBE3M_(name, a0, a1, a2)                                   \
+	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2")            \
+			     : : "r"(a0), "r"(a1), "r"(a2) : "memory")
+#define ASYNCDUMP_PROBE5M_(name, a0, a1, a2, a3, a4)                           \
+	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3 8@%4")  \
+			     : : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4)  \
+			     : "memory")
+#define ASYNCDUMP_PROBE6M_(name, a0, a1, a2, a3, a4, a5)                       \
+	__asm__ __volatile__(                                                  \
+		ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3 8@%4 8@%5")          \
+		: : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)       \
+		: "memory")
+
+/* A static site record; `label` must be a string literal or 0. */
+#define ASYNCDUMP_SITE_(var, label, flags)                                     \
+	static const struct asyncdump_site var = {__FILE__, __func__, label,   \
+						  __LINE__, flags}
+
+#define ASYNCDUMP_TASK_SPAWN(task, parent_task, parent_frame, name)           \
+	do {                                                                   \
+		ASYNCDUMP_SITE_(asyncdump_site_, "" name "", 0);               \
+		ASYNCDUMP_PROBE4_(task_spawn, ASYNCDUMP_U64_(task),            \
+				  ASYNCDUMP_U64_(parent_task),                 \
+				  ASYNCDUMP_U64_(parent_frame),                \
+				  ASYNCDUMP_U64_(&asyncdump_site_));           \
+	} while (0)
+
+#define ASYNCDUMP_TASK_SPAWN_DYN(task, parent_task, parent_frame, name)       \
+	do {                                                                   \
+		ASYNCDUMP_SITE_(asyncdump_site_, 0, ASYNCDUMP_F_DYN);          \
+		ASYNCDUMP_PROBE5M_(task_spawn_dyn, ASYNCDUMP_U64_(task),       \
+				   ASYNCDUMP_U64_(parent_task),                \
+				   ASYNCDUMP_U64_(parent_frame),               \
+				   ASYNCDUMP_U64_(name),                       \
+				   ASYNCDUMP_U64_(&asyncdump_site_));          \
+	} while (0)
+
+#define ASYNCDUMP_TASK_EXIT(task) ASYNCDUMP_PROBE1_(task_exit, ASYNCDUMP_U64_(task))
+#define ASYNCDUMP_POLL_BEGIN(task) ASYNCDUMP_PROBE1_(poll_begin, ASYNCDUMP_U64_(task))
+#define ASYNCDUMP_POLL_END(task) ASYNCDUMP_PROBE1_(poll_end, ASYNCDUMP_U64_(task))
+
+#define ASYNCDUMP_ENTER(frame, label)                                          \
+	do {                                                                   \
+		ASYNCDUMP_SITE_(asyncdump_site_, "" label "", 0);              \
+		ASYNCDUMP_PROBE2_(enter, ASYNCDUMP_U64_(frame),                \
+				  ASYNCDUMP_U64_(&asyncdump_site_));           \
+	} while (0)
+
+#define ASYNCDUMP_ENTER_DYN(frame, label)                                      \
+	do {                                                                   \
+		ASYNCDUMP_SITE_(asyncdump_site_, 0, ASYNCDUMP_F_DYN);          \
+		ASYNCDUMP_PROBE3M_(enter_dyn, ASYNCDUMP_U64_(frame),           \
+				   ASYNCDUMP_U64_(label),                      \
+				   ASYNCDUMP_U64_(&asyncdump_site_));          \
+	} while (0)
+
+#define ASYNCDUMP_ENTER_AT(task, frame, parent, label, flags)                  \
+	do {                                                                   \
+		ASYNCDUMP_SITE_(asyncdump_site_, 0, 0);                        \
+		ASYNCDUMP_PROBE6M_(enter_at, ASYNCDUMP_U64_(task),             \
+				   ASYNCDUMP_U64_(frame),                      \
+				   ASYNCDUMP_U64_(parent),                     \
+				   ASYNCDUMP_U64_(label),                      \
+				   (unsigned long long)(flags),                \
+				   ASYNCDUMP_U64_(&asyncdump_site_));          \
+	} while (0)
+
+#define ASYNCDUMP_EXIT(frame) ASYNCDUMP_PROBE1_(exit, ASYNCDUMP_U64_(frame))
+#define ASYNCDUMP_MOVE(frame, new_parent)                                      \
+	ASYNCDUMP_PROBE2_(move, ASYNCDUMP_U64_(frame), ASYNCDUMP_U64_(new_parent))
+
+/* Scope guards: the frame id is the guard object's address. */
+#ifdef __cplusplus
+class asyncdump_scope_guard {
+public:
+	explicit asyncdump_scope_guard(const struct asyncdump_site *site)
+	{
+		ASYNCDUMP_PROBE2_(enter, ASYNCDUMP_U64_(this),
+				  ASYNCDUMP_U64_(site));
+	}
+	~asyncdump_scope_guard() { ASYNCDUMP_EXIT(this); }
+	asyncdump_scope_guard(const asyncdump_scope_guard &) = delete;
+	asyncdump_scope_guard &operator=(const asyncdump_scope_guard &) = delete;
+
+private:
+	[[maybe_unused]] char unused_ = 0; /* a distinct address per guard */
+};
+#define ASYNCDUMP_SCOPE_N_(var, label)                                         \
+	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), "" label "", 0);           \
+	asyncdump_scope_guard var(&ASYNCDUMP_CAT_(var, _site))
+#else
+typedef struct asyncdump_scope {
+	char unused_; /* a distinct address per guard */
+} asyncdump_scope_t;
+static __inline__ void asyncdump_scope_exit_(asyncdump_scope_t *scope)
+{
+	ASYNCDUMP_EXIT(scope);
+}
+#define ASYNCDUMP_SCOPE_N_(var, label)                                         \
+	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), "" label "", 0);           \
+	asyncdump_scope_t var __attribute__((cleanup(asyncdump_scope_exit_),   \
+					     unused)) = {0};                   \
+	ASYNCDUMP_PROBE2_(enter, ASYNCDUMP_U64_(&var),                         \
+			  ASYNCDUMP_U64_(&ASYNCDUMP_CAT_(var, _site)))
+#endif
+#define ASYNCDUMP_SCOPE(label) ASYNCDUMP_SCOPE_N_(ASYNCDUMP_UNIQ_(asyncdump_scope_), label)
+
+#endif /* ASYNCDUMP_DISABLE */
+#endif /* ASYNCDUMP_ABI_ONLY */
+#endif /* ASYNCDUMP_H */
