@@ -36,6 +36,13 @@ struct ad_tree_task {
 	struct ad_node **detached;         /* detached roots, enter order */
 	size_t ndetached;
 	size_t nframes;                    /* frames in this task, all depths */
+	/* Resolved by ad_rebuild so renderers need no index of their own:
+	 * the live task named by task->rec.parent_task and the shown frame
+	 * named by task->rec.parent_frame (NULL: none, exited or not shown),
+	 * and the frame marked current (NULL when idle). */
+	const struct ad_snap_task *parent_task;
+	const struct ad_snap_frame *parent_frame;
+	struct ad_node *current;
 };
 
 /* What the rebuild found that a reader should know about. */
@@ -47,7 +54,8 @@ struct ad_rebuild_stats {
 	size_t orphans;           /* parent missing: shown as detached */
 	size_t cycles;            /* cycles broken */
 	size_t frames_of_dead_tasks; /* task exited or unknown: not shown */
-	size_t stale;             /* other process incarnation: not shown */
+	size_t stale;             /* records (frames and tasks) of another
+				     process incarnation: not shown */
 	uint32_t max_depth;
 };
 
@@ -55,7 +63,8 @@ struct ad_forest {
 	const struct ad_snapshot *snap;
 	struct ad_tree_task *tasks;        /* spawn order */
 	size_t ntasks;
-	struct ad_node *nodes;             /* storage for every node */
+	struct ad_node *nodes;             /* storage for every node; a parent
+					    * always precedes its children */
 	size_t nnodes;
 	struct ad_rebuild_stats stats;
 };

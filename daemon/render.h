@@ -16,7 +16,7 @@ enum ad_format { AD_FORMAT_TEXT, AD_FORMAT_JSON };
 struct ad_render_opts {
 	enum ad_format format;
 	bool verbose;             /* show ASYNCDUMP_F_VERBOSE frames */
-	uint64_t stuck_after_ns;  /* mark frames pending longer with !!! */
+	uint64_t stuck_after_ns;  /* mark frames pending longer with !!! (0: never) */
 };
 
 #define AD_DEFAULT_STUCK_AFTER_NS (10ull * 1000000000ull)

@@ -140,30 +140,38 @@ volatile unsigned short asyncdump_semaphore;
 #if defined(ASYNCDUMP_DISABLE)
 
 #define ASYNCDUMP_ACTIVE() 0
-/* Arguments are type-checked (sizeof) but never evaluated. */
-#define ASYNCDUMP_NOP1_(a) ((void)sizeof(a))
+/* Arguments are type-checked but never evaluated at run time. Not sizeof:
+ * an argument inside sizeof does not count as a use, so a static function
+ * called only to build a label would warn (clang -Wunneeded-internal-
+ * declaration) under -Werror. One conditional per macro, the arguments
+ * joined inside it: gcc warns (-Wunused-value) about a comma between two
+ * such conditionals. */
+#define ASYNCDUMP_NOP_(args) ((void)(0 ? (void)(args) : (void)0))
+#define ASYNCDUMP_V_(a) (void)(a)
 #define ASYNCDUMP_TASK_SPAWN(t, pt, pf, name) \
-	(ASYNCDUMP_NOP1_(t), ASYNCDUMP_NOP1_(pt), ASYNCDUMP_NOP1_(pf), ASYNCDUMP_NOP1_("" name))
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(t), ASYNCDUMP_V_(pt), ASYNCDUMP_V_(pf), ASYNCDUMP_V_("" name)))
 #define ASYNCDUMP_TASK_SPAWN_DYN(t, pt, pf, name) \
-	(ASYNCDUMP_NOP1_(t), ASYNCDUMP_NOP1_(pt), ASYNCDUMP_NOP1_(pf), ASYNCDUMP_NOP1_(name))
-#define ASYNCDUMP_TASK_EXIT(t) ASYNCDUMP_NOP1_(t)
-#define ASYNCDUMP_POLL_BEGIN(t) ASYNCDUMP_NOP1_(t)
-#define ASYNCDUMP_POLL_END(t) ASYNCDUMP_NOP1_(t)
-#define ASYNCDUMP_ENTER(f, label) (ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_("" label))
-#define ASYNCDUMP_ENTER_DYN(f, label) (ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_(label))
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(t), ASYNCDUMP_V_(pt), ASYNCDUMP_V_(pf), ASYNCDUMP_V_(name)))
+#define ASYNCDUMP_TASK_EXIT(t) ASYNCDUMP_NOP_(t)
+#define ASYNCDUMP_POLL_BEGIN(t) ASYNCDUMP_NOP_(t)
+#define ASYNCDUMP_POLL_END(t) ASYNCDUMP_NOP_(t)
+#define ASYNCDUMP_ENTER(f, label) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_("" label)))
+#define ASYNCDUMP_ENTER_DYN(f, label) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(label)))
 #define ASYNCDUMP_ENTER_AT(t, f, p, label, flags) \
-	(ASYNCDUMP_NOP1_(t), ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_(p), ASYNCDUMP_NOP1_(label), \
-	 ASYNCDUMP_NOP1_(flags))
-#define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP1_(f)
-#define ASYNCDUMP_MOVE(f, np) (ASYNCDUMP_NOP1_(f), ASYNCDUMP_NOP1_(np))
-#define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP1_("" label)
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(t), ASYNCDUMP_V_(f), ASYNCDUMP_V_(p), ASYNCDUMP_V_(label), \
+			ASYNCDUMP_V_(flags)))
+#define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP_(f)
+#define ASYNCDUMP_MOVE(f, np) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(np)))
+#define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP_("" label)
 
 #else /* probes enabled */
 
 #define ASYNCDUMP_ACTIVE() (__builtin_expect(asyncdump_semaphore != 0, 0))
 
 /* The probe instruction. %= is unique per asm instance, so duplicated or
- * inlined copies of a site each get their own labels. */
+ * inlined copies of a site each get their own labels; .L keeps them out of
+ * the symbol table (else debuggers and profilers name the code after a
+ * probe site `asyncdump_N` instead of its function). */
 #if defined(__x86_64__)
 #define ASYNCDUMP_SITE_INSN_(lbl)                                              \
 	"lea -128(%%rsp), %%rsp\n"                                             \
@@ -201,7 +209,7 @@ volatile unsigned short asyncdump_semaphore;
 	".endif\n"
 
 #define ASYNCDUMP_ASM_(name, args) \
-	ASYNCDUMP_SITE_INSN_("asyncdump_%=") ASYNCDUMP_NOTE_("asyncdump_%=", name, args)
+	ASYNCDUMP_SITE_INSN_(".Lasyncdump_%=") ASYNCDUMP_NOTE_(".Lasyncdump_%=", name, args)
 
 /* Every operand is a 64-bit register ("r"): never memory, never %rsp. */
 #define ASYNCDUMP_PROBE1_(name, a0)                                            \

@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * asyncdump.bpf.c - the task and frame store.
+ *
+ * One USDT program per asyncdump probe keeps every live task and frame of
+ * every observed process in hash maps keyed by (tgid, kind, id); two
+ * tracepoint programs notice thread exit, process exit and exec so that the
+ * daemon can reclaim what is left. The contract is the comment block of
+ * usdt/asyncdump.h; map layouts are include/asyncdump_abi.h.
+ *
+ * Generations make reused ids and PIDs harmless: a process incarnation gets
+ * a fresh pgen at its first probe hit (stored in every record), a task is
+ * matched by id and spawn_ns, a frame by id and enter_ns.
+ *
+ * Hot paths (enter, exit) do a handful of map operations, no loops and
+ * touch no machine-wide counter; losses are counted per process.
+ */
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <stdbool.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+/* Distinct USDT argument specs over all attached objects (libbpf's default
+ * of 256 is quickly exhausted by programs with many probe sites). */
+#define BPF_USDT_MAX_SPEC_CNT 4096
+#include <bpf/usdt.bpf.h>
+
+#include "kernel_types.h"
+#include "../include/asyncdump_abi.h"
+
+#ifndef E2BIG
+#define E2BIG 7
+#endif
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Bytes kept of a _DYN string, NUL included. Set by the loader in .rodata
+ * (equal to the value size of `strings` and `zeros`), so the verifier
+ * sees a constant bound. */
+const volatile __u32 label_max = AD_DEFAULT_LABEL_MAX;
+
+/* Capacities below are defaults; the observer resizes every map before
+ * load. NO_PREALLOC: kernel memory follows the live records, not the
+ * configured maximum. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AD_DEFAULT_MAX_FRAMES);
+	__type(key, struct ad_key);
+	__type(value, struct ad_frame);
+} frames SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AD_DEFAULT_MAX_TASKS);
+	__type(key, struct ad_key);
+	__type(value, struct ad_task);
+} tasks SEC(".maps");
+
+/* _DYN labels and names; key = the owning record's key. Sizes without BTF
+ * types so the loader can change the value size to label_max. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AD_DEFAULT_MAX_FRAMES + AD_DEFAULT_MAX_TASKS);
+	__uint(key_size, sizeof(struct ad_key));
+	__uint(value_size, AD_DEFAULT_LABEL_MAX);
+} strings SEC(".maps");
+
+/* label_max zero bytes: the initial value of a string before the copy,
+ * which is done straight into the map value (no per-CPU buffer: the
+ * programs that copy are sleepable, hence preemptible). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, AD_DEFAULT_LABEL_MAX);
+} zeros SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct ad_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AD_GLOBAL_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} globals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ad_thread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} events SEC(".maps");
+
+/* What every probe handler starts from. */
+struct ad_ctx {
+	struct ad_proc *proc;
+	__u64 now;
+	__u32 tgid;
+	__u32 tid;
+	__u32 pgen;
+};
+
+#define AD_LOST(c, which) __sync_fetch_and_add(&(c)->proc->lost[(which)], 1)
+
+static __always_inline void global_inc(__u32 which)
+{
+	__u64 *g = bpf_map_lookup_elem(&globals, &which);
+
+	if (g)
+		__sync_fetch_and_add(g, 1);
+}
+
+/* First probe hit of a process incarnation: a new pgen, never 0. Two
+ * threads may race here; BPF_NOEXIST makes one win and the other adopt
+ * its record (wasting one pgen, which is harmless). */
+static __noinline struct ad_proc *proc_create(__u32 tgid, __u64 now)
+{
+	__u32 slot = AD_GLOBAL_PGEN;
+	struct ad_proc np = {};
+	__u64 *g;
+	long err;
+
+	g = bpf_map_lookup_elem(&globals, &slot);
+	if (!g)
+		return NULL;
+	np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
+	if (np.pgen == 0) /* wrapped */
+		np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
+	np.observed_since_ns = now;
+	err = bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		global_inc(AD_GLOBAL_PROCS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* Fills c; false when the event cannot be recorded (counted globally). */
+static __always_inline bool ctx_init(struct ad_ctx *c)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	c->now = bpf_ktime_get_ns();
+	c->tgid = pid_tgid >> 32;
+	c->tid = (__u32)pid_tgid;
+	c->proc = bpf_map_lookup_elem(&procs, &c->tgid);
+	if (!c->proc) {
+		c->proc = proc_create(c->tgid, c->now);
+		if (!c->proc)
+			return false;
+	}
+	c->pgen = c->proc->pgen;
+	return true;
+}
+
+/* The calling thread's state, reset if it belongs to an earlier
+ * incarnation. NULL (counted) if it cannot be created: the thread is then
+ * treated as running its own thread task. */
+static __always_inline struct ad_thread *thread_get(struct ad_ctx *c)
+{
+	struct ad_thread *t;
+
+	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+		AD_LOST(c, AD_LOST_THREADS_FULL);
+		return NULL;
+	}
+	if (t->pgen != c->pgen) {
+		t->task = 0;
+		t->task_gen = 0;
+		t->prev_task = 0;
+		t->prev_task_gen = 0;
+		t->pgen = c->pgen;
+	}
+	return t;
+}
+
+static __always_inline __u64 thread_task(struct ad_ctx *c, struct ad_thread *t)
+{
+	if (t && t->task)
+		return t->task;
+	return AD_THREAD_TASK_ID(c->tid);
+}
+
+/* A live task of this incarnation, created when unknown: a thread task at
+ * its first ENTER, any other id as AD_TF_IMPLICIT (the observer attached
+ * after its spawn). NULL (counted) when the tasks map is full. */
+static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = id};
+	struct ad_task nt = {};
+	struct ad_task *tk;
+	long err;
+
+	tk = bpf_map_lookup_elem(&tasks, &key);
+	if (tk && tk->pgen == c->pgen)
+		return tk;
+	nt.spawn_ns = c->now;
+	nt.pgen = c->pgen;
+	if (id & AD_THREAD_TASK_BIT) {
+		nt.flags = AD_TF_THREAD;
+		nt.tid = (__u32)id;
+	} else {
+		nt.flags = AD_TF_IMPLICIT;
+	}
+	/* NOEXIST unless replacing a stale record, so two threads creating
+	 * the same task agree on one spawn_ns. */
+	err = bpf_map_update_elem(&tasks, &key, &nt, tk ? BPF_ANY : BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		AD_LOST(c, AD_LOST_TASKS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&tasks, &key);
+}
+
+/* A live frame of this incarnation, or NULL. */
+static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
+	struct ad_frame *f = bpf_map_lookup_elem(&frames, &key);
+
+	if (f && f->pgen == c->pgen)
+		return f;
+	return NULL;
+}
+
+/* Copies a _DYN string at user address src into the strings map under
+ * the owner's key (the owner record is stored first, so a reader or the
+ * daemon's GC that finds the string also finds its owner) and reports the
+ * outcome in *flags, which points into the owner's map value.
+ *
+ * The programs calling this are loaded sleepable (see observer.c): a
+ * string literal passed as a _DYN label sits in a read-only page this
+ * process may never have touched, which the non-faulting read cannot see.
+ * bpf_copy_from_user() faults that page in (and the next one, for a
+ * string crossing a page boundary), then the read is retried. */
+static __always_inline void str_copy(struct ad_ctx *c, struct ad_key *key,
+				     __u64 src, __u32 *flags, __u32 copied,
+				     __u32 truncated, __u32 unreadable)
+{
+	__u32 zero = 0;
+	char *z, *dst;
+	char last = 0;
+	long n;
+
+	z = bpf_map_lookup_elem(&zeros, &zero);
+	if (!z)
+		return;
+	if (bpf_map_update_elem(&strings, key, z, BPF_ANY)) {
+		AD_LOST(c, AD_LOST_STRINGS_FULL);
+		return;
+	}
+	dst = bpf_map_lookup_elem(&strings, key);
+	if (!dst)
+		return;
+	n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
+	if (n < 0) {
+		bpf_copy_from_user(&last, 1, (const void *)src);
+		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
+	}
+	if (n < 0) {
+		__u64 next = (src | 4095) + 1;
+
+		if (next - src < label_max)
+			bpf_copy_from_user(&last, 1, (const void *)next);
+		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
+	}
+	if (n <= 0) {
+		*flags |= unreadable;
+		AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
+		bpf_map_delete_elem(&strings, key);
+		return;
+	}
+	if (n == label_max) {
+		/* The buffer is full: truncated unless the byte replaced by
+		 * the final NUL was itself the terminator. */
+		last = 0;
+		if (bpf_probe_read_user(&last, 1,
+					(const void *)(src + label_max - 1)) ||
+		    last)
+			*flags |= truncated;
+	}
+	*flags |= copied;
+}
+
+/* ENTER, ENTER_DYN and ENTER_AT. task 0 = the thread's current task;
+ * from_top: parent = that task's innermost frame, which becomes this one. */
+static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
+				       __u64 parent, __u64 label, __u32 flags,
+				       __u64 site, bool from_top)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
+	struct ad_frame f = {};
+	struct ad_task *tk;
+	struct ad_frame *pf;
+
+	if (!task)
+		task = thread_task(c, thread_get(c));
+	tk = task_get(c, task);
+	f.task = task;
+	f.enter_ns = c->now;
+	f.label = label;
+	f.site = site;
+	f.pgen = c->pgen;
+	f.flags = flags & ASYNCDUMP_F_USER_MASK;
+	if (tk)
+		f.task_gen = tk->spawn_ns;
+	if (from_top) {
+		if (tk) {
+			f.parent = tk->top;
+			f.parent_gen = tk->top_gen;
+		}
+	} else if (parent) {
+		f.parent = parent;
+		pf = frame_find(c, parent);
+		if (pf)
+			f.parent_gen = pf->enter_ns;
+		else
+			AD_LOST(c, AD_LOST_PARENT_UNKNOWN);
+	}
+	if (bpf_map_update_elem(&frames, &key, &f, BPF_ANY)) {
+		AD_LOST(c, AD_LOST_FRAMES_FULL);
+		return 0;
+	}
+	if (from_top && tk) {
+		tk->top = id;
+		tk->top_gen = c->now;
+	}
+	if (flags & ASYNCDUMP_F_DYN) {
+		struct ad_frame *fp = bpf_map_lookup_elem(&frames, &key);
+
+		if (fp)
+			str_copy(c, &key, label, &fp->flags, AD_FF_LABEL_COPIED,
+				 AD_FF_LABEL_TRUNCATED, AD_FF_LABEL_UNREADABLE);
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(ad_enter, __u64 frame, __u64 site)
+{
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	return frame_enter(&c, 0, frame, 0, 0, 0, site, true);
+}
+
+SEC("usdt")
+int BPF_USDT(ad_enter_dyn, __u64 frame, __u64 label, __u64 site)
+{
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	return frame_enter(&c, 0, frame, 0, label, ASYNCDUMP_F_DYN, site, true);
+}
+
+SEC("usdt")
+int BPF_USDT(ad_enter_at, __u64 task, __u64 frame, __u64 parent, __u64 label,
+	     __u64 flags, __u64 site)
+{
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	return frame_enter(&c, task, frame, parent, label, (__u32)flags, site,
+			   false);
+}
+
+SEC("usdt")
+int BPF_USDT(ad_exit, __u64 frame)
+{
+	struct ad_key key = {.kind = AD_KIND_FRAME, .id = frame};
+	struct ad_key tkey = {.kind = AD_KIND_TASK};
+	struct ad_frame *f;
+	struct ad_task *tk;
+	struct ad_ctx c;
+	__u32 flags;
+
+	if (!ctx_init(&c))
+		return 0;
+	key.pid = c.tgid;
+	f = bpf_map_lookup_elem(&frames, &key);
+	if (!f || f->pgen != c.pgen) {
+		AD_LOST(&c, AD_LOST_EXIT_UNKNOWN);
+		return 0;
+	}
+	/* Pop the task's innermost frame. */
+	tkey.pid = c.tgid;
+	tkey.id = f->task;
+	tk = bpf_map_lookup_elem(&tasks, &tkey);
+	if (tk && tk->top == frame && tk->top_gen == f->enter_ns) {
+		tk->top = f->parent;
+		tk->top_gen = f->parent_gen;
+	}
+	flags = f->flags;
+	bpf_map_delete_elem(&frames, &key);
+	if (flags & AD_FF_LABEL_COPIED)
+		bpf_map_delete_elem(&strings, &key);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(ad_move, __u64 frame, __u64 new_parent)
+{
+	struct ad_key tkey = {.kind = AD_KIND_TASK};
+	struct ad_frame *f, *np;
+	struct ad_task *tk;
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	f = frame_find(&c, frame);
+	if (!f) {
+		AD_LOST(&c, AD_LOST_MOVE_UNKNOWN);
+		return 0;
+	}
+	np = NULL;
+	if (new_parent) {
+		np = frame_find(&c, new_parent);
+		if (!np) {
+			AD_LOST(&c, AD_LOST_PARENT_UNKNOWN);
+			return 0;
+		}
+	}
+	/* Leaving its place: if it was its task's innermost frame, ENTER
+	 * continues from its old parent. */
+	tkey.pid = c.tgid;
+	tkey.id = f->task;
+	tk = bpf_map_lookup_elem(&tasks, &tkey);
+	if (tk && tk->top == frame && tk->top_gen == f->enter_ns) {
+		tk->top = f->parent;
+		tk->top_gen = f->parent_gen;
+	}
+	if (np) {
+		f->parent = new_parent;
+		f->parent_gen = np->enter_ns;
+		f->task = np->task;
+		f->task_gen = np->task_gen;
+		f->flags = (f->flags & ~AD_FF_DETACHED) | AD_FF_MOVED;
+	} else {
+		f->parent = 0;
+		f->parent_gen = 0;
+		f->flags |= AD_FF_DETACHED | AD_FF_MOVED;
+	}
+	return 0;
+}
+
+static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
+				      __u64 parent_task, __u64 parent_frame,
+				      __u64 name, __u64 site, bool dyn)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
+	struct ad_task nt = {};
+	struct ad_task *old, *tp;
+
+	nt.parent_task = parent_task;
+	nt.parent_frame = parent_frame;
+	nt.spawn_ns = c->now;
+	nt.site = site;
+	nt.pgen = c->pgen;
+	if (parent_frame && !frame_find(c, parent_frame))
+		AD_LOST(c, AD_LOST_PARENT_UNKNOWN);
+	if (dyn)
+		nt.name = name;
+	/* A record being replaced may own a copied name we no longer use. */
+	old = bpf_map_lookup_elem(&tasks, &key);
+	if (old && (old->flags & AD_TF_NAME_COPIED) && !dyn)
+		bpf_map_delete_elem(&strings, &key);
+	if (bpf_map_update_elem(&tasks, &key, &nt, BPF_ANY)) {
+		AD_LOST(c, AD_LOST_TASKS_FULL);
+		return 0;
+	}
+	if (dyn) {
+		tp = bpf_map_lookup_elem(&tasks, &key);
+		if (tp)
+			str_copy(c, &key, name, &tp->flags, AD_TF_NAME_COPIED,
+				 AD_TF_NAME_TRUNCATED, AD_TF_NAME_UNREADABLE);
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(ad_task_spawn, __u64 task, __u64 parent_task, __u64 parent_frame,
+	     __u64 site)
+{
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	return task_spawn(&c, task, parent_task, parent_frame, 0, site, false);
+}
+
+SEC("usdt")
+int BPF_USDT(ad_task_spawn_dyn, __u64 task, __u64 parent_task,
+	     __u64 parent_frame, __u64 name, __u64 site)
+{
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	return task_spawn(&c, task, parent_task, parent_frame, name, site, true);
+}
+
+SEC("usdt")
+int BPF_USDT(ad_task_exit, __u64 task)
+{
+	struct ad_key key = {.kind = AD_KIND_TASK, .id = task};
+	struct ad_task *tk;
+	struct ad_ctx c;
+	__u32 flags;
+
+	if (!ctx_init(&c))
+		return 0;
+	key.pid = c.tgid;
+	tk = bpf_map_lookup_elem(&tasks, &key);
+	if (!tk || tk->pgen != c.pgen) {
+		AD_LOST(&c, AD_LOST_TASK_EXIT_UNKNOWN);
+		return 0;
+	}
+	/* Its frames stay in the frames map: user space hides them (their
+	 * task generation no longer matches) and the daemon's GC frees them. */
+	flags = tk->flags;
+	bpf_map_delete_elem(&tasks, &key);
+	if (flags & AD_TF_NAME_COPIED)
+		bpf_map_delete_elem(&strings, &key);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(ad_poll_begin, __u64 task)
+{
+	struct ad_thread *t;
+	struct ad_task *tk;
+	struct ad_ctx c;
+	__u64 gen = 0;
+
+	if (!ctx_init(&c))
+		return 0;
+	t = thread_get(&c);
+	tk = task_get(&c, task);
+	if (tk) {
+		tk->tid = c.tid;
+		tk->last_poll_ns = c.now;
+		tk->polls++;
+		gen = tk->spawn_ns;
+	}
+	if (t) {
+		t->prev_task = t->task;
+		t->prev_task_gen = t->task_gen;
+		t->task = task;
+		t->task_gen = gen;
+	}
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(ad_poll_end, __u64 task)
+{
+	struct ad_key key = {.kind = AD_KIND_TASK, .id = task};
+	struct ad_thread *t;
+	struct ad_task *tk;
+	struct ad_ctx c;
+
+	if (!ctx_init(&c))
+		return 0;
+	t = thread_get(&c);
+	if (t && t->task == task) {
+		t->task = t->prev_task;
+		t->task_gen = t->prev_task_gen;
+		t->prev_task = 0;
+		t->prev_task_gen = 0;
+	} else {
+		AD_LOST(&c, AD_LOST_POLL_END_UNKNOWN);
+	}
+	key.pid = c.tgid;
+	tk = bpf_map_lookup_elem(&tasks, &key);
+	if (tk && tk->pgen == c.pgen) {
+		if (tk->tid == c.tid)
+			tk->tid = 0;
+		tk->last_poll_ns = c.now;
+	}
+	return 0;
+}
+
+/* Tells the daemon to reclaim an incarnation's records. If the ring is
+ * full the daemon's periodic GC still finds them (their proc is gone). */
+static __always_inline void proc_gone(__u32 tgid, struct ad_proc *proc)
+{
+	struct ad_exit_event ev = {.pid = tgid, .pgen = proc->pgen};
+
+	bpf_map_delete_elem(&procs, &tgid);
+	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
+}
+
+/* A thread polling a task when it dies leaves that task idle. */
+static __always_inline void task_idle(__u32 tgid, __u64 id, __u32 tid)
+{
+	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK, .id = id};
+	struct ad_task *tk;
+
+	if (!id)
+		return;
+	tk = bpf_map_lookup_elem(&tasks, &key);
+	if (tk && tk->tid == tid)
+		tk->tid = 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ad_sched_exit, struct task_struct *p)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK,
+			     .id = AD_THREAD_TASK_ID(tid)};
+	struct ad_proc *proc;
+	struct ad_thread *t;
+
+	proc = bpf_map_lookup_elem(&procs, &tgid);
+	if (!proc)
+		return 0; /* not observed */
+	bpf_map_delete_elem(&tasks, &key);
+	t = bpf_task_storage_get(&threads, p, 0, 0);
+	if (t && t->pgen == proc->pgen) {
+		task_idle(tgid, t->task, tid);
+		task_idle(tgid, t->prev_task, tid);
+	}
+	/* do_exit() decrements signal->live before this tracepoint; the
+	 * thread that takes it to 0 ends the thread group. (Works on every
+	 * kernel, unlike the tracepoint's newer group_dead argument.) */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		proc_gone(tgid, proc);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ad_sched_exec, struct task_struct *p)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ad_proc *proc;
+
+	/* exec keeps the task_struct: drop its per-thread state so the new
+	 * image starts clean (other threads are already gone). */
+	bpf_task_storage_delete(&threads, p);
+	proc = bpf_map_lookup_elem(&procs, &tgid);
+	if (proc)
+		proc_gone(tgid, proc);
+	return 0;
+}

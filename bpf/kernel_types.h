@@ -1,0 +1,29 @@
+/*
+ * kernel_types.h - the few kernel types the BPF programs touch, declared
+ * locally instead of a vmlinux.h generated from the build host's kernel.
+ *
+ * preserve_access_index makes every field access a CO-RE relocation: libbpf
+ * rewrites the offsets against the running kernel's BTF at load time, so
+ * only the field names (not the layout below) have to match that kernel.
+ * Declare only fields that are read; never use sizeof() of these types.
+ */
+#ifndef AD_KERNEL_TYPES_H
+#define AD_KERNEL_TYPES_H
+
+typedef struct {
+	int counter;
+} __attribute__((preserve_access_index)) atomic_t;
+
+/* signal->live counts the group's threads that have not yet passed the
+ * decrement in do_exit(); it is 0 once the last thread is exiting. */
+struct signal_struct {
+	atomic_t live;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int pid;
+	int tgid;
+	struct signal_struct *signal;
+} __attribute__((preserve_access_index));
+
+#endif /* AD_KERNEL_TYPES_H */

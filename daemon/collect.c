@@ -1,0 +1,308 @@
+/*
+ * collect.c - one process's snapshot (see collect.h).
+ *
+ * Where each string comes from:
+ *   frame label: copied by BPF (AD_FF_LABEL_COPIED, strings map) for _DYN
+ *                labels; else the literal at rec.label (ENTER_AT); else the
+ *                site's literal label.
+ *   task name:   copied by BPF (AD_TF_NAME_COPIED); a plain thread is
+ *                "thread TID (comm)"; else the literal at rec.name; else the
+ *                site's label; an implicit task with none is "task".
+ *   file, function, line: the site record, read from the process.
+ * Literals are read now, at dump time: that is what keeps probes cheap. A
+ * read that fails leaves a visible placeholder and is counted in
+ * dump_lost[AD_DUMP_LABEL_UNREADABLE] (once per frame or task).
+ */
+#include "collect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exit_codes.h"
+#include "procmem.h"
+
+struct collector {
+	struct ad_observer *obs;
+	struct ad_snapshot *snap;
+	struct ad_procmem pm;
+	char buf[AD_LABEL_MAX_LIMIT + 1]; /* strings copied by BPF */
+	bool nomem;
+};
+
+__attribute__((format(printf, 3, 4))) static void
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Reads a short /proc text file's first line into buf (no newline). */
+static int read_proc_line(const char *path, char *buf, size_t buflen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, buflen - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static void set_text(struct collector *c, struct ad_str *s, const char *text,
+		     bool truncated)
+{
+	if (ad_str_set(s, text, truncated))
+		c->nomem = true;
+}
+
+static void set_placeholder(struct collector *c, struct ad_str *s,
+			    const char *what, uint64_t addr)
+{
+	char ph[64];
+
+	snprintf(ph, sizeof(ph), "<%s 0x%llx>", what, (unsigned long long)addr);
+	set_text(c, s, ph, false);
+	s->unreadable = true;
+}
+
+/* A string from the process's memory; returns true if it was readable. */
+static bool read_mem_string(struct collector *c, uint64_t addr,
+			    struct ad_str *s)
+{
+	int rc = ad_procmem_string(&c->pm, addr, s);
+
+	if (rc == -ENOMEM || !s->text)
+		c->nomem = true;
+	return rc == 0;
+}
+
+/* A _DYN string the BPF side copied into its strings map. */
+static void read_copied_string(struct collector *c, enum ad_key_kind kind,
+			       uint64_t id, bool truncated, struct ad_str *s)
+{
+	int n = ad_observer_read_string(c->obs, c->snap->pid, kind, id, c->buf,
+					sizeof(c->buf));
+
+	if (n < 0) {
+		/* Deleted between the records read and now (the frame just
+		 * exited): say so rather than show an empty label. */
+		set_placeholder(c, s, "label gone", id);
+		return;
+	}
+	c->buf[(size_t)n < sizeof(c->buf) ? (size_t)n : sizeof(c->buf) - 1] = '\0';
+	set_text(c, s, c->buf, truncated);
+}
+
+/* A _DYN string BPF could not copy (already counted in
+ * lost.label_unreadable). Usually its page was not resident yet, e.g. a
+ * literal in .rodata passed to a _DYN macro. Read-only memory cannot have
+ * changed since, so it is read now; writable memory (stack, heap) may
+ * hold something else by now and stays a placeholder. */
+static void late_string(struct collector *c, uint64_t addr, struct ad_str *s)
+{
+	if (addr && ad_procmem_immutable(&c->pm, addr) &&
+	    read_mem_string(c, addr, s))
+		return;
+	if (s->text)
+		ad_str_free(s);
+	set_placeholder(c, s, "unreadable", addr);
+}
+
+/* file, function and line of a site; *label_addr gets the site's literal
+ * label (0 if none). Returns false if the site could not be read. */
+static bool resolve_site(struct collector *c, uint64_t site_addr,
+			 struct ad_str *file, struct ad_str *function,
+			 uint32_t *line, uint64_t *label_addr)
+{
+	struct ad_site_raw site;
+	bool ok = true;
+
+	*line = 0;
+	*label_addr = 0;
+	if (!site_addr) {
+		set_text(c, file, "", false);
+		set_text(c, function, "", false);
+		return true;
+	}
+	if (ad_procmem_site(&c->pm, site_addr, &site)) {
+		set_placeholder(c, file, "unreadable site", site_addr);
+		set_placeholder(c, function, "unreadable site", site_addr);
+		return false;
+	}
+	*line = site.line;
+	*label_addr = site.label;
+	ok &= read_mem_string(c, site.file, file);
+	ok &= read_mem_string(c, site.function, function);
+	return ok;
+}
+
+static void resolve_frame(struct collector *c, struct ad_snap_frame *f)
+{
+	uint64_t site_label = 0;
+	bool ok = resolve_site(c, f->rec.site, &f->file, &f->function, &f->line,
+			       &site_label);
+
+	if (f->rec.flags & AD_FF_LABEL_COPIED) {
+		read_copied_string(c, AD_KIND_FRAME, f->id,
+				   f->rec.flags & AD_FF_LABEL_TRUNCATED,
+				   &f->label);
+	} else if (f->rec.flags & AD_FF_LABEL_UNREADABLE) {
+		late_string(c, f->rec.label, &f->label);
+	} else if (f->rec.label) {
+		ok &= read_mem_string(c, f->rec.label, &f->label);
+	} else if (site_label) {
+		ok &= read_mem_string(c, site_label, &f->label);
+	} else if (f->rec.site && ok) {
+		set_text(c, &f->label, "<no label>", false);
+	} else {
+		set_placeholder(c, &f->label, "unreadable", f->rec.site);
+	}
+	if (!ok)
+		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
+}
+
+static void thread_name(struct collector *c, uint32_t tid, struct ad_str *s)
+{
+	char path[64], comm[32], text[80];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/comm",
+		 (int)c->snap->pid, tid);
+	if (read_proc_line(path, comm, sizeof(comm)) == 0)
+		snprintf(text, sizeof(text), "thread %u (%s)", tid, comm);
+	else
+		snprintf(text, sizeof(text), "thread %u", tid);
+	set_text(c, s, text, false);
+}
+
+static void resolve_task(struct collector *c, struct ad_snap_task *t)
+{
+	uint64_t site_label = 0;
+	bool ok = resolve_site(c, t->rec.site, &t->file, &t->function, &t->line,
+			       &site_label);
+
+	if (t->rec.flags & AD_TF_NAME_COPIED) {
+		read_copied_string(c, AD_KIND_TASK, t->id,
+				   t->rec.flags & AD_TF_NAME_TRUNCATED,
+				   &t->name);
+	} else if (t->rec.flags & AD_TF_NAME_UNREADABLE) {
+		late_string(c, t->rec.name, &t->name);
+	} else if (t->rec.flags & AD_TF_THREAD) {
+		thread_name(c, (uint32_t)t->id, &t->name);
+	} else if (t->rec.name) {
+		ok &= read_mem_string(c, t->rec.name, &t->name);
+	} else if (site_label) {
+		ok &= read_mem_string(c, site_label, &t->name);
+	} else {
+		set_text(c, &t->name, "task", false);
+	}
+	if (!ok)
+		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static bool process_exists(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
+	       char *err, size_t errlen)
+{
+	struct ad_raw_records raw = {0};
+	struct collector c = {.obs = obs, .snap = snap};
+	uint64_t stale = 0;
+	char path[64];
+	int rc;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->pid = pid;
+	/* Checked first: a record may outlive its process by a moment (the
+	 * exit event is still queued), and "no such process" is the truth. */
+	if (!process_exists(pid)) {
+		fail(err, errlen, "no process %d: check the PID (ps -e)", (int)pid);
+		return AD_EXIT_NO_PROCESS;
+	}
+	rc = ad_observer_read_proc(obs, pid, &snap->proc);
+	if (rc == -ENOENT) {
+		fail(err, errlen,
+		     "process %d has hit no asyncdump probe since the observer started: "
+		     "is it built with usdt/asyncdump.h and attached (--attach PATH / --attach-pid N)?",
+		     (int)pid);
+		return AD_EXIT_NOT_OBSERVED;
+	}
+	if (rc < 0) {
+		fail(err, errlen, "reading the record of process %d failed: %s",
+		     (int)pid, strerror(-rc));
+		return AD_EXIT_FAILURE;
+	}
+
+	/* Clocks first, records next: no frame can look older than now. */
+	snap->now_ns = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	snap->mono_to_wall_ns = clock_ns(CLOCK_REALTIME) - (int64_t)snap->now_ns;
+	snap->procs_full = ad_observer_global(obs, AD_GLOBAL_PROCS_FULL);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
+		snprintf(snap->comm, sizeof(snap->comm), "?");
+
+	rc = ad_observer_read_records(obs, pid, snap->proc.pgen, &raw, &stale);
+	if (rc < 0) {
+		fail(err, errlen, "reading the records of process %d failed: %s",
+		     (int)pid, strerror(-rc));
+		return AD_EXIT_FAILURE;
+	}
+	snap->dump_lost[AD_DUMP_STALE_RECORDS] = stale;
+
+	snap->frames = calloc(raw.nframes ? raw.nframes : 1, sizeof(*snap->frames));
+	snap->tasks = calloc(raw.ntasks ? raw.ntasks : 1, sizeof(*snap->tasks));
+	if (!snap->frames || !snap->tasks) {
+		c.nomem = true;
+		goto out;
+	}
+	ad_procmem_init(&c.pm, pid);
+	for (size_t i = 0; i < raw.ntasks && !c.nomem; i++) {
+		struct ad_snap_task *t = &snap->tasks[snap->ntasks++];
+
+		t->id = raw.task_ids[i];
+		t->rec = raw.tasks[i];
+		resolve_task(&c, t);
+	}
+	for (size_t i = 0; i < raw.nframes && !c.nomem; i++) {
+		struct ad_snap_frame *f = &snap->frames[snap->nframes++];
+
+		f->id = raw.frame_ids[i];
+		f->rec = raw.frames[i];
+		resolve_frame(&c, f);
+	}
+	ad_procmem_fini(&c.pm);
+out:
+	ad_raw_records_free(&raw);
+	if (c.nomem) {
+		ad_snapshot_free(snap);
+		memset(snap, 0, sizeof(*snap));
+		fail(err, errlen, "out of memory collecting process %d", (int)pid);
+		return AD_EXIT_FAILURE;
+	}
+	return AD_EXIT_OK;
+}

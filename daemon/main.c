@@ -1,0 +1,72 @@
+/*
+ * main.c - asyncdumpd: `--daemon` observes and serves dumps, `--pid N`
+ * asks the running daemon for one. Everything here is dispatch; the work
+ * is in server.c (daemon) and client.c (dump).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "protocol.h"
+#include "server.h"
+
+#define PROG "asyncdumpd"
+
+static int run_dump(const struct ad_options *opts)
+{
+	struct ad_request req;
+	char err[1024];
+	int code;
+
+	ad_request_init(&req);
+	req.pid = opts->pid;
+	req.format = opts->format;
+	req.verbose = opts->verbose;
+	req.stuck_after_ns = opts->stuck_after_ns;
+	/* `asyncdumpd --pid N | head` must end quietly, not by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	code = ad_client_dump(opts->socket_path, &req, STDOUT_FILENO, err,
+			      sizeof(err));
+	if (code != AD_EXIT_OK)
+		fprintf(stderr, PROG ": %s\n", err);
+	return code;
+}
+
+int main(int argc, char *argv[])
+{
+	struct ad_options opts;
+	char err[512];
+	int code;
+
+	code = ad_options_parse(argc, argv, getenv(AD_SOCKET_ENV), &opts, err,
+				sizeof(err));
+	if (code != AD_EXIT_OK) {
+		fprintf(stderr, PROG ": %s (see " PROG " --help)\n", err);
+		ad_options_free(&opts);
+		return code;
+	}
+	switch (opts.mode) {
+	case AD_MODE_HELP:
+		ad_usage(stdout, PROG);
+		code = AD_EXIT_OK;
+		break;
+	case AD_MODE_VERSION:
+		printf("%s\n", ad_version_string());
+		code = AD_EXIT_OK;
+		break;
+	case AD_MODE_DAEMON:
+		code = ad_server_run(&opts);
+		break;
+	case AD_MODE_DUMP:
+		code = run_dump(&opts);
+		break;
+	default:
+		code = AD_EXIT_USAGE;
+	}
+	ad_options_free(&opts);
+	return code;
+}

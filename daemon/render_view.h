@@ -1,0 +1,83 @@
+/*
+ * render_view.h - what a renderer draws: the forest with VERBOSE frames
+ * left out unless asked for. Internal to render*.c.
+ *
+ * A hidden frame's children are re-attached, in its place and in order, to
+ * its nearest shown ancestor (or become roots of the same list): hiding a
+ * verbose wrapper such as "poll loop" must not hide the frames a task is
+ * actually waiting in, which are what the dump is for. For the same reason
+ * a hidden current frame passes its marker to that ancestor.
+ */
+#ifndef AD_RENDER_VIEW_H
+#define AD_RENDER_VIEW_H
+
+#include "render.h"
+
+struct ad_view_root {
+	struct ad_node *node;
+	enum ad_detach_reason reason; /* of the detached root it came from */
+};
+
+struct ad_view_task {
+	struct ad_view_root *roots; /* top-level, then detached ones */
+	size_t nroots, ndetached;
+	const struct ad_node *current; /* shown frame marked current, or NULL */
+	size_t nshown;
+};
+
+struct ad_view {
+	const struct ad_forest *forest;
+	bool verbose;
+	/* Nothing hidden: kids are the forest's own children and kids, koff,
+	 * nkids and shown are not allocated. The common case, kept cheap. */
+	bool identity;
+	uint8_t *shown;               /* per node: drawn */
+	struct ad_view_task *tasks;   /* parallel to forest->tasks */
+	struct ad_view_root *roots;   /* storage for every task's roots */
+	struct ad_node **kids;        /* storage for shown children */
+	uint32_t *koff;               /* per node: first kid in kids */
+	uint32_t *nkids;              /* per node: number of shown kids */
+	size_t hidden;                /* frames left out */
+};
+
+int ad_view_build(struct ad_view *v, const struct ad_forest *forest,
+		  bool verbose);
+void ad_view_free(struct ad_view *v);
+
+static inline size_t ad_view_idx(const struct ad_view *v,
+				 const struct ad_node *n)
+{
+	return (size_t)(n - v->forest->nodes);
+}
+
+static inline bool ad_view_shows(const struct ad_view *v,
+				 const struct ad_node *n)
+{
+	return v->identity || v->shown[ad_view_idx(v, n)];
+}
+
+static inline size_t ad_view_nkids(const struct ad_view *v,
+				   const struct ad_node *n)
+{
+	return v->identity ? n->nchildren : v->nkids[ad_view_idx(v, n)];
+}
+
+static inline struct ad_node *ad_view_kid(const struct ad_view *v,
+					  const struct ad_node *n, size_t i)
+{
+	return v->identity ? n->children[i] :
+			     v->kids[v->koff[ad_view_idx(v, n)] + i];
+}
+
+/* Pending longer than --stuck-after (0: never) and not LONG_RUNNING. */
+static inline bool ad_frame_stuck(const struct ad_render_opts *opts,
+				  uint64_t now, const struct ad_node *n)
+{
+	uint64_t enter = n->frame->rec.enter_ns;
+
+	return opts->stuck_after_ns && now > enter &&
+	       now - enter > opts->stuck_after_ns &&
+	       !(n->frame->rec.flags & ASYNCDUMP_F_LONG_RUNNING);
+}
+
+#endif /* AD_RENDER_VIEW_H */

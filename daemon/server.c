@@ -1,0 +1,565 @@
+/*
+ * server.c - the daemon's socket, signal and request loop (see server.h).
+ *
+ * Logging: one line per event on stderr. Under systemd (JOURNAL_STREAM set)
+ * each line carries a "<N>" syslog priority prefix, which journald turns
+ * into the entry's priority; on a terminal the prefix is left out.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "exit_codes.h"
+#include "forest.h"
+#include "observer.h"
+#include "protocol.h"
+#include "render.h"
+
+#define LOG_ERR_ 3
+#define LOG_WARN_ 4
+#define LOG_INFO_ 6
+
+__attribute__((format(printf, 2, 3))) static void log_line(int prio,
+							   const char *fmt, ...)
+{
+	static int journal = -1;
+	char line[1024];
+	va_list ap;
+
+	if (journal < 0)
+		journal = getenv("JOURNAL_STREAM") != NULL;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One write per line, so lines of concurrent writers never mix. */
+	if (journal)
+		fprintf(stderr, "<%d>%s\n", prio, line);
+	else
+		fprintf(stderr, "asyncdumpd: %s\n", line);
+	fflush(stderr);
+}
+
+struct server {
+	const struct ad_options *opts;
+	struct ad_observer *obs;
+	int listen_fd;
+	int signal_fd;
+	int events_fd;
+	dev_t sock_dev;   /* identity of the socket file we bound, so exit */
+	ino_t sock_ino;   /* never removes a successor's socket */
+	bool stop;
+	unsigned long served;
+};
+
+/* ---- socket ---------------------------------------------------------- */
+
+/* mkdir -p of path's parent directory, 0755. */
+static int make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create directory %s: %s (use --socket PATH in a writable directory)",
+		 dir, strerror(errno));
+	return -errno;
+}
+
+/* Is something accepting connections at addr? */
+static bool socket_is_live(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
+	close(fd);
+	return live;
+}
+
+static bool socket_in_use(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct stat st;
+
+	if (strlen(path) >= sizeof(addr.sun_path) || lstat(path, &st) ||
+	    !S_ISSOCK(st.st_mode))
+		return false;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	return socket_is_live(&addr);
+}
+
+int ad_server_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct stat st;
+	mode_t old_umask;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "socket path %s is longer than %zu bytes: use a shorter --socket PATH",
+			 path, sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	rc = make_parent_dirs(path, err, errlen);
+	if (rc)
+		return rc;
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket: remove it or use another --socket PATH",
+				 path);
+			return -EEXIST;
+		}
+		if (socket_is_live(&addr)) {
+			snprintf(err, errlen, "another asyncdumpd is running at %s: stop it first, or use another --socket PATH",
+				 path);
+			return -EADDRINUSE;
+		}
+		/* Left behind by a daemon that was killed: replace it. */
+		unlink(path);
+	}
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socket(): %s", strerror(errno));
+		return rc;
+	}
+	/* 0600 from the moment it exists: dumps expose process memory. */
+	old_umask = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old_umask);
+	if (rc == 0)
+		rc = chmod(path, 0600);
+	if (rc == 0)
+		rc = listen(fd, 16);
+	if (rc) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+			 strerror(errno));
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* ---- one request ------------------------------------------------------ */
+
+/* Sends all of buf; false if the client went away or stalled. */
+static bool send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static void send_err(int fd, int code, const char *msg)
+{
+	char line[AD_PROTO_MAX_LINE];
+	int n = ad_response_err(code, msg, line, sizeof(line));
+
+	if (n > 0)
+		send_all(fd, line, (size_t)n);
+}
+
+/* Reads one request line (up to and including '\n'). Returns its length,
+ * 0 if the client closed without sending anything (a liveness check), or
+ * -1 if it sent too much, an incomplete line, or stalled. */
+static ssize_t read_request(int fd, char *buf, size_t buflen)
+{
+	size_t got = 0;
+
+	while (got < buflen) {
+		ssize_t n = recv(fd, buf + got, buflen - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 && got == 0)
+			return 0;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+		if (memchr(buf, '\n', got))
+			return (ssize_t)((char *)memchr(buf, '\n', got) - buf + 1);
+	}
+	return -1;
+}
+
+/* The access policy goes here (a later issue: per-uid rules, "may this
+ * peer dump that process"). Today the socket's 0600 mode is the policy:
+ * only root can connect. Returns AD_EXIT_OK or a code with msg set. */
+static int authorize(const struct ucred *peer, const struct ad_request *req,
+		     char *msg, size_t msglen)
+{
+	(void)peer;
+	(void)req;
+	(void)msg;
+	(void)msglen;
+	return AD_EXIT_OK;
+}
+
+/* Collects, rebuilds and renders into memory, so a failure at any step
+ * becomes a clean ERR line instead of a half-written dump. */
+static int dump(struct server *s, const struct ad_request *req, char **body,
+		size_t *body_len, char *msg, size_t msglen)
+{
+	struct ad_render_opts ropts = {
+		.format = req->format,
+		.verbose = req->verbose,
+		.stuck_after_ns = req->stuck_after_ns,
+	};
+	struct ad_snapshot snap;
+	struct ad_forest forest;
+	FILE *mem;
+	int code, rc;
+
+	code = ad_collect(s->obs, req->pid, &snap, msg, msglen);
+	if (code != AD_EXIT_OK)
+		return code;
+	rc = ad_rebuild(&snap, &forest);
+	if (rc) {
+		ad_snapshot_free(&snap);
+		snprintf(msg, msglen, "rebuilding the trees of process %d failed: %s",
+			 (int)req->pid, strerror(-rc));
+		return AD_EXIT_FAILURE;
+	}
+	*body = NULL;
+	*body_len = 0;
+	mem = open_memstream(body, body_len);
+	rc = mem ? ad_render(mem, &forest, &ropts) : -ENOMEM;
+	if (mem && fclose(mem) && !rc)
+		rc = -ENOMEM;
+	ad_forest_free(&forest);
+	ad_snapshot_free(&snap);
+	if (rc) {
+		free(*body);
+		*body = NULL;
+		snprintf(msg, msglen, "rendering process %d failed: %s",
+			 (int)req->pid, strerror(-rc));
+		return AD_EXIT_FAILURE;
+	}
+	return AD_EXIT_OK;
+}
+
+static void serve_client(struct server *s, int fd)
+{
+	struct timeval tv = {.tv_sec = AD_SERVER_IO_TIMEOUT_S};
+	struct ucred peer = {0};
+	socklen_t plen = sizeof(peer);
+	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG];
+	struct ad_request req;
+	char *body = NULL;
+	size_t body_len = 0;
+	ssize_t len;
+	int code;
+
+	/* The accepted socket inherits nothing from the listener's
+	 * O_NONBLOCK on Linux; the timeouts bound a stalled peer. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen))
+		peer.pid = 0, peer.uid = (uid_t)-1;
+
+	len = read_request(fd, line, sizeof(line));
+	if (len == 0)
+		return; /* e.g. another asyncdumpd checking the socket is live */
+	if (len < 0) {
+		log_line(LOG_WARN_, "client pid=%d uid=%d: no complete request line, dropped",
+			 (int)peer.pid, (int)peer.uid);
+		send_err(fd, AD_EXIT_USAGE, "request too long or incomplete");
+		return;
+	}
+	if (ad_request_parse(line, (size_t)len, &req, msg, sizeof(msg))) {
+		log_line(LOG_WARN_, "client pid=%d uid=%d: bad request: %s",
+			 (int)peer.pid, (int)peer.uid, msg);
+		char full[AD_PROTO_MAX_MSG];
+		snprintf(full, sizeof(full), "bad request: %.300s (client and daemon versions differ?)", msg);
+		send_err(fd, AD_EXIT_USAGE, full);
+		return;
+	}
+	code = authorize(&peer, &req, msg, sizeof(msg));
+	if (code == AD_EXIT_OK)
+		code = dump(s, &req, &body, &body_len, msg, sizeof(msg));
+	log_line(code ? LOG_WARN_ : LOG_INFO_,
+		 "dump pid=%d format=%s for client pid=%d uid=%d: %s%s",
+		 (int)req.pid, req.format == AD_FORMAT_JSON ? "json" : "text",
+		 (int)peer.pid, (int)peer.uid, code ? "error: " : "ok",
+		 code ? msg : "");
+	if (code) {
+		send_err(fd, code, msg);
+		return;
+	}
+	if (!send_all(fd, "OK\n", 3) || !send_all(fd, body, body_len))
+		log_line(LOG_WARN_, "client pid=%d went away during the dump of pid=%d",
+			 (int)peer.pid, (int)req.pid);
+	free(body);
+	s->served++;
+}
+
+static void accept_clients(struct server *s)
+{
+	for (;;) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_line(LOG_WARN_, "accept: %s", strerror(errno));
+			return;
+		}
+		serve_client(s, fd);
+		close(fd);
+	}
+}
+
+/* ---- signals, loop ---------------------------------------------------- */
+
+static int setup_signals(struct server *s)
+{
+	sigset_t set;
+
+	/* A client closing early must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->signal_fd < 0 ? -errno : 0;
+}
+
+static void handle_signals(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			log_line(LOG_INFO_, "%s from pid %u: stopping",
+				 si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM",
+				 si.ssi_pid);
+			s->stop = true;
+			break;
+		case SIGHUP:
+			/* Where a config reload will go (systemd issue). */
+			log_line(LOG_INFO_, "SIGHUP: reload not supported yet, ignored");
+			break;
+		}
+	}
+}
+
+static uint64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static void run_loop(struct server *s)
+{
+	uint64_t next_gc = mono_s() + AD_SERVER_GC_INTERVAL_S;
+
+	while (!s->stop) {
+		struct pollfd pfd[3] = {
+			{.fd = s->listen_fd, .events = POLLIN},
+			{.fd = s->signal_fd, .events = POLLIN},
+			{.fd = s->events_fd, .events = POLLIN},
+		};
+		nfds_t n = s->events_fd >= 0 ? 3 : 2;
+		uint64_t now = mono_s();
+		int timeout = now >= next_gc ? 0 : (int)(next_gc - now) * 1000;
+		int rc = poll(pfd, n, timeout);
+
+		if (rc < 0 && errno != EINTR) {
+			log_line(LOG_ERR_, "poll: %s", strerror(errno));
+			s->stop = true;
+			break;
+		}
+		if (rc > 0 && pfd[1].revents)
+			handle_signals(s);
+		if (s->stop)
+			break;
+		if (rc > 0 && n == 3 && pfd[2].revents) {
+			int h = ad_observer_handle_events(s->obs);
+
+			if (h < 0)
+				log_line(LOG_WARN_, "process-exit events: %s",
+					 strerror(-h));
+		}
+		if (rc > 0 && pfd[0].revents)
+			accept_clients(s);
+		if (mono_s() >= next_gc) {
+			int g = ad_observer_gc(s->obs);
+
+			if (g > 0)
+				log_line(LOG_INFO_, "swept %d records of exited processes", g);
+			else if (g < 0)
+				log_line(LOG_WARN_, "sweep: %s", strerror(-g));
+			next_gc = mono_s() + AD_SERVER_GC_INTERVAL_S;
+		}
+	}
+}
+
+/* ---- setup, teardown -------------------------------------------------- */
+
+static int open_and_attach(struct server *s)
+{
+	const struct ad_options *o = s->opts;
+	struct ad_observer_opts oo = {
+		.max_frames = o->max_frames,
+		.max_tasks = o->max_tasks,
+		.max_procs = o->max_procs,
+		.label_max = o->label_max,
+	};
+	char err[512];
+	int rc;
+
+	rc = ad_observer_open(&oo, &s->obs, err, sizeof(err));
+	if (rc < 0) {
+		log_line(LOG_ERR_, "cannot load the BPF observer: %s", err);
+		return (rc == -EPERM || rc == -EACCES) ? AD_EXIT_PERMISSION
+						       : AD_EXIT_ATTACH;
+	}
+	log_line(LOG_INFO_, "observer loaded: max_frames=%u max_tasks=%u max_procs=%u label_max=%u",
+		 o->max_frames, o->max_tasks, o->max_procs, o->label_max);
+	for (size_t i = 0; i < o->nattach_paths; i++) {
+		rc = ad_observer_attach_path(s->obs, o->attach_paths[i], -1,
+					     err, sizeof(err));
+		if (rc < 0) {
+			log_line(LOG_ERR_, "cannot attach to %s: %s",
+				 o->attach_paths[i], err);
+			return AD_EXIT_ATTACH;
+		}
+		log_line(LOG_INFO_, "attached %d probe sites of %s (every process, now and later)",
+			 rc, o->attach_paths[i]);
+	}
+	for (size_t i = 0; i < o->nattach_pids; i++) {
+		rc = ad_observer_attach_pid(s->obs, o->attach_pids[i], err,
+					    sizeof(err));
+		if (rc < 0) {
+			log_line(LOG_ERR_, "cannot attach to process %d: %s",
+				 (int)o->attach_pids[i], err);
+			return AD_EXIT_ATTACH;
+		}
+		log_line(LOG_INFO_, "attached %d probe sites in process %d",
+			 rc, (int)o->attach_pids[i]);
+	}
+	return AD_EXIT_OK;
+}
+
+static void remove_socket(struct server *s)
+{
+	struct stat st;
+
+	if (lstat(s->opts->socket_path, &st) == 0 &&
+	    st.st_dev == s->sock_dev && st.st_ino == s->sock_ino)
+		unlink(s->opts->socket_path);
+}
+
+int ad_server_run(const struct ad_options *opts)
+{
+	struct server s = {
+		.opts = opts, .listen_fd = -1, .signal_fd = -1, .events_fd = -1,
+	};
+	char err[512];
+	struct stat st;
+	int code;
+
+	/* Signals are blocked before anything slow, so a SIGTERM during
+	 * loading is seen by the loop rather than killing us mid-attach. */
+	if (setup_signals(&s)) {
+		log_line(LOG_ERR_, "signal setup: %s", strerror(errno));
+		return AD_EXIT_FAILURE;
+	}
+	/* Fail fast, before the slow BPF load, if another daemon serves
+	 * here; ad_server_listen checks again once we are attached. */
+	if (socket_in_use(opts->socket_path)) {
+		log_line(LOG_ERR_, "another asyncdumpd is running at %s: stop it first, or use another --socket PATH",
+			 opts->socket_path);
+		code = AD_EXIT_FAILURE;
+		goto out;
+	}
+	code = open_and_attach(&s);
+	if (code != AD_EXIT_OK)
+		goto out;
+	s.events_fd = ad_observer_events_fd(s.obs);
+
+	/* The socket comes last: a client that can connect gets dumps. */
+	s.listen_fd = ad_server_listen(opts->socket_path, err, sizeof(err));
+	if (s.listen_fd < 0) {
+		log_line(LOG_ERR_, "%s", err);
+		code = s.listen_fd == -EACCES || s.listen_fd == -EPERM
+			       ? AD_EXIT_PERMISSION
+			       : AD_EXIT_FAILURE;
+		goto out;
+	}
+	if (stat(opts->socket_path, &st) == 0) {
+		s.sock_dev = st.st_dev;
+		s.sock_ino = st.st_ino;
+	}
+	log_line(LOG_INFO_, "serving dumps on %s (pid %d)", opts->socket_path,
+		 (int)getpid());
+	sd_notify(0, "READY=1");
+
+	run_loop(&s);
+
+	sd_notify(0, "STOPPING=1");
+	remove_socket(&s);
+	log_line(LOG_INFO_, "stopped after %lu dumps", s.served);
+	code = AD_EXIT_OK;
+out:
+	if (s.listen_fd >= 0)
+		close(s.listen_fd);
+	if (s.obs)
+		ad_observer_close(s.obs);
+	if (s.signal_fd >= 0)
+		close(s.signal_fd);
+	return code;
+}

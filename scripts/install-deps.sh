@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# install-deps.sh - install every Debian 12 package asyncdump needs to build,
+# run and test. Run as root on a fresh machine; safe to run again.
+#
+# Why each package is there: README.md, "Dependencies and why each is there".
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: must run as root (apt-get install); try: sudo bash $0" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+	build-essential gcc g++ make binutils pkg-config cmake
+	clang llvm bpftool
+	libbpf-dev libelf-dev zlib1g-dev
+	libcmocka-dev libjson-c-dev libsystemd-dev
+	systemtap-sdt-dev bpftrace
+	python3 procps
+)
+
+# Skip the (slow) index update when everything is already there, as on a
+# developer machine that ran this before; a fresh machine always updates.
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps.sh: all ${#packages[@]} packages already installed"
+	exit 0
+fi
+
+echo "install-deps.sh: installing: ${missing[*]}"
+apt-get update -q
+apt-get install -y -q "${packages[@]}"

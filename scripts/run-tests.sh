@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# run-tests.sh - build everything with ASan/UBSan and warnings as errors, then
+# run every test: cmocka unit tests, header-safety tests and the integration
+# tests that load real BPF (those need root).
+#
+#   bash scripts/run-tests.sh            # from anywhere in the checkout
+#   BUILD_DIR=/tmp/b bash scripts/run-tests.sh
+#   CTEST_ARGS="-R unit" bash scripts/run-tests.sh   # a subset
+#
+# Exits nonzero if the build or any test fails. With CI=true a test that did
+# not run (skipped, e.g. because it could not attach) is a failure too: in
+# CI every integration test must really run.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-$root/build-ci}"
+jobs="$(nproc 2>/dev/null || echo 2)"
+
+die() { echo "run-tests.sh: $*" >&2; exit 1; }
+
+for tool in cmake ctest pkg-config clang bpftool; do
+	command -v "$tool" >/dev/null ||
+		die "$tool not found: install the dependencies first with: bash scripts/install-deps.sh"
+done
+if [ "$(id -u)" -ne 0 ]; then
+	die "the integration tests load BPF programs and must run as root"
+fi
+
+echo "== configure ($build, ASan+UBSan, -Werror)"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DASYNCDUMP_SANITIZE=ON
+
+echo "== build"
+cmake --build "$build" -j "$jobs"
+
+# Sanitizer reports must fail the test that triggered them.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# Tells the integration tests that skipping is not allowed (CI, or asked).
+if [ "${CI:-}" = "true" ]; then
+	export ASYNCDUMP_REQUIRE_BPF=1
+fi
+
+echo "== test"
+log="$build/ctest.log"
+set +e
+# Serial by default: the integration tests time probe hits and share the
+# machine's 2 cores; CTEST_PARALLEL_LEVEL overrides.
+(cd "$build" && ctest --output-on-failure --no-tests=error \
+	--timeout 600 ${CTEST_ARGS:-}) 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+	die "ctest failed (exit $rc): see the output above or $log"
+fi
+if [ "${ASYNCDUMP_REQUIRE_BPF:-}" = "1" ] &&
+	grep -Eq '\*\*\*Skipped|Not Run|The following tests did not run' "$log"; then
+	die "some tests were skipped; in CI every test must run (see $log)"
+fi
+echo "run-tests.sh: all tests passed"

@@ -1,0 +1,61 @@
+/*
+ * all_macros.c - uses every macro of usdt/asyncdump.h. Compiled (and run,
+ * unobserved) by the header compile matrix in CMakeLists.txt: gcc and clang
+ * as -std=c99, -std=c11, -std=gnu11, g++ and clang++ as -std=c++17, each
+ * with -Wall -Wextra -Wpedantic -Werror, with and without ASYNCDUMP_DISABLE.
+ * Valid C and C++ both (the C++ build compiles this file with -x c++).
+ */
+#include "asyncdump.h"
+
+struct task {
+	int dummy;
+};
+
+static int expensive_calls;
+
+static const char *expensive_label(void)
+{
+	expensive_calls++;
+	return "expensive";
+}
+
+static void scoped(int depth)
+{
+	ASYNCDUMP_SCOPE("scoped");
+	if (depth > 0) {
+		ASYNCDUMP_SCOPE("nested scope"); /* two guards in one function */
+		scoped(depth - 1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct task parent, child;
+	char frame_a, frame_b, frame_c, frame_d[2];
+	const char *dyn = argc > 1 ? argv[1] : "runtime label";
+	unsigned flags = ASYNCDUMP_F_DYN | ASYNCDUMP_F_VERBOSE;
+
+	ASYNCDUMP_TASK_SPAWN(&parent, 0, 0, "parent");
+	ASYNCDUMP_TASK_SPAWN_DYN(&child, &parent, &frame_a, dyn);
+	ASYNCDUMP_POLL_BEGIN(&parent);
+	ASYNCDUMP_ENTER(&frame_a, "literal");
+	ASYNCDUMP_ENTER_DYN(&frame_b, dyn);
+	ASYNCDUMP_ENTER_AT(&parent, &frame_c, &frame_a, "at", 0);
+	ASYNCDUMP_ENTER_AT(0, &frame_d[0], 0, dyn, flags);
+	ASYNCDUMP_ENTER_AT(0, 12345, 0, "long", ASYNCDUMP_F_LONG_RUNNING);
+	ASYNCDUMP_MOVE(&frame_c, 0);
+	ASYNCDUMP_MOVE(&frame_c, &frame_b);
+	if (ASYNCDUMP_ACTIVE())
+		ASYNCDUMP_ENTER_DYN(&frame_d[1], expensive_label());
+	scoped(2);
+	ASYNCDUMP_EXIT(12345);
+	ASYNCDUMP_EXIT(&frame_d[0]);
+	ASYNCDUMP_EXIT(&frame_c);
+	ASYNCDUMP_EXIT(&frame_b);
+	ASYNCDUMP_EXIT(&frame_a);
+	ASYNCDUMP_POLL_END(&parent);
+	ASYNCDUMP_TASK_EXIT(&child);
+	ASYNCDUMP_TASK_EXIT(&parent);
+	/* Unobserved, ASYNCDUMP_ACTIVE() is 0 and the guarded call never ran. */
+	return expensive_calls == 0 ? 0 : 1;
+}

@@ -1,0 +1,338 @@
+"""adtest - shared harness of the asyncdump integration tests.
+
+Standard library only. Every test starts its own `asyncdumpd --daemon` on a
+private socket in a temporary directory, attached to the binaries it needs,
+runs the program under test, and dumps it with `asyncdumpd --pid`.
+
+Environment (set by CMake through ctest; defaults suit a build in ./build):
+  AD_DAEMON       path of asyncdumpd
+  AD_EXAMPLES     directory of the example binaries
+  AD_HEADER       directory of the header-safety binaries
+  AD_PROGS        directory of the bad-input test programs
+  CI=true (or ASYNCDUMP_REQUIRE_BPF=1)  a test that cannot load/attach BPF
+                  FAILS instead of skipping
+"""
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.environ.get("AD_BUILD_DIR", os.path.join(ROOT, "build"))
+DAEMON = os.environ.get("AD_DAEMON", os.path.join(BUILD, "daemon", "asyncdumpd"))
+EXAMPLES = os.environ.get("AD_EXAMPLES", os.path.join(BUILD, "examples"))
+HEADER = os.environ.get("AD_HEADER", os.path.join(BUILD, "tests", "header"))
+PROGS = os.environ.get("AD_PROGS", os.path.join(BUILD, "tests", "integration", "progs"))
+IN_CI = (os.environ.get("CI", "").lower() == "true"
+         or os.environ.get("ASYNCDUMP_REQUIRE_BPF") == "1")
+
+# Exit codes of `asyncdumpd --pid` (daemon/exit_codes.h).
+EXIT_OK = 0
+EXIT_NO_OBSERVER = 3
+EXIT_NOT_OBSERVED = 4
+EXIT_NO_PROCESS = 5
+
+SOCKET_TIMEOUT = 30.0
+READY_TIMEOUT = 20.0
+DUMP_TIMEOUT = 60.0
+
+
+def example(name):
+    return os.path.join(EXAMPLES, name)
+
+
+def header_bin(name):
+    return os.path.join(HEADER, name)
+
+
+def prog(name):
+    return os.path.join(PROGS, name)
+
+
+# ---------------------------------------------------------------- trees ---
+
+def shape(frames):
+    """[(label, shape(children)), ...]: the topology of a frame list."""
+    return [(f["label"], shape(f["children"])) for f in frames]
+
+
+def walk(frames):
+    """Every frame of a list and of their subtrees, depth first (iterative)."""
+    stack = list(reversed(frames))
+    while stack:
+        f = stack.pop()
+        yield f
+        stack.extend(reversed(f["children"]))
+
+
+def find_frame(frames, label):
+    for f in walk(frames):
+        if f["label"] == label:
+            return f
+    return None
+
+
+def explicit_tasks(doc):
+    """Tasks that have an explicit id (not a plain thread's tid:N task)."""
+    return [t for t in doc["tasks"] if not t["id"].startswith("tid:")]
+
+
+def task_named(doc, name):
+    found = [t for t in doc["tasks"] if t["name"] == name]
+    assert len(found) == 1, "expected one task named %r, tasks: %r" % (
+        name, [(t["id"], t["name"]) for t in doc["tasks"]])
+    return found[0]
+
+
+# ------------------------------------------------------------ processes ---
+
+class Proc:
+    """A program under test: stdin/stdout pipes, READY lines, always reaped."""
+
+    def __init__(self, argv, env=None):
+        self.argv = list(argv)
+        self.p = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=env)
+        self.pid = self.p.pid
+        self._buf = b""
+
+    def readline(self, timeout=READY_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        fd = self.p.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%s: no output line within %.0fs (got %r)"
+                                     % (self.argv[0], timeout, self._buf))
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    err = self.p.stderr.read().decode(errors="replace")
+                    raise AssertionError("%s exited (rc %s) before a line; "
+                                         "stderr: %s" % (self.argv[0], self.p.wait(), err))
+                self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line.decode()
+
+    def expect(self, word, timeout=READY_TIMEOUT):
+        """Read a line starting with `word`; return its other words."""
+        line = self.readline(timeout)
+        parts = line.split()
+        assert parts and parts[0] == word, "%s: expected %s, got %r" % (
+            self.argv[0], word, line)
+        return parts[1:]
+
+    def ready(self, timeout=READY_TIMEOUT):
+        rest = self.expect("READY", timeout)
+        assert int(rest[0]) == self.pid, "READY pid %s != %d" % (rest[0], self.pid)
+        return rest[1:]
+
+    def send(self, line="go"):
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
+    def close_stdin(self):
+        try:
+            self.p.stdin.close()
+        except OSError:
+            pass
+
+    def wait(self, timeout=20):
+        return self.p.wait(timeout=timeout)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for f in (self.p.stdin, self.p.stdout, self.p.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+class Daemon:
+    """`asyncdumpd --daemon` on a private socket, attached to `attach`."""
+
+    def __init__(self, attach=(), attach_pids=(), extra=()):
+        self.dir = tempfile.mkdtemp(prefix="adtest.")
+        self.socket = os.path.join(self.dir, "asyncdumpd.sock")
+        self.errpath = os.path.join(self.dir, "daemon.stderr")
+        argv = [DAEMON, "--daemon", "--socket", self.socket]
+        for path in attach:
+            argv += ["--attach", path]
+        for pid in attach_pids:
+            argv += ["--attach-pid", str(pid)]
+        argv += list(extra)
+        self.argv = argv
+        self.err = open(self.errpath, "wb")
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                  stdout=self.err, stderr=subprocess.STDOUT)
+
+    def stderr(self):
+        try:
+            with open(self.errpath, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def wait_ready(self, timeout=SOCKET_TIMEOUT):
+        """Returns None once the socket exists, else an error message."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if os.path.exists(self.socket):
+                return None
+            rc = self.p.poll()
+            if rc is not None:
+                return "asyncdumpd --daemon exited with %d before creating its " \
+                       "socket:\n%s" % (rc, self.stderr())
+            time.sleep(0.02)
+        return "asyncdumpd --daemon made no socket within %.0fs:\n%s" % (
+            timeout, self.stderr())
+
+    def dump(self, pid, fmt="json", verbose=False, stuck_after=None, extra=()):
+        argv = [DAEMON, "--pid", str(pid), "--format", fmt, "--socket", self.socket]
+        if verbose:
+            argv.append("--verbose")
+        if stuck_after:
+            argv += ["--stuck-after", stuck_after]
+        argv += list(extra)
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=DUMP_TIMEOUT)
+        return r.returncode, r.stdout.decode(errors="replace"), \
+            r.stderr.decode(errors="replace")
+
+    def stop(self):
+        """SIGTERM; returns the exit code (killed after 10 s)."""
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.err.close()
+        return self.p.returncode
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ADTestCase(unittest.TestCase):
+    """Base class: daemons and programs are torn down after each test."""
+
+    maxDiff = None
+
+    def unavailable(self, why):
+        """Cannot test: fail in CI, skip elsewhere."""
+        if IN_CI:
+            self.fail("CI=true and " + why)
+        self.skipTest(why)
+
+    def need_env(self):
+        if os.geteuid() != 0:
+            self.unavailable("not root: BPF and USDT attach need root")
+        if not os.access(DAEMON, os.X_OK):
+            self.unavailable("asyncdumpd not built at %s" % DAEMON)
+
+    def need_bin(self, path):
+        self.assertTrue(os.access(path, os.X_OK), "not built: %s" % path)
+        return path
+
+    def start_daemon(self, attach=(), attach_pids=(), extra=()):
+        self.need_env()
+        for path in attach:
+            self.assertTrue(os.path.exists(path), "not built: %s" % path)
+        d = Daemon(attach, attach_pids, extra)
+        self.addCleanup(d.cleanup)
+        err = d.wait_ready()
+        if err:
+            # Could not load or attach BPF: never a silent pass.
+            self.unavailable(err)
+        return d
+
+    def start(self, argv, env=None):
+        self.need_bin(argv[0])
+        p = Proc(argv, env)
+        self.addCleanup(p.kill)
+        return p
+
+    def dump_json(self, d, pid, **kw):
+        rc, out, err = d.dump(pid, "json", **kw)
+        self.assertEqual(rc, EXIT_OK, "dump of %d failed (rc %d): %s\ndaemon:\n%s"
+                         % (pid, rc, err, d.stderr()))
+        try:
+            doc = json.loads(out)
+        except ValueError as e:
+            self.fail("dump is not JSON (%s): %r" % (e, out[:2000]))
+        self.check_doc(doc, pid)
+        return doc
+
+    def dump_text(self, d, pid, **kw):
+        rc, out, err = d.dump(pid, "text", **kw)
+        self.assertEqual(rc, EXIT_OK, "text dump of %d failed (rc %d): %s"
+                         % (pid, rc, err))
+        self.assertNotIn("\x1b", out, "raw escape sent to the terminal")
+        return out
+
+    def check_doc(self, doc, pid):
+        """The schema every dump must follow (README "JSON")."""
+        for key in ("pid", "comm", "observed_since_ns", "now_ns", "lost", "tasks"):
+            self.assertIn(key, doc, "top-level key %s missing" % key)
+        self.assertEqual(doc["pid"], pid)
+        self.assertIsInstance(doc["lost"], dict)
+        for name in ("frames_full", "tasks_full", "strings_full",
+                     "label_unreadable", "exit_unknown", "task_exit_unknown",
+                     "poll_end_unknown", "move_unknown", "parent_unknown",
+                     "threads_full"):
+            self.assertIn(name, doc["lost"], "lost counter %s missing" % name)
+        self.assertLessEqual(doc["observed_since_ns"], doc["now_ns"])
+        for t in doc["tasks"]:
+            for key in ("id", "name", "parent", "parent_frame", "state", "tid",
+                        "age_ns", "frames", "detached"):
+                self.assertIn(key, t, "task key %s missing in %r" % (key, t.get("id")))
+            self.assertIn(t["state"], ("running", "idle"))
+            self.assertRegex(t["id"], r"^(0x[0-9a-f]+|tid:[0-9]+)$")
+            for f in walk(t["frames"] + t["detached"]):
+                for key in ("id", "label", "label_truncated", "file", "line",
+                            "function", "age_ns", "verbose", "long_running",
+                            "stuck", "current", "children"):
+                    self.assertIn(key, f, "frame key %s missing" % key)
+                self.assertRegex(f["id"], r"^0x[0-9a-f]+$")
+            for f in t["detached"]:
+                self.assertIn("reason", f)
+
+    def assert_no_losses(self, doc, *except_names):
+        """A correct program loses nothing and is told it lost nothing."""
+        lost = {k: v for k, v in doc["lost"].items()
+                if v and k not in except_names}
+        hint = ""
+        if "label_unreadable" in lost:
+            shown = [f for t in doc["tasks"] for f in walk(t["frames"] + t["detached"])]
+            if not any(f.get("label_unreadable") for f in shown):
+                hint = (" (every label is shown correctly: BPF could not copy a "
+                        "_DYN string from a page not yet resident, typically a "
+                        "literal in .rodata, and counted it as a loss)")
+        self.assertEqual(lost, {}, "unexpected losses" + hint)
+
+
+def main():
+    unittest.main(module="__main__", verbosity=2)
+
+
+if __name__ == "__main__":
+    sys.exit("import this module from a test file")

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Bad input, reclamation and the CLI's exit codes (issue 2, section 6)."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adtest  # noqa: E402
+from adtest import prog, example, shape, walk, find_frame, task_named  # noqa: E402
+
+
+def thread_task(doc, pid):
+    found = [t for t in doc["tasks"] if t["id"] == "tid:%d" % pid]
+    assert len(found) == 1, [t["id"] for t in doc["tasks"]]
+    return found[0]
+
+
+def unused_pid():
+    pid_max = int(open("/proc/sys/kernel/pid_max").read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    raise RuntimeError("no free pid")
+
+
+class BadInput(adtest.ADTestCase):
+
+    def test_garbage_labels(self):
+        exe = prog("garbage_label")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(doc["lost"]["label_unreadable"], 4, doc["lost"])
+        t = thread_task(doc, p.pid)
+        self.assertEqual(len(t["frames"]), 1)
+        good = t["frames"][0]
+        self.assertEqual(good["label"], "good")
+        self.assertEqual(len(good["children"]), 5, "a frame was lost")
+        labels = [f["label"] for f in good["children"]]
+        long_ = good["children"][3]
+        self.assertTrue(long_["label_truncated"])
+        self.assertTrue(long_["label"].startswith("L" * 32), long_["label"])
+        self.assertLess(len(long_["label"]), 200)
+        for f in good["children"][:3]:
+            self.assertNotEqual(f["label"], "good")
+        self.assertTrue(labels[4].startswith("evil"), labels)
+        # the unreadable task name does not lose the task
+        self.assertEqual(len(adtest.explicit_tasks(doc)), 1)
+        text = self.dump_text(d, p.pid)  # asserts no raw ESC
+        line = [ln for ln in text.splitlines() if "evil" in ln]
+        self.assertEqual(len(line), 1, "newline in a label split the line:\n" + text)
+        self.assertNotIn("\t", line[0])
+        self.assertIn("label_unreadable", text)
+
+    def test_label_in_cold_page(self):
+        """A _DYN label whose read-only page is not resident at the probe is
+        still shown (read at dump time), never a placeholder."""
+        exe = prog("cold_label")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        t = thread_task(doc, p.pid)
+        self.assertEqual(shape(t["frames"]),
+                         [("cold", [("cold label from a file page", [])])])
+        inner = t["frames"][0]["children"][0]
+        self.assertFalse(inner.get("label_unreadable", False))
+        print("cold page: lost.label_unreadable = %d (not asserted)"
+              % doc["lost"]["label_unreadable"], file=sys.stderr)
+
+    def test_unknown_ids(self):
+        exe = prog("bad_events")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        lost = doc["lost"]
+        self.assertEqual(lost["exit_unknown"], 2, lost)
+        self.assertEqual(lost["move_unknown"], 1, lost)
+        self.assertEqual(lost["task_exit_unknown"], 1, lost)
+        self.assertEqual(lost["poll_end_unknown"], 1, lost)
+        self.assertEqual(lost["parent_unknown"], 1, lost)
+        t = thread_task(doc, p.pid)
+        everything = [f["label"] for x in doc["tasks"]
+                      for f in walk(x["frames"] + x["detached"])]
+        self.assertIn("alive", everything)
+        self.assertIn("orphan", everything, "a frame with an unknown parent was lost")
+        self.assertEqual(t["frames"][0]["label"], "alive")
+        text = self.dump_text(d, p.pid)
+        self.assertIn("exit_unknown", text)
+
+    def test_100k_frames(self):
+        exe = prog("many_frames")
+        n = 100000
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe, str(n)])
+        p.ready(timeout=60)
+        t0 = time.monotonic()
+        doc = self.dump_json(d, p.pid)
+        print("100k-frame JSON dump: %.2fs" % (time.monotonic() - t0), file=sys.stderr)
+        self.assert_no_losses(doc)
+        t = thread_task(doc, p.pid)
+        frames = list(walk(t["frames"]))
+        self.assertEqual(len(frames), n)
+        root = t["frames"][0]
+        self.assertEqual(root["label"], "root")
+        self.assertEqual(len(root["children"]), n - 200)  # leaves + chain head
+        depth, f = 0, root
+        while f["children"] and f["children"][-1]["label"] == "chain":
+            f = f["children"][-1]
+            depth += 1
+        self.assertEqual(depth, 200)
+        rc, out, err = d.dump(p.pid, "text")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out.count("chain"), 200)
+
+    def test_process_exit_reclaims(self):
+        exe = example("multiple")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        self.dump_json(d, p.pid)
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+        rc, out, err = d.dump(p.pid)
+        self.assertIn(rc, (adtest.EXIT_NO_PROCESS, adtest.EXIT_NOT_OBSERVED), out)
+        self.assertNotIn("foo", out)
+        self.assertTrue(err.strip(), "no error message")
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+    def test_exec_drops_old_image(self):
+        exe = prog("exec_into")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe, "old", exe, "new"])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(shape(thread_task(doc, p.pid)["frames"]),
+                         [("old image frame", [])])
+        p.send()
+        p.ready()  # same pid, new image
+        doc = self.dump_json(d, p.pid)
+        labels = [f["label"] for t in doc["tasks"]
+                  for f in walk(t["frames"] + t["detached"])]
+        self.assertEqual(labels, ["new image frame"])
+        self.assertGreater(doc["observed_since_ns"], 0)
+        self.assert_no_losses(doc)
+
+    def test_exec_into_uninstrumented(self):
+        exe = prog("exec_into")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe, "old", "/bin/cat"])
+        p.ready()
+        self.dump_json(d, p.pid)
+        p.send()
+        deadline = time.monotonic() + 10
+        while not os.readlink("/proc/%d/exe" % p.pid).endswith("/cat"):
+            self.assertLess(time.monotonic(), deadline, "no exec")
+            time.sleep(0.01)
+        p.send("after exec")  # cat echoes it: cat is running
+        self.assertEqual(p.readline(), "after exec")
+        rc, out, err = d.dump(p.pid)
+        self.assertEqual(rc, adtest.EXIT_NOT_OBSERVED, out + err)
+        self.assertNotIn("old image frame", out)
+
+    def test_task_exit_with_open_frames(self):
+        exe = prog("task_exit_open")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual([t["name"] for t in adtest.explicit_tasks(doc)], ["a", "b"])
+        self.assertEqual(shape(task_named(doc, "a")["frames"]), [("a1", [("a2", [])])])
+        p.send()
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual([t["name"] for t in adtest.explicit_tasks(doc)], ["b"])
+        self.assertEqual(shape(task_named(doc, "b")["frames"]), [("b1", [])])
+        labels = [f["label"] for t in doc["tasks"] for f in walk(t["frames"] + t["detached"])]
+        self.assertNotIn("a1", labels)
+        self.assertNotIn("a2", labels)
+        self.assert_no_losses(doc)
+
+
+class Cli(adtest.ADTestCase):
+
+    def test_no_daemon(self):
+        self.need_env()
+        with tempfile.TemporaryDirectory() as tmp:
+            sock = os.path.join(tmp, "none.sock")
+            r = subprocess.run([adtest.DAEMON, "--pid", str(os.getpid()), "--socket", sock],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            self.assertEqual(r.returncode, adtest.EXIT_NO_OBSERVER, r.stderr)
+            self.assertTrue(r.stderr.strip())
+            # ASYNCDUMP_SOCKET sets the socket too
+            env = dict(os.environ, ASYNCDUMP_SOCKET=sock)
+            r = subprocess.run([adtest.DAEMON, "--pid", str(os.getpid())], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            self.assertEqual(r.returncode, adtest.EXIT_NO_OBSERVER, r.stderr)
+
+    def test_no_such_process_and_not_observed(self):
+        exe = example("multiple")
+        d = self.start_daemon(attach=[exe])
+        rc, out, err = d.dump(unused_pid())
+        self.assertEqual(rc, adtest.EXIT_NO_PROCESS, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        sleeper = self.start(["/bin/sleep", "60"])
+        rc, out, err = d.dump(sleeper.pid)
+        self.assertEqual(rc, adtest.EXIT_NOT_OBSERVED, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        # the daemon answers again afterwards and via ASYNCDUMP_SOCKET
+        p = self.start([exe])
+        p.ready()
+        env = dict(os.environ, ASYNCDUMP_SOCKET=d.socket)
+        r = subprocess.run([adtest.DAEMON, "--pid", str(p.pid), "--format", "json"],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    adtest.main()

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Every example's tree, asserted through real BPF (issue 2, section 5)."""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adtest  # noqa: E402
+from adtest import example, shape, walk, find_frame, explicit_tasks, task_named  # noqa: E402
+
+
+class Examples(adtest.ADTestCase):
+
+    def run_example(self, name, args=()):
+        path = example(name)
+        d = self.start_daemon(attach=[path])
+        p = self.start([path] + list(args))
+        extra = p.ready()
+        return d, p, extra
+
+    def finish(self, p):
+        """Release the example; it must exit cleanly."""
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
+    def test_multiple(self):
+        d, p, _ = self.run_example("multiple")
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(doc["comm"], "multiple")
+        tasks = explicit_tasks(doc)
+        self.assertEqual([t["name"] for t in tasks],
+                         ["worker 0", "worker 1", "worker 2"])  # spawn order
+        for t in tasks:
+            self.assertEqual(shape(t["frames"]),
+                             [("foo", [("bar", [("baz", [])])])], t["name"])
+            self.assertEqual(t["state"], "idle")
+            self.assertIsNone(t["tid"])
+            self.assertIsNone(t["parent"])
+            self.assertEqual(t["detached"], [])
+            foo = t["frames"][0]
+            self.assertTrue(foo["file"].endswith("multiple.c"), foo["file"])
+            self.assertEqual(foo["function"], "foo")
+            self.assertGreater(foo["line"], 0)
+            for f in walk(t["frames"]):
+                self.assertFalse(f["current"])  # nobody polls an idle task
+                self.assertFalse(f["stuck"])     # default threshold 10 s
+        ids = [f["id"] for t in tasks for f in walk(t["frames"])]
+        self.assertEqual(len(ids), len(set(ids)), "frame ids not distinct")
+        self.assertEqual(len({t["id"] for t in tasks}), 3)
+        # plain-thread tasks (main thread) must not carry the tasks' frames
+        for t in doc["tasks"]:
+            if t["id"].startswith("tid:"):
+                self.assertEqual(t["frames"], [])
+        self.assert_no_losses(doc)
+
+        # Text once: async-backtrace style box drawing, call sites.
+        text = self.dump_text(d, p.pid)
+        for needle in ("╼ foo", "└╼ bar", "└╼ baz", "worker 0", "multiple.c:"):
+            self.assertIn(needle, text)
+        self.assertEqual(text.count("└╼ baz"), 3, text)
+        self.finish(p)
+
+    def test_basic(self):
+        d, p, _ = self.run_example("basic")
+        doc = self.dump_json(d, p.pid)
+        t = task_named(doc, "basic")
+        self.assertEqual(shape(t["frames"]), [
+            ("foo", [
+                ("bar", [("baz in bar", [("pending in baz 3", [])])]),
+                ("baz", [("pending in baz 2", [])]),
+            ])])
+        for label in ("pending in baz 3", "pending in baz 2"):
+            f = find_frame(t["frames"], label)
+            self.assertFalse(f["label_truncated"])
+            self.assertEqual(f["function"], "poll_basic")
+        self.assert_no_losses(doc)
+        text = self.dump_text(d, p.pid)
+        # foo has two children: bar is drawn with a tee and a vertical rule
+        # continues past bar's subtree to baz.
+        for needle in ("├╼ bar", "│", "└╼ baz", "pending in baz 3"):
+            self.assertIn(needle, text)
+        self.finish(p)
+
+    def test_detach(self):
+        d, p, _ = self.run_example("detach")
+        doc = self.dump_json(d, p.pid)
+        t = task_named(doc, "detach")
+        self.assertEqual(shape(t["frames"]), [("work", [("rx", [])])])
+        self.assertEqual(shape(t["detached"]), [("fut", [("sleep", [])])])
+        self.assertIn("move", t["detached"][0]["reason"].lower())
+        fut_id = t["detached"][0]["id"]
+        text = self.dump_text(d, p.pid)
+        self.assertIn("fut", text)
+        self.assertIn("etached", text)
+
+        p.send()  # step 2: rx done, fut moved back under work
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        t = task_named(doc, "detach")
+        self.assertEqual(shape(t["frames"]), [("work", [("fut", [("sleep", [])])])])
+        self.assertEqual(t["detached"], [])
+        self.assertEqual(t["frames"][0]["children"][0]["id"], fut_id)
+        self.assert_no_losses(doc)
+        self.finish(p)
+
+    def test_long_running(self):
+        d, p, _ = self.run_example("long_running")
+        time.sleep(0.3)
+        doc = self.dump_json(d, p.pid, stuck_after="100ms")
+        t = task_named(doc, "long_running")
+        self.assertEqual(shape(t["frames"]),
+                         [("serve", [("wait for lock", []), ("accept loop", [])])])
+        lock = find_frame(t["frames"], "wait for lock")
+        accept = find_frame(t["frames"], "accept loop")
+        self.assertTrue(lock["stuck"])
+        self.assertFalse(lock["long_running"])
+        self.assertFalse(accept["stuck"])
+        self.assertTrue(accept["long_running"])
+        self.assertGreaterEqual(accept["age_ns"], 300 * 1000 * 1000)
+        text = self.dump_text(d, p.pid, stuck_after="100ms")
+        self.assertIn("!!!", text)
+        lock_line = [ln for ln in text.splitlines() if "wait for lock" in ln]
+        accept_line = [ln for ln in text.splitlines() if "accept loop" in ln]
+        self.assertTrue(lock_line and "!!!" in lock_line[0], text)
+        self.assertTrue(accept_line and "!!!" not in accept_line[0], text)
+        # default threshold (10 s): nothing stuck yet
+        doc = self.dump_json(d, p.pid)
+        self.assertFalse(find_frame(task_named(doc, "long_running")["frames"],
+                                    "wait for lock")["stuck"])
+        self.finish(p)
+
+    def test_verbose(self):
+        d, p, _ = self.run_example("verbose")
+        doc = self.dump_json(d, p.pid)
+        t = task_named(doc, "verbose")
+        self.assertEqual(shape(t["frames"]), [("handle request", [("query db", [])])])
+        doc = self.dump_json(d, p.pid, verbose=True)
+        t = task_named(doc, "verbose")
+        self.assertEqual(shape(t["frames"]), [
+            ("handle request", [("parse headers", []),
+                                ("query db", [("encode row", [])])])])
+        for f in walk(t["frames"]):
+            self.assertEqual(f["verbose"], f["label"] in ("parse headers", "encode row"),
+                             f["label"])
+        self.assertNotIn("parse headers", self.dump_text(d, p.pid))
+        self.assertIn("parse headers", self.dump_text(d, p.pid, verbose=True))
+        self.finish(p)
+
+    def test_spawn(self):
+        d, p, _ = self.run_example("spawn")
+        doc = self.dump_json(d, p.pid)
+        tasks = explicit_tasks(doc)
+        self.assertEqual([t["name"] for t in tasks], ["parent", "child"])
+        parent, child = tasks
+        self.assertIsNone(parent["parent"])
+        self.assertIsNone(parent["parent_frame"])
+        self.assertEqual(shape(parent["frames"]), [("accept", [("join child", [])])])
+        self.assertEqual(shape(child["frames"]),
+                         [("handle connection", [("read request", [])])])
+        self.assertEqual(child["parent"], parent["id"])
+        self.assertEqual(child["parent_frame"], parent["frames"][0]["id"])
+        text = self.dump_text(d, p.pid)
+        self.assertIn("child", text)
+        self.finish(p)
+
+    def test_threads(self):
+        d, p, extra = self.run_example("threads")
+        tid_alpha, tid_beta = int(extra[0]), int(extra[1])
+        doc = self.dump_json(d, p.pid)
+        byid = {t["id"]: t for t in doc["tasks"]}
+        for tid, name in ((tid_alpha, "alpha"), (tid_beta, "beta")):
+            key = "tid:%d" % tid
+            self.assertIn(key, byid, "thread task %s missing: %r" % (key, list(byid)))
+            t = byid[key]
+            self.assertEqual(t["tid"], tid)
+            self.assertIsNone(t["parent"])
+            self.assertEqual(shape(t["frames"]),
+                             [("thread main", [("wait for %s" % name, [])])])
+        self.assertEqual(explicit_tasks(doc), [])
+        # main thread entered no frame: no task, or an empty one
+        main = byid.get("tid:%d" % p.pid)
+        self.assertTrue(main is None or main["frames"] == [])
+        self.assertIn("thread %d" % tid_alpha, self.dump_text(d, p.pid))
+
+        # beta's thread ends with its frames open: its task must vanish
+        p.send()
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        ids = [t["id"] for t in doc["tasks"]]
+        self.assertNotIn("tid:%d" % tid_beta, ids)
+        self.assertIn("tid:%d" % tid_alpha, ids)
+        for t in doc["tasks"]:
+            self.assertIsNone(find_frame(t["frames"] + t["detached"], "wait for beta"))
+        self.finish(p)
+
+    def test_demo(self):
+        d, p, _ = self.run_example("demo")
+        time.sleep(0.2)
+        doc = self.dump_json(d, p.pid)
+        names = [t["name"] for t in explicit_tasks(doc)]
+        self.assertEqual(names[:2], ["listener", "flusher"])
+        conns = [n for n in names if n.startswith("conn 10.0.0.")]
+        self.assertEqual(len(conns), 3, names)
+        listener = task_named(doc, "listener")
+        accept = listener["frames"][0]
+        self.assertEqual(accept["label"], "accept on 0.0.0.0:8080")
+        self.assertTrue(accept["long_running"])
+        for t in explicit_tasks(doc):
+            if t["name"].startswith("conn "):
+                self.assertEqual(t["parent"], listener["id"])
+                self.assertEqual(t["parent_frame"], accept["id"])
+                peer = t["name"][len("conn "):]
+                # runtime labels built only because an observer is attached
+                serve = t["frames"][0]
+                self.assertEqual(serve["label"], "serve " + peer)
+                self.assertTrue(serve["long_running"])
+                self.assertEqual(len(serve["children"]), 1)
+                self.assertTrue(serve["children"][0]["label"].startswith(
+                    ("read request from " + peer, "handle GET /api/items/")),
+                    serve["children"][0]["label"])
+        vdoc = self.dump_json(d, p.pid, verbose=True)
+        tick = task_named(vdoc, "flusher")["frames"][0]["children"][0]
+        self.assertTrue(tick["verbose"])
+        self.assertTrue(tick["label"].startswith("tick "), tick["label"])
+        self.assertEqual(shape(tick["children"]), [("fsync journal.log", [])])
+        text = self.dump_text(d, p.pid)
+        self.assertIn("listener", text)
+        self.assert_no_losses(doc)
+
+
+if __name__ == "__main__":
+    adtest.main()

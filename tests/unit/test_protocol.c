@@ -1,0 +1,256 @@
+/*
+ * test_protocol.c - the socket protocol: round trips, malformed and hostile
+ * requests, length and range limits, status lines.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "exit_codes.h"
+#include "protocol.h"
+
+static char err[256];
+
+static int parse(const char *line, struct ad_request *req)
+{
+	err[0] = '\0';
+	return ad_request_parse(line, strlen(line), req, err, sizeof(err));
+}
+
+static void test_round_trip(void **state)
+{
+	const struct ad_request cases[] = {
+		{AD_VERB_DUMP, 1, AD_FORMAT_TEXT, false, 0},
+		{AD_VERB_DUMP, 4242, AD_FORMAT_JSON, true, AD_DEFAULT_STUCK_AFTER_NS},
+		{AD_VERB_DUMP, INT32_MAX, AD_FORMAT_JSON, false, UINT64_MAX},
+	};
+	char line[AD_PROTO_MAX_LINE];
+	struct ad_request back;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = ad_request_format(&cases[i], line, sizeof(line));
+
+		assert_true(n > 0 && n < AD_PROTO_MAX_LINE);
+		assert_int_equal(line[n - 1], '\n');
+		assert_int_equal(ad_request_parse(line, (size_t)n, &back, err, sizeof(err)), 0);
+		assert_int_equal(back.verb, cases[i].verb);
+		assert_int_equal(back.pid, cases[i].pid);
+		assert_int_equal(back.format, cases[i].format);
+		assert_int_equal(back.verbose, cases[i].verbose);
+		assert_int_equal(back.stuck_after_ns, cases[i].stuck_after_ns);
+	}
+}
+
+static void test_format_errors(void **state)
+{
+	struct ad_request req;
+	char small[8];
+	(void)state;
+
+	ad_request_init(&req);
+	assert_int_equal(ad_request_format(&req, small, sizeof(small)), -EINVAL); /* no pid */
+	req.pid = 5;
+	assert_int_equal(ad_request_format(&req, small, sizeof(small)), -ENOSPC);
+	req.format = (enum ad_format)7;
+	assert_int_equal(ad_request_format(&req, small, sizeof(small)), -EINVAL);
+}
+
+static void test_defaults_and_order(void **state)
+{
+	struct ad_request req;
+	(void)state;
+
+	assert_int_equal(parse("DUMP pid=12", &req), 0);
+	assert_int_equal(req.pid, 12);
+	assert_int_equal(req.format, AD_FORMAT_TEXT);
+	assert_false(req.verbose);
+	assert_int_equal(req.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
+
+	assert_int_equal(parse("DUMP stuck_after_ns=0 verbose=1 format=json pid=3\n", &req), 0);
+	assert_int_equal(req.pid, 3);
+	assert_int_equal(req.format, AD_FORMAT_JSON);
+	assert_true(req.verbose);
+	assert_int_equal(req.stuck_after_ns, 0);
+}
+
+static void expect_bad(const char *line, const char *needle)
+{
+	struct ad_request req;
+
+	if (parse(line, &req) != -EINVAL)
+		fail_msg("accepted: '%s'", line);
+	if (!strstr(err, needle))
+		fail_msg("'%s': error '%s' lacks '%s'", line, err, needle);
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+
+	expect_bad("", "empty request");
+	expect_bad("\n", "empty request");
+	expect_bad("dump pid=1", "unknown request");
+	expect_bad("SHUTDOWN", "unknown request");
+	expect_bad("DUMP", "no pid");
+	expect_bad("DUMP format=json", "no pid");
+	expect_bad("DUMP pid=1 pid=2", "given twice");
+	expect_bad("DUMP pid=1 format=json format=text", "given twice");
+	expect_bad("DUMP pid=1 color=1", "unknown key");
+	expect_bad("DUMP pid=1 =3", "unknown key");
+	expect_bad("DUMP pid", "expected key=value");
+	expect_bad("DUMP pid=", "pid must be");
+	expect_bad("DUMP pid=0", "pid must be");
+	expect_bad("DUMP pid=-1", "pid must be");
+	expect_bad("DUMP pid=+1", "pid must be");
+	expect_bad("DUMP pid=2147483648", "pid must be");
+	expect_bad("DUMP pid=0x10", "pid must be");
+	expect_bad("DUMP pid=1 format=xml", "format must be");
+	expect_bad("DUMP pid=1 format=", "format must be");
+	expect_bad("DUMP pid=1 verbose=2", "verbose must be");
+	expect_bad("DUMP pid=1 verbose=yes", "verbose must be");
+	expect_bad("DUMP pid=1 stuck_after_ns=18446744073709551616", "stuck_after_ns");
+	expect_bad("DUMP pid=1 stuck_after_ns=1e9", "stuck_after_ns");
+	expect_bad("DUMP  pid=1", "empty token");
+	expect_bad("DUMP pid=1 ", "empty token");
+	expect_bad(" DUMP pid=1", "empty token");
+	expect_bad("DUMP\tpid=1", "control character");
+	expect_bad("DUMP pid=1\r\n", "control character");
+	expect_bad("DUMP pid=1\n\n", "control character");
+	expect_bad("DUMP pid=1\x1b[2J", "control character");
+}
+
+static void test_embedded_nul(void **state)
+{
+	static const char line[] = "DUMP pid=1\0format=json\n";
+	struct ad_request req;
+	(void)state;
+
+	assert_int_equal(ad_request_parse(line, sizeof(line) - 1, &req, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "control character"));
+}
+
+static void test_length_limit(void **state)
+{
+	char line[AD_PROTO_MAX_LINE + 64];
+	struct ad_request req;
+	(void)state;
+
+	/* A valid request padded with a long (unknown) value, exactly at
+	 * and just past the limit: over it is rejected before any key. */
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "DUMP pid=1 x=", 13);
+	assert_int_equal(ad_request_parse(line, AD_PROTO_MAX_LINE, &req, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "longer than"));
+	line[AD_PROTO_MAX_LINE - 1] = '\n';
+	assert_int_equal(ad_request_parse(line, AD_PROTO_MAX_LINE, &req, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "unknown key")); /* within the limit */
+	/* Error messages quote at most a bounded piece of the input. */
+	assert_true(strlen(err) < 80);
+}
+
+static void test_response_ok(void **state)
+{
+	char buf[16], msg[64];
+	int code = -1;
+	(void)state;
+
+	assert_int_equal(ad_response_ok(buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "OK\n");
+	assert_int_equal(ad_response_ok(buf, 3), -ENOSPC);
+	assert_int_equal(ad_response_parse("OK\n", 3, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(code, 0);
+	assert_string_equal(msg, "");
+	assert_int_equal(ad_response_parse("OK", 2, &code, msg, sizeof(msg)), 0);
+}
+
+static void test_response_err_round_trip(void **state)
+{
+	char buf[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
+	int code = -1, n;
+	(void)state;
+
+	n = ad_response_err(AD_EXIT_NOT_OBSERVED, "process 7 has hit no asyncdump probe", buf,
+			    sizeof(buf));
+	assert_true(n > 0);
+	assert_string_equal(buf, "ERR 4 process 7 has hit no asyncdump probe\n");
+	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(code, AD_EXIT_NOT_OBSERVED);
+	assert_string_equal(msg, "process 7 has hit no asyncdump probe");
+
+	/* Control characters in a message never break the line. */
+	n = ad_response_err(AD_EXIT_FAILURE, "a\nb\tc\x1b", buf, sizeof(buf));
+	assert_string_equal(buf, "ERR 1 a b c \n");
+	/* Long messages are cut, still one line that parses. */
+	char longmsg[2000];
+	memset(longmsg, 'x', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	n = ad_response_err(AD_EXIT_FAILURE, longmsg, buf, sizeof(buf));
+	assert_true(n > 0 && n < AD_PROTO_MAX_LINE);
+	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(strlen(msg), AD_PROTO_MAX_MSG);
+	/* A small caller buffer truncates the message safely. */
+	char tiny[5];
+	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, tiny, sizeof(tiny)), 0);
+	assert_string_equal(tiny, "xxxx");
+	/* Empty message. */
+	n = ad_response_err(AD_EXIT_FAILURE, "", buf, sizeof(buf));
+	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(code, 1);
+	assert_string_equal(msg, "");
+
+	assert_int_equal(ad_response_err(0, "x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(ad_response_err(256, "x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(ad_response_err(1, "xyz", buf, 6), -ENOSPC);
+}
+
+static void test_response_malformed(void **state)
+{
+	const char *bad[] = {
+		"", "\n", "OK ", "OKAY\n", "ok\n", "ERR\n", "ERR \n", "ERR x msg\n",
+		"ERR 0 msg\n", "ERR 256 msg\n", "ERR -1 msg\n", "ERR 99999999999999999999999 m\n",
+		"HELLO\n", "ERR 4 a\nb\n",
+	};
+	char msg[64];
+	int code;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ad_response_parse(bad[i], strlen(bad[i]), &code, msg, sizeof(msg)) != -EINVAL)
+			fail_msg("accepted status line '%s'", bad[i]);
+	/* NUL inside the line. */
+	assert_int_equal(ad_response_parse("ERR 4 a\0b\n", 10, &code, msg, sizeof(msg)),
+			 -EINVAL);
+	/* "ERR 5" with no message is fine. */
+	assert_int_equal(ad_response_parse("ERR 5\n", 6, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(code, 5);
+	assert_string_equal(msg, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_format_errors),
+		cmocka_unit_test(test_defaults_and_order),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_embedded_nul),
+		cmocka_unit_test(test_length_limit),
+		cmocka_unit_test(test_response_ok),
+		cmocka_unit_test(test_response_err_round_trip),
+		cmocka_unit_test(test_response_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

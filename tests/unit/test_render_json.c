@@ -1,0 +1,456 @@
+/*
+ * test_render_json.c - the JSON dump, parsed back with json-c and checked
+ * on the parsed structure: schema keys, values, escaping, verbose hiding,
+ * detached reasons, and nesting 100,000 deep.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "render.h"
+#include "snapshot_builder.h"
+
+#define T1 0x1000
+#define T2 0x2000
+
+static const struct ad_render_opts json_opts = { AD_FORMAT_JSON, false,
+						 AD_DEFAULT_STUCK_AFTER_NS };
+
+/* Parses a whole document; fails the test on any syntax error or on
+ * trailing garbage. depth: nesting allowed. */
+static json_object *parse(const char *s, size_t len, int depth)
+{
+	struct json_tokener *tok = json_tokener_new_ex(depth);
+	json_object *j;
+
+	assert_non_null(tok);
+	j = json_tokener_parse_ex(tok, s, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success)
+		fail_msg("bad JSON at %zu: %s", tok->char_offset,
+			 json_tokener_error_desc(json_tokener_get_error(tok)));
+	assert_true(strspn(s + tok->char_offset, " \n") ==
+		    len - (size_t)tok->char_offset);
+	json_tokener_free(tok);
+	return j;
+}
+
+static json_object *render_parse(const struct sb *b,
+				 const struct ad_render_opts *o)
+{
+	size_t len;
+	char *s = sb_render(b, o, &len, NULL);
+	json_object *j;
+
+	assert_non_null(s);
+	assert_int_equal(strlen(s), len);
+	j = parse(s, len, 64);
+	free(s);
+	return j;
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("missing key \"%s\"", key);
+	return v;
+}
+
+static json_object *at(json_object *arr, size_t i)
+{
+	assert_true(json_object_is_type(arr, json_type_array));
+	assert_true(i < json_object_array_length(arr));
+	return json_object_array_get_idx(arr, i);
+}
+
+static int64_t num(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	assert_true(json_object_is_type(v, json_type_int));
+	return json_object_get_int64(v);
+}
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	assert_true(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static bool boolean(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	assert_true(json_object_is_type(v, json_type_boolean));
+	return json_object_get_boolean(v);
+}
+
+static bool is_null(json_object *o, const char *key)
+{
+	return get(o, key) == NULL; /* present and JSON null */
+}
+
+static size_t len(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	assert_true(json_object_is_type(v, json_type_array));
+	return json_object_array_length(v);
+}
+
+static void build_small(struct sb *b)
+{
+	struct ad_snap_task *t;
+
+	sb_init(b);
+	t = sb_task(b, T1, SB_NOW - 3 * SB_S, "conn");
+	t->rec.tid = 4242;
+	t->rec.top = 0x30;
+	t->rec.top_gen = SB_NOW - 12345;
+	t = sb_task(b, T2, SB_NOW - 2 * SB_S, "idle one");
+	t->rec.parent_task = T1;
+	t->rec.parent_frame = 0x10;
+	t->rec.last_poll_ns = SB_NOW - 1002 * SB_MS;
+	sb_site(b, sb_frame(b, 0x10, T1, 0, SB_NOW - 1006 * SB_MS, "foo"),
+		"main.c", 20, "serve");
+	sb_site(b, sb_frame(b, 0x20, T1, 0x10, SB_NOW - 106290000, "bar"),
+		"main.c", 25, "bar");
+	sb_site(b, sb_frame(b, 0x30, T1, 0x20, SB_NOW - 12345, "baz"),
+		"lib/baz.c", 40, "baz");
+	sb_site(b, sb_frame(b, 0x40, T2, 0, SB_NOW - 11006 * SB_MS, "pending"),
+		"main.c", 50, "wait");
+	sb_frame(b, 0x50, T2, 0, SB_NOW - 12 * SB_S, "daemon")->rec.flags =
+		ASYNCDUMP_F_LONG_RUNNING;
+}
+
+static void test_small_tree(void **state)
+{
+	const int64_t wall0 = 1795304401LL * 1000000000LL;
+	json_object *j, *t, *foo, *baz, *f;
+	struct sb b;
+
+	(void)state;
+	build_small(&b);
+	j = render_parse(&b, &json_opts);
+	assert_int_equal(num(j, "pid"), 1234);
+	assert_string_equal(str(j, "comm"), "server");
+	assert_int_equal(num(j, "observed_since_ns"), wall0);
+	assert_int_equal(num(j, "now_ns"), wall0 + 12004000000LL);
+	assert_int_equal(num(get(j, "stats"), "frames_shown"), 5);
+	assert_int_equal(len(j, "tasks"), 2);
+
+	t = at(get(j, "tasks"), 0);
+	assert_string_equal(str(t, "id"), "0x1000");
+	assert_string_equal(str(t, "name"), "conn");
+	assert_false(boolean(t, "name_truncated"));
+	assert_true(is_null(t, "parent"));
+	assert_true(is_null(t, "parent_frame"));
+	assert_string_equal(str(t, "state"), "running");
+	assert_int_equal(num(t, "tid"), 4242);
+	assert_int_equal(num(t, "age_ns"), 3000000000LL);
+	assert_true(is_null(t, "idle_ns"));
+	assert_int_equal(len(t, "frames"), 1);
+	assert_int_equal(len(t, "detached"), 0);
+	foo = at(get(t, "frames"), 0);
+	assert_string_equal(str(foo, "id"), "0x10");
+	assert_string_equal(str(foo, "label"), "foo");
+	assert_string_equal(str(foo, "file"), "main.c");
+	assert_int_equal(num(foo, "line"), 20);
+	assert_string_equal(str(foo, "function"), "serve");
+	assert_int_equal(num(foo, "age_ns"), 1006000000LL);
+	assert_false(boolean(foo, "verbose"));
+	assert_false(boolean(foo, "long_running"));
+	assert_false(boolean(foo, "stuck"));
+	assert_false(boolean(foo, "current"));
+	assert_false(boolean(foo, "label_truncated"));
+	assert_false(boolean(foo, "label_unreadable"));
+	assert_int_equal(len(foo, "children"), 1);
+	baz = at(get(at(get(foo, "children"), 0), "children"), 0);
+	assert_string_equal(str(baz, "label"), "baz");
+	assert_string_equal(str(baz, "file"), "lib/baz.c");
+	assert_int_equal(num(baz, "age_ns"), 12345);
+	assert_true(boolean(baz, "current"));
+	assert_int_equal(len(baz, "children"), 0);
+
+	t = at(get(j, "tasks"), 1);
+	assert_string_equal(str(t, "id"), "0x2000");
+	assert_string_equal(str(t, "parent"), "0x1000");
+	assert_string_equal(str(t, "parent_frame"), "0x10");
+	assert_string_equal(str(t, "state"), "idle");
+	assert_true(is_null(t, "tid"));
+	assert_int_equal(num(t, "idle_ns"), 1002000000LL);
+	f = at(get(t, "frames"), 0);
+	assert_string_equal(str(f, "label"), "daemon");
+	assert_true(boolean(f, "long_running"));
+	assert_false(boolean(f, "stuck"));
+	f = at(get(t, "frames"), 1);
+	assert_string_equal(str(f, "label"), "pending");
+	assert_true(boolean(f, "stuck"));
+	json_object_put(j);
+	sb_free(&b);
+}
+
+static void test_lost_and_stats_keys(void **state)
+{
+	static const char *const lost[] = {
+		AD_LOST_NAMES, AD_DUMP_LOST_NAMES, "procs_full",
+	};
+	static const char *const stats[] = {
+		"frames_in", "frames_shown", "frames_hidden",
+		"duplicate_frames", "duplicate_tasks", "orphans", "cycles",
+		"frames_of_dead_tasks", "stale", "max_depth",
+	};
+	json_object *j;
+	struct sb b;
+	size_t i;
+
+	(void)state;
+	sb_init(&b);
+	b.s.proc.lost[AD_LOST_STRINGS_FULL] = 9;
+	b.s.dump_lost[AD_DUMP_LABEL_UNREADABLE] = 4;
+	b.s.procs_full = 2;
+	j = render_parse(&b, &json_opts);
+	assert_int_equal(json_object_object_length(get(j, "lost")),
+			 sizeof(lost) / sizeof(lost[0]));
+	for (i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
+		(void)num(get(j, "lost"), lost[i]);
+	assert_int_equal(num(get(j, "lost"), "strings_full"), 9);
+	assert_int_equal(num(get(j, "lost"), "frames_full"), 0);
+	assert_int_equal(num(get(j, "lost"), "dump_label_unreadable"), 4);
+	assert_int_equal(num(get(j, "lost"), "procs_full"), 2);
+	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
+		(void)num(get(j, "stats"), stats[i]);
+	assert_int_equal(len(j, "tasks"), 0);
+	json_object_put(j);
+	sb_free(&b);
+}
+
+static void test_thread_ids(void **state)
+{
+	json_object *j, *t;
+	struct sb b;
+
+	(void)state;
+	sb_init(&b);
+	sb_task(&b, AD_THREAD_TASK_ID(77), 1, "worker")->rec.flags =
+		AD_TF_THREAD;
+	sb_task(&b, T1, 2, "child")->rec.parent_task = AD_THREAD_TASK_ID(77);
+	j = render_parse(&b, &json_opts);
+	t = at(get(j, "tasks"), 0);
+	assert_string_equal(str(t, "id"), "tid:77");
+	assert_string_equal(str(t, "name"), "worker");
+	t = at(get(j, "tasks"), 1);
+	assert_string_equal(str(t, "parent"), "tid:77");
+	assert_true(is_null(t, "idle_ns")); /* never polled */
+	json_object_put(j);
+	sb_free(&b);
+}
+
+static void test_escaping(void **state)
+{
+	static const char ctl[] = "a\"b\\c\n\t\x01\x1b[31m\x7f\xc2\x9b caf\xc3\xa9 \xf0\x9f\x99\x82";
+	json_object *j, *t;
+	struct sb b;
+	size_t n;
+	char *s;
+
+	(void)state;
+	sb_init(&b);
+	strcpy(b.s.comm, "c\x1b");
+	sb_task(&b, T1, 1, "n\xff");
+	sb_frame(&b, 1, T1, 0, 1, ctl);
+	sb_frame(&b, 2, T1, 0, 2, "bad \xff\xc3( \xed\xa0\x80 end");
+	s = sb_render(&b, &json_opts, &n, NULL);
+	assert_non_null(s);
+	for (const char *p = s; *p; p++)
+		assert_true(((unsigned char)*p >= 0x20 && *p != 0x7f) ||
+			    *p == '\n');
+	assert_non_null(strstr(s, "\\u001b[31m\\u007f\\u009b caf\xc3\xa9"));
+	j = parse(s, n, 64);
+	free(s);
+	assert_string_equal(str(j, "comm"), "c\x1b");
+	t = at(get(j, "tasks"), 0);
+	assert_string_equal(str(t, "name"), "n\xef\xbf\xbd");
+	assert_string_equal(str(at(get(t, "frames"), 0), "label"), ctl);
+	assert_string_equal(str(at(get(t, "frames"), 1), "label"),
+			    "bad \xef\xbf\xbd\xef\xbf\xbd( "
+			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd end");
+	json_object_put(j);
+	sb_free(&b);
+}
+
+static void test_verbose(void **state)
+{
+	struct ad_render_opts o = json_opts;
+	json_object *j, *outer, *kids;
+	struct ad_snap_task *t;
+	struct sb b;
+
+	(void)state;
+	sb_init(&b);
+	t = sb_task(&b, T1, 1, "t");
+	t->rec.tid = 5;
+	t->rec.top = 6;
+	t->rec.top_gen = 60;
+	sb_frame(&b, 1, T1, 0, 10, "outer");
+	sb_frame(&b, 2, T1, 1, 20, "poll loop")->rec.flags = ASYNCDUMP_F_VERBOSE;
+	sb_frame(&b, 3, T1, 2, 30, "a");
+	sb_frame(&b, 4, T1, 2, 40, "b");
+	sb_frame(&b, 5, T1, 1, 50, "c");
+	sb_frame(&b, 6, T1, 5, 60, "tick")->rec.flags = ASYNCDUMP_F_VERBOSE;
+	j = render_parse(&b, &o);
+	assert_int_equal(num(get(j, "stats"), "frames_hidden"), 2);
+	outer = at(get(at(get(j, "tasks"), 0), "frames"), 0);
+	kids = get(outer, "children");
+	assert_int_equal(json_object_array_length(kids), 3);
+	assert_string_equal(str(at(kids, 0), "label"), "a");
+	assert_string_equal(str(at(kids, 1), "label"), "b");
+	assert_string_equal(str(at(kids, 2), "label"), "c");
+	assert_true(boolean(at(kids, 2), "current")); /* tick is hidden */
+	assert_int_equal(len(at(kids, 2), "children"), 0);
+	json_object_put(j);
+
+	o.verbose = true;
+	j = render_parse(&b, &o);
+	assert_int_equal(num(get(j, "stats"), "frames_hidden"), 0);
+	outer = at(get(at(get(j, "tasks"), 0), "frames"), 0);
+	kids = get(outer, "children");
+	assert_int_equal(json_object_array_length(kids), 2);
+	assert_true(boolean(at(kids, 0), "verbose"));
+	assert_int_equal(len(at(kids, 0), "children"), 2);
+	assert_false(boolean(at(kids, 1), "current"));
+	assert_true(boolean(at(get(at(kids, 1), "children"), 0), "current"));
+	json_object_put(j);
+	sb_free(&b);
+}
+
+static void test_detached(void **state)
+{
+	json_object *j, *t, *d;
+	struct sb b;
+
+	(void)state;
+	sb_init(&b);
+	sb_task(&b, T1, 1, "t");
+	sb_frame(&b, 1, T1, 0, 10, "work");
+	sb_frame_raw(&b, 2, T1, 1, 99, 5, 20, "orphan");
+	sb_frame(&b, 3, T1, 0, 30, "fut")->rec.flags = AD_FF_DETACHED;
+	sb_frame_raw(&b, 4, T1, 1, 4, 40, 40, "self");
+	j = render_parse(&b, &json_opts);
+	t = at(get(j, "tasks"), 0);
+	assert_int_equal(len(t, "frames"), 1);
+	assert_int_equal(len(t, "detached"), 3);
+	d = get(t, "detached");
+	assert_string_equal(str(at(d, 0), "reason"), "parent_gone");
+	assert_string_equal(str(at(d, 0), "label"), "orphan");
+	assert_string_equal(str(at(d, 1), "reason"), "moved");
+	assert_string_equal(str(at(d, 2), "reason"), "cycle");
+	assert_int_equal(num(get(j, "stats"), "orphans"), 1);
+	assert_int_equal(num(get(j, "stats"), "cycles"), 1);
+	json_object_put(j);
+	sb_free(&b);
+}
+
+/* json-c frees nested objects recursively; give it a stack that holds
+ * 200,000 levels (object + children array per frame). */
+struct deep_job {
+	const char *s;
+	size_t len;
+	size_t depth_seen;
+	const char *leaf_label;
+	char leaf[32];
+};
+
+static void *deep_parse(void *arg)
+{
+	struct deep_job *job = arg;
+	struct json_tokener *tok = json_tokener_new_ex(250000);
+	json_object *j, *n;
+
+	j = json_tokener_parse_ex(tok, job->s, (int)job->len);
+	if (!j || json_tokener_get_error(tok) != json_tokener_success) {
+		json_tokener_free(tok);
+		return NULL;
+	}
+	json_tokener_free(tok);
+	n = NULL;
+	json_object_object_get_ex(j, "tasks", &n);
+	n = json_object_array_get_idx(n, 0);
+	json_object_object_get_ex(n, "frames", &n);
+	n = json_object_array_get_idx(n, 0);
+	while (n) { /* iteratively down the only child */
+		json_object *kids = NULL, *label = NULL;
+
+		job->depth_seen++;
+		json_object_object_get_ex(n, "label", &label);
+		snprintf(job->leaf, sizeof(job->leaf), "%s",
+			 json_object_get_string(label));
+		json_object_object_get_ex(n, "children", &kids);
+		n = json_object_array_length(kids) ?
+			    json_object_array_get_idx(kids, 0) :
+			    NULL;
+	}
+	json_object_put(j);
+	return job;
+}
+
+static void test_deep_chain(void **state)
+{
+	enum { DEPTH = 100000 };
+	struct deep_job job = { 0 };
+	pthread_attr_t attr;
+	pthread_t th;
+	struct sb b;
+	void *ret;
+	uint64_t i;
+	char *s;
+
+	(void)state;
+	sb_init(&b);
+	b.shared_strings = true;
+	sb_reserve(&b, DEPTH, 1);
+	sb_task(&b, T1, 1, "deep");
+	for (i = 1; i <= DEPTH; i++)
+		sb_frame_raw(&b, i, T1, 1, i - 1, i - 1, i,
+			     i == DEPTH ? "bottom" : "level");
+	s = sb_render(&b, &json_opts, &job.len, NULL);
+	assert_non_null(s);
+	assert_true(job.len < (size_t)DEPTH * 400); /* linear */
+	job.s = s;
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, 1024ul << 20), 0);
+	assert_int_equal(pthread_create(&th, &attr, deep_parse, &job), 0);
+	assert_int_equal(pthread_join(th, &ret), 0);
+	pthread_attr_destroy(&attr);
+	assert_non_null(ret);
+	assert_int_equal(job.depth_seen, DEPTH);
+	assert_string_equal(job.leaf, "bottom");
+	free(s);
+	sb_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_small_tree),
+		cmocka_unit_test(test_lost_and_stats_keys),
+		cmocka_unit_test(test_thread_ids),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_verbose),
+		cmocka_unit_test(test_detached),
+		cmocka_unit_test(test_deep_chain),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
