@@ -47,10 +47,8 @@ void ex_init(struct ex_executor *ex);
 void ex_fini(struct ex_executor *ex);
 
 /* Announce (TASK_SPAWN_DYN) and queue a task. parent/parent_frame may be 0.
- * The name is copied into the task first and the probe is given the copy:
- * memory the program just wrote is resident, whereas a literal's .rodata
- * page may not be faulted in yet, and a BPF program at a probe cannot
- * fault pages in (the observer then has to read the name later). */
+ * The name is copied into the task (which owns it) and the probe is given
+ * the copy. */
 void ex_spawn(struct ex_executor *ex, struct ex_task *task, const char *name,
 	      ex_poll_fn poll, void *data, struct ex_task *parent,
 	      const void *parent_frame);

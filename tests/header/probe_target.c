@@ -45,14 +45,10 @@ int main(void)
 	char line[128];
 	char outer, inner;
 
-	char label[64];
-
-	/* _DYN labels from memory just written (resident): a literal's
-	 * .rodata page may not be faulted in when the probe fires. */
-	snprintf(label, sizeof(label), "target %s", AD_VARIANT);
-	probe_enter(&outer, label);
-	snprintf(label, sizeof(label), "waiting in %s", AD_VARIANT);
-	probe_enter(&inner, label);
+	/* _DYN labels that are literals: their .rodata page is usually not
+	 * resident yet when the probe fires, and must still be copied. */
+	probe_enter(&outer, "target " AD_VARIANT);
+	probe_enter(&inner, "waiting in " AD_VARIANT);
 #ifdef AD_WITH_SDT
 	char beside;
 

@@ -1,9 +1,9 @@
 /*
  * cold_label - a _DYN label in a read-only page that is not resident when
  * the probe fires: a file mapped PROT_READ and never touched before
- * ASYNCDUMP_ENTER_DYN. A BPF program at a probe cannot fault the page in;
- * the label is read-only, so the observer can still show it (read at dump
- * time). Frame: "cold" -> <the file's text>. READY, EOF exits.
+ * ASYNCDUMP_ENTER_DYN. The observer must still copy it when the probe
+ * fires (a non-sleepable BPF program could not: it cannot fault pages in)
+ * and count no loss. Frame: "cold" -> <the file's text>. READY, EOF exits.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
