@@ -5,8 +5,9 @@
  *   frame label: copied by BPF (AD_FF_LABEL_COPIED, strings map) for _DYN
  *                labels; else the literal at rec.label (ENTER_AT); else the
  *                site's literal label.
- *   task name:   copied by BPF (AD_TF_NAME_COPIED); a plain thread is
- *                "thread TID (comm)"; else the literal at rec.name; else the
+ *   task name:   copied by BPF (AD_TF_NAME_COPIED); a plain thread's name
+ *                is its comm (renderers add "thread TID"; the id carries
+ *                the TID); else the literal at rec.name; else the
  *                site's label; an implicit task with none is "task".
  *   file, function, line: the site record, read from the process.
  * Literals are read now, at dump time: that is what keeps probes cheap. A
@@ -176,17 +177,17 @@ static void resolve_frame(struct collector *c, struct ad_snap_frame *f)
 		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
 }
 
+/* A plain thread's task is named by the thread's comm; "?" once the thread
+ * is gone (its task record is about to be reclaimed). */
 static void thread_name(struct collector *c, uint32_t tid, struct ad_str *s)
 {
-	char path[64], comm[32], text[80];
+	char path[64], comm[32];
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%u/comm",
 		 (int)c->snap->pid, tid);
-	if (read_proc_line(path, comm, sizeof(comm)) == 0)
-		snprintf(text, sizeof(text), "thread %u (%s)", tid, comm);
-	else
-		snprintf(text, sizeof(text), "thread %u", tid);
-	set_text(c, s, text, false);
+	if (read_proc_line(path, comm, sizeof(comm)) != 0)
+		snprintf(comm, sizeof(comm), "?");
+	set_text(c, s, comm, false);
 }
 
 static void resolve_task(struct collector *c, struct ad_snap_task *t)

@@ -54,6 +54,8 @@ static void *thread_main(void *arg)
 	char wait_frame;
 
 	t->tid = (pid_t)syscall(SYS_gettid);
+	/* The thread's name is what a dump calls its task. */
+	pthread_setname_np(pthread_self(), t->name);
 	snprintf(label, sizeof(label), "wait for %s", t->name);
 	if (t->name[0] == 'b') {
 		/* beta: plain ENTERs, never exited; the thread just ends */

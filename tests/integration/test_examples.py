@@ -174,6 +174,7 @@ class Examples(adtest.ADTestCase):
             self.assertIn(key, byid, "thread task %s missing: %r" % (key, list(byid)))
             t = byid[key]
             self.assertEqual(t["tid"], tid)
+            self.assertEqual(t["name"], name)  # the thread's comm
             self.assertIsNone(t["parent"])
             self.assertEqual(shape(t["frames"]),
                              [("thread main", [("wait for %s" % name, [])])])
@@ -181,7 +182,8 @@ class Examples(adtest.ADTestCase):
         # main thread entered no frame: no task, or an empty one
         main = byid.get("tid:%d" % p.pid)
         self.assertTrue(main is None or main["frames"] == [])
-        self.assertIn("thread %d" % tid_alpha, self.dump_text(d, p.pid))
+        self.assertIn("thread %d (alpha): running on tid %d" % (tid_alpha, tid_alpha),
+                      self.dump_text(d, p.pid))
 
         # beta's thread ends with its frames open: its task must vanish
         p.send()
