@@ -375,16 +375,53 @@ int BPF_USDT(ad_enter_dyn, __u64 frame, __u64 label, __u64 site)
 	return frame_enter(&c, 0, frame, 0, label, ASYNCDUMP_F_DYN, site, true);
 }
 
+/* ENTER_AT, and ENTER_F: parent ASYNCDUMP_PARENT_INNERMOST takes the
+ * task's innermost frame as the parent and makes this frame the innermost,
+ * exactly as ENTER does, but with the caller's flags. */
 SEC("usdt")
 int BPF_USDT(ad_enter_at, __u64 task, __u64 frame, __u64 parent, __u64 label,
 	     __u64 flags, __u64 site)
 {
+	bool from_top = parent == ASYNCDUMP_PARENT_INNERMOST;
 	struct ad_ctx c;
 
 	if (!ctx_init(&c))
 		return 0;
-	return frame_enter(&c, task, frame, parent, label, (__u32)flags, site,
-			   false);
+	return frame_enter(&c, task, frame, from_top ? 0 : parent, label,
+			   (__u32)flags, site, from_top);
+}
+
+/* Frame f, its task's innermost frame, is leaving its place (EXIT, or MOVE
+ * elsewhere): the innermost frame goes back to f's parent, the next ENTER's
+ * implicit parent.
+ *
+ * Usually that parent is live (frames exit innermost first). But the
+ * parent may have exited first (out-of-order EXIT: B inside A, A exits,
+ * then B); then restoring it would hand the next plain ENTER a dead parent
+ * and show it detached. So the parent is checked, by id and generation,
+ * with one lookup: only here, when the innermost frame is popped, never on
+ * enter and never for frames that are not the innermost.
+ *
+ * A dead parent cannot be walked past: its record was deleted when it
+ * exited, so its own parent is not known any more (keeping the grandparent
+ * in every frame record would cost every frame for a misuse). The task
+ * then has no innermost frame: the next ENTER opens at the top level of
+ * the task, where it is shown, never detached. */
+static __always_inline void top_pop(struct ad_ctx *c, struct ad_task *tk,
+				    struct ad_frame *f)
+{
+	__u64 parent = f->parent, parent_gen = f->parent_gen;
+	struct ad_frame *pf;
+
+	if (parent) {
+		pf = frame_find(c, parent);
+		if (!pf || pf->enter_ns != parent_gen) {
+			parent = 0;
+			parent_gen = 0;
+		}
+	}
+	tk->top = parent;
+	tk->top_gen = parent_gen;
 }
 
 SEC("usdt")
@@ -409,10 +446,8 @@ int BPF_USDT(ad_exit, __u64 frame)
 	tkey.pid = c.tgid;
 	tkey.id = f->task;
 	tk = bpf_map_lookup_elem(&tasks, &tkey);
-	if (tk && tk->top == frame && tk->top_gen == f->enter_ns) {
-		tk->top = f->parent;
-		tk->top_gen = f->parent_gen;
-	}
+	if (tk && tk->top == frame && tk->top_gen == f->enter_ns)
+		top_pop(&c, tk, f);
 	flags = f->flags;
 	bpf_map_delete_elem(&frames, &key);
 	if (flags & AD_FF_LABEL_COPIED)
@@ -448,10 +483,8 @@ int BPF_USDT(ad_move, __u64 frame, __u64 new_parent)
 	tkey.pid = c.tgid;
 	tkey.id = f->task;
 	tk = bpf_map_lookup_elem(&tasks, &tkey);
-	if (tk && tk->top == frame && tk->top_gen == f->enter_ns) {
-		tk->top = f->parent;
-		tk->top_gen = f->parent_gen;
-	}
+	if (tk && tk->top == frame && tk->top_gen == f->enter_ns)
+		top_pop(&c, tk, f);
 	if (np) {
 		f->parent = new_parent;
 		f->parent_gen = np->enter_ns;

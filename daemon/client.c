@@ -13,46 +13,50 @@
 
 #include "exit_codes.h"
 
-static bool write_all(int fd, const char *buf, size_t len)
+/* 0, or the errno of the write that failed (kept, since close() and
+ * later calls may overwrite errno before it is reported). */
+static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return false;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return EIO;
 		buf += n;
 		len -= (size_t)n;
 	}
-	return true;
+	return 0;
 }
 
 static int connect_daemon(const char *path, char *err, size_t errlen,
 			  int *code)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = AD_CLIENT_TIMEOUT_S};
+	struct sockaddr_un addr;
 	int fd;
 
 	*code = AD_EXIT_FAILURE;
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	if (ad_socket_addr(path, &addr)) {
 		snprintf(err, errlen, "socket path %s is too long: use a shorter --socket PATH",
 			 path);
 		*code = AD_EXIT_USAGE;
 		return -1;
 	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket(): %s", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* Before connect(): a unix connect() waits (up to the send timeout)
+	 * while the daemon's backlog is full, e.g. when it is wedged. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
 		return fd;
-	}
 	switch (errno) {
 	case ENOENT:
 	case ECONNREFUSED:
@@ -66,6 +70,10 @@ static int connect_daemon(const char *path, char *err, size_t errlen,
 		snprintf(err, errlen, "permission denied on %s: dumps expose process memory, so the socket is root-only: run as root",
 			 path);
 		*code = AD_EXIT_PERMISSION;
+		break;
+	case EAGAIN:
+		snprintf(err, errlen, "the observer at %s accepted no connection within %ds: it is busy or wedged, see its log",
+			 path, AD_CLIENT_TIMEOUT_S);
 		break;
 	default:
 		snprintf(err, errlen, "cannot connect to the observer at %s: %s",
@@ -81,7 +89,7 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	char buf[65536], line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
 	size_t got = 0;
 	char *nl = NULL;
-	int fd, code, n;
+	int fd, code, n, werr;
 
 	n = ad_request_format(req, line, sizeof(line));
 	if (n < 0) {
@@ -91,9 +99,10 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	fd = connect_daemon(socket_path, err, errlen, &code);
 	if (fd < 0)
 		return code;
-	if (!write_all(fd, line, (size_t)n)) {
+	werr = write_all(fd, line, (size_t)n);
+	if (werr) {
 		snprintf(err, errlen, "sending the request to %s failed: %s (is the observer overloaded or stopping?)",
-			 socket_path, strerror(errno));
+			 socket_path, strerror(werr));
 		close(fd);
 		return AD_EXIT_FAILURE;
 	}
@@ -105,6 +114,12 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && errno == EAGAIN) {
+			snprintf(err, errlen, "the observer at %s did not answer within %ds: it is busy or wedged, see its log",
+				 socket_path, AD_CLIENT_TIMEOUT_S);
+			close(fd);
+			return AD_EXIT_FAILURE;
+		}
 		if (r <= 0)
 			break;
 		got += (size_t)r;
@@ -126,12 +141,18 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	}
 
 	size_t rest = got - (size_t)(nl - line + 1);
-	bool ok = write_all(out_fd, nl + 1, rest);
+	werr = write_all(out_fd, nl + 1, rest);
 	for (;;) {
-		ssize_t r = ok ? read(fd, buf, sizeof(buf)) : 0;
+		ssize_t r = werr ? 0 : read(fd, buf, sizeof(buf));
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && errno == EAGAIN) {
+			snprintf(err, errlen, "reading the dump from %s failed: no data for %ds, the observer is busy or wedged (see its log)",
+				 socket_path, AD_CLIENT_TIMEOUT_S);
+			close(fd);
+			return AD_EXIT_FAILURE;
+		}
 		if (r < 0) {
 			snprintf(err, errlen, "reading the dump from %s failed: %s",
 				 socket_path, strerror(errno));
@@ -140,11 +161,11 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		}
 		if (r == 0)
 			break;
-		ok = write_all(out_fd, buf, (size_t)r);
+		werr = write_all(out_fd, buf, (size_t)r);
 	}
 	close(fd);
-	if (!ok && errno != EPIPE) {
-		snprintf(err, errlen, "writing the dump failed: %s", strerror(errno));
+	if (werr && werr != EPIPE) {
+		snprintf(err, errlen, "writing the dump failed: %s", strerror(werr));
 		return AD_EXIT_FAILURE;
 	}
 	/* EPIPE: the reader (e.g. `| head`) has what it wanted. */

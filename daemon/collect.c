@@ -152,26 +152,52 @@ static bool resolve_site(struct collector *c, uint64_t site_addr,
 	return ok;
 }
 
+/* A frame's label and a task's name follow one rule, only their flag bits
+ * differ: the copy BPF made of a _DYN string; else, when BPF could not
+ * copy it, a late read (late_string); else the literal at `addr`
+ * (ENTER_AT's label, a spawn's name); else the site's literal label.
+ * Returns false, leaving s alone, when there is none of these (the caller
+ * picks its default); clears *ok when a literal could not be read. */
+struct str_source {
+	enum ad_key_kind kind; /* strings map key of a BPF copy */
+	uint64_t id;
+	bool copied, truncated, bpf_unreadable;
+	uint64_t addr, site_label;
+};
+
+static bool resolve_string(struct collector *c, const struct str_source *src,
+			   struct ad_str *s, bool *ok)
+{
+	if (src->copied)
+		read_copied_string(c, src->kind, src->id, src->truncated, s);
+	else if (src->bpf_unreadable)
+		late_string(c, src->addr, s);
+	else if (src->addr || src->site_label)
+		*ok &= read_mem_string(c, src->addr ? src->addr : src->site_label,
+				       s);
+	else
+		return false;
+	return true;
+}
+
 static void resolve_frame(struct collector *c, struct ad_snap_frame *f)
 {
-	uint64_t site_label = 0;
+	struct str_source src = {
+		.kind = AD_KIND_FRAME,
+		.id = f->id,
+		.copied = f->rec.flags & AD_FF_LABEL_COPIED,
+		.truncated = f->rec.flags & AD_FF_LABEL_TRUNCATED,
+		.bpf_unreadable = f->rec.flags & AD_FF_LABEL_UNREADABLE,
+		.addr = f->rec.label,
+	};
 	bool ok = resolve_site(c, f->rec.site, &f->file, &f->function, &f->line,
-			       &site_label);
+			       &src.site_label);
 
-	if (f->rec.flags & AD_FF_LABEL_COPIED) {
-		read_copied_string(c, AD_KIND_FRAME, f->id,
-				   f->rec.flags & AD_FF_LABEL_TRUNCATED,
-				   &f->label);
-	} else if (f->rec.flags & AD_FF_LABEL_UNREADABLE) {
-		late_string(c, f->rec.label, &f->label);
-	} else if (f->rec.label) {
-		ok &= read_mem_string(c, f->rec.label, &f->label);
-	} else if (site_label) {
-		ok &= read_mem_string(c, site_label, &f->label);
-	} else if (f->rec.site && ok) {
-		set_text(c, &f->label, "<no label>", false);
-	} else {
-		set_placeholder(c, &f->label, "unreadable", f->rec.site);
+	if (!resolve_string(c, &src, &f->label, &ok)) {
+		if (f->rec.site && ok)
+			set_text(c, &f->label, "<no label>", false);
+		else
+			set_placeholder(c, &f->label, "unreadable", f->rec.site);
 	}
 	if (!ok)
 		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
@@ -192,25 +218,24 @@ static void thread_name(struct collector *c, uint32_t tid, struct ad_str *s)
 
 static void resolve_task(struct collector *c, struct ad_snap_task *t)
 {
-	uint64_t site_label = 0;
+	struct str_source src = {
+		.kind = AD_KIND_TASK,
+		.id = t->id,
+		.copied = t->rec.flags & AD_TF_NAME_COPIED,
+		.truncated = t->rec.flags & AD_TF_NAME_TRUNCATED,
+		.bpf_unreadable = t->rec.flags & AD_TF_NAME_UNREADABLE,
+		.addr = t->rec.name,
+	};
 	bool ok = resolve_site(c, t->rec.site, &t->file, &t->function, &t->line,
-			       &site_label);
+			       &src.site_label);
 
-	if (t->rec.flags & AD_TF_NAME_COPIED) {
-		read_copied_string(c, AD_KIND_TASK, t->id,
-				   t->rec.flags & AD_TF_NAME_TRUNCATED,
-				   &t->name);
-	} else if (t->rec.flags & AD_TF_NAME_UNREADABLE) {
-		late_string(c, t->rec.name, &t->name);
-	} else if (t->rec.flags & AD_TF_THREAD) {
+	/* A plain thread's task is named by its comm, unless BPF recorded a
+	 * name for it (it never does today: only TASK_SPAWN* copies names,
+	 * and a spawn clears AD_TF_THREAD). */
+	if (!src.copied && !src.bpf_unreadable && (t->rec.flags & AD_TF_THREAD))
 		thread_name(c, (uint32_t)t->id, &t->name);
-	} else if (t->rec.name) {
-		ok &= read_mem_string(c, t->rec.name, &t->name);
-	} else if (site_label) {
-		ok &= read_mem_string(c, site_label, &t->name);
-	} else {
+	else if (!resolve_string(c, &src, &t->name, &ok))
 		set_text(c, &t->name, "task", false);
-	}
 	if (!ok)
 		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
 }
@@ -226,6 +251,19 @@ static int64_t clock_ns(clockid_t id)
 static bool process_exists(pid_t pid)
 {
 	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* True if pid is a zombie (exited, not yet reaped): kill(pid, 0) still
+ * succeeds, but BPF has already reclaimed its records on exit. */
+static bool process_exited(pid_t pid)
+{
+	char path[64], stat[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_proc_line(path, stat, sizeof(stat)))
+		return true; /* reaped meanwhile */
+	p = strrchr(stat, ')'); /* comm may itself hold ')' */
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
 int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
@@ -246,6 +284,14 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 		return AD_EXIT_NO_PROCESS;
 	}
 	rc = ad_observer_read_proc(obs, pid, &snap->proc);
+	if (rc == -ENOENT && process_exited(pid)) {
+		/* Only now: a thread-group leader that exited while its other
+		 * threads run is a zombie too, and keeps its record. */
+		fail(err, errlen,
+		     "process %d has exited (its parent has not reaped it yet): "
+		     "nothing is left to dump", (int)pid);
+		return AD_EXIT_NO_PROCESS;
+	}
 	if (rc == -ENOENT) {
 		fail(err, errlen,
 		     "process %d has hit no asyncdump probe since the observer started: "

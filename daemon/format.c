@@ -16,10 +16,21 @@ void ad_out_init(struct ad_out *o, FILE *f)
 	o->err = 0;
 }
 
+/* Writes n bytes to the FILE unless an error was already kept. errno is
+ * cleared first: a stream that fails without setting it must not report
+ * whatever an earlier, unrelated call left there. */
+static void out_write(struct ad_out *o, const char *s, size_t n)
+{
+	if (!n || o->err)
+		return;
+	errno = 0;
+	if (fwrite(s, 1, n, o->f) != n)
+		o->err = errno ? -errno : -EIO;
+}
+
 static void out_flush(struct ad_out *o)
 {
-	if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len)
-		o->err = errno ? -errno : -EIO;
+	out_write(o, o->buf, o->len);
 	o->len = 0;
 }
 
@@ -27,8 +38,7 @@ void ad_out_put_slow(struct ad_out *o, const char *s, size_t n)
 {
 	out_flush(o);
 	if (n >= AD_OUT_BUF) { /* too big to buffer: write through */
-		if (!o->err && fwrite(s, 1, n, o->f) != n)
-			o->err = errno ? -errno : -EIO;
+		out_write(o, s, n);
 		return;
 	}
 	memcpy(o->buf, s, n);
@@ -70,6 +80,7 @@ void ad_out_hex(struct ad_out *o, uint64_t v)
 int ad_out_finish(struct ad_out *o)
 {
 	out_flush(o);
+	errno = 0;
 	if (!o->err && fflush(o->f) != 0)
 		o->err = errno ? -errno : -EIO;
 	return o->err;
@@ -195,6 +206,20 @@ static bool plain_ascii(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Both escapers copy the longest run of plain ASCII at s in one piece (the
+ * common case: most labels are all plain) and then decide about the one
+ * byte that stopped it. Returns that byte's address (the NUL at the end). */
+static const unsigned char *out_plain_run(struct ad_out *o,
+					  const unsigned char *s)
+{
+	const unsigned char *run = s;
+
+	while (plain_ascii(*s))
+		s++;
+	ad_out_put(o, (const char *)run, (size_t)(s - run));
+	return s;
+}
+
 void ad_out_text(struct ad_out *o, const char *str, bool quoted)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -204,13 +229,10 @@ void ad_out_text(struct ad_out *o, const char *str, bool quoted)
 		return;
 	}
 	while (*s) {
-		const unsigned char *run = s;
 		uint32_t cp;
 		size_t n;
 
-		while (plain_ascii(*s))
-			s++;
-		ad_out_put(o, (const char *)run, (size_t)(s - run));
+		s = out_plain_run(o, s);
 		if (!*s)
 			break;
 		switch (*s) {
@@ -247,13 +269,10 @@ void ad_out_json_str(struct ad_out *o, const char *str)
 	}
 	ad_out_char(o, '"');
 	while (*s) {
-		const unsigned char *run = s;
 		uint32_t cp;
 		size_t n;
 
-		while (plain_ascii(*s))
-			s++;
-		ad_out_put(o, (const char *)run, (size_t)(s - run));
+		s = out_plain_run(o, s);
 		if (!*s)
 			break;
 		if (*s == '"' || *s == '\\') {

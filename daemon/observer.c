@@ -18,6 +18,7 @@
 
 #include "asyncdump.skel.h"
 #include "elf_notes.h"
+#include "grow.h"
 
 /* Events ring buffer size; a process exit needs 8 bytes, and a full ring
  * only delays reclaim until the next ad_observer_gc(). */
@@ -316,7 +317,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 			 size_t errlen)
 {
 	struct ad_elf_probes probes;
-	struct ad_attachment a = {.pid = pid};
+	struct ad_attachment a = {.pid = pid}, *grown;
 	struct stat st;
 	int e;
 
@@ -329,6 +330,14 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	a.ino = st.st_ino;
 	if (find_att(obs, a.dev, a.ino, pid) || find_att(obs, a.dev, a.ino, -1))
 		return 0; /* already covered */
+	/* Room for the new entry first: once probes are attached (and, for
+	 * pid -1, per-pid ones dropped) nothing may fail any more. */
+	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
+	if (!grown) {
+		set_err(err, errlen, "out of memory attaching %s", shown);
+		return -ENOMEM;
+	}
+	obs->att = grown;
 	e = ad_elf_probes_read(path, &probes, err, errlen);
 	if (e)
 		return e;
@@ -358,18 +367,6 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	}
 	if (pid == -1)
 		drop_covered(obs, a.dev, a.ino);
-	if (obs->natt == obs->catt) {
-		size_t n = obs->catt ? obs->catt * 2 : 8;
-		struct ad_attachment *p = realloc(obs->att, n * sizeof(*p));
-
-		if (!p) {
-			detach(&a);
-			set_err(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		obs->att = p;
-		obs->catt = n;
-	}
 	obs->att[obs->natt++] = a;
 	return a.sites;
 }
@@ -574,6 +571,22 @@ struct read_ctx {
 	size_t cap;
 };
 
+/* Frames and tasks are filtered alike: only records of the process asked
+ * for, and of its current incarnation; those of an older one are counted
+ * (dump_lost.stale_records). */
+static bool wanted(struct read_ctx *c, const struct ad_key *key, uint32_t pgen)
+{
+	if (key->pid != c->pid)
+		return false;
+	if (pgen != c->pgen) {
+		c->stale++;
+		return false;
+	}
+	return true;
+}
+
+/* Room for element n in the parallel arrays *ids and *vals, which share
+ * one capacity. */
 static int grow(void **ids, void **vals, size_t vsz, size_t *cap, size_t n)
 {
 	size_t c;
@@ -582,6 +595,8 @@ static int grow(void **ids, void **vals, size_t vsz, size_t *cap, size_t n)
 	if (n < *cap)
 		return 0;
 	c = *cap ? *cap * 2 : 256;
+	if (c > SIZE_MAX / vsz)
+		return -ENOMEM;
 	a = realloc(*ids, c * sizeof(uint64_t));
 	if (!a)
 		return -ENOMEM;
@@ -601,12 +616,8 @@ static int read_frame(void *ctx, const void *k, const void *v)
 	struct read_ctx *c = ctx;
 	struct ad_raw_records *r = c->r;
 
-	if (key->pid != c->pid)
+	if (!wanted(c, key, f->pgen))
 		return 0;
-	if (f->pgen != c->pgen) {
-		c->stale++;
-		return 0;
-	}
 	if (grow((void **)&r->frame_ids, (void **)&r->frames, sizeof(*f),
 		 &c->cap, r->nframes))
 		return -ENOMEM;
@@ -622,12 +633,8 @@ static int read_task(void *ctx, const void *k, const void *v)
 	struct read_ctx *c = ctx;
 	struct ad_raw_records *r = c->r;
 
-	if (key->pid != c->pid)
+	if (!wanted(c, key, t->pgen))
 		return 0;
-	if (t->pgen != c->pgen) {
-		c->stale++;
-		return 0;
-	}
 	if (grow((void **)&r->task_ids, (void **)&r->tasks, sizeof(*t),
 		 &c->cap, r->ntasks))
 		return -ENOMEM;
@@ -746,15 +753,11 @@ static uint32_t current_pgen(struct sweep *s, uint32_t pid)
 
 static int sweep_add(struct sweep *s, const struct ad_key *k)
 {
-	if (s->ndel == s->cdel) {
-		size_t n = s->cdel ? s->cdel * 2 : 1024;
-		struct ad_key *p = realloc(s->del, n * sizeof(*p));
+	struct ad_key *p = ad_grow(s->del, &s->cdel, s->ndel, sizeof(*p), 1024);
 
-		if (!p)
-			return -ENOMEM;
-		s->del = p;
-		s->cdel = n;
-	}
+	if (!p)
+		return -ENOMEM;
+	s->del = p;
 	s->del[s->ndel++] = *k;
 	return 0;
 }
@@ -890,23 +893,19 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct ad_exit_event *ev = data;
 	struct ad_observer *obs = ctx;
+	uint32_t *p;
 
 	if (size < sizeof(*ev))
 		return 0;
 	for (size_t i = 0; i < obs->npending; i++)
 		if (obs->pending[i] == ev->pid)
 			return 0;
-	if (obs->npending == obs->cpending) {
-		size_t n = obs->cpending ? obs->cpending * 2 : 64;
-		uint32_t *p = realloc(obs->pending, n * sizeof(*p));
-
-		if (!p) {
-			obs->pending_oom = true; /* fall back to a full GC */
-			return 0;
-		}
-		obs->pending = p;
-		obs->cpending = n;
+	p = ad_grow(obs->pending, &obs->cpending, obs->npending, sizeof(*p), 64);
+	if (!p) {
+		obs->pending_oom = true; /* fall back to a full GC */
+		return 0;
 	}
+	obs->pending = p;
 	obs->pending[obs->npending++] = ev->pid;
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "../include/asyncdump_abi.h"
 #include "exit_codes.h"
+#include "protocol.h"
 
 #ifndef AD_VERSION
 #error "AD_VERSION must be defined by the build (the CMake project version)"
@@ -85,21 +86,9 @@ usage_err(char *err, size_t errlen, const char *fmt, ...)
 /* Unsigned decimal, digits only (strtoull would accept "-1", " 1", "0x1"). */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (!s || !*s)
+	if (!s)
 		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (__builtin_mul_overflow(v, 10u, &v) ||
-		    __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
-			return -ERANGE;
-	}
-	if (v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
+	return ad_parse_decimal(s, strlen(s), max, out);
 }
 
 int ad_parse_pid(const char *text, pid_t *out)
@@ -174,11 +163,30 @@ int ad_parse_duration(const char *text, uint64_t *ns_out)
 	return 0;
 }
 
-static int parse_capacity(int id, const char *arg, uint32_t min, uint32_t max,
-			  uint32_t *out, char *err, size_t errlen)
+/* --max-frames, --max-tasks, --max-procs and --label-max differ only in
+ * the field they set and its bounds. */
+static int parse_capacity(int id, const char *arg, struct ad_options *opts,
+			  char *err, size_t errlen)
 {
+	uint32_t min = AD_OPT_CAPACITY_MIN, max = AD_OPT_CAPACITY_MAX, *out;
 	uint64_t v;
 
+	switch (id) {
+	case OPT_MAX_FRAMES:
+		out = &opts->max_frames;
+		break;
+	case OPT_MAX_TASKS:
+		out = &opts->max_tasks;
+		break;
+	case OPT_MAX_PROCS:
+		out = &opts->max_procs;
+		break;
+	default: /* OPT_LABEL_MAX */
+		out = &opts->label_max;
+		min = AD_OPT_LABEL_MIN;
+		max = AD_LABEL_MAX_LIMIT;
+		break;
+	}
 	if (parse_u64(arg, UINT64_MAX, &v) || v < min || v > max)
 		return usage_err(err, errlen,
 				 "--%s: '%s' is not a number from %u to %u",
@@ -271,30 +279,10 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 			opts->socket_path = optarg;
 			break;
 		case OPT_MAX_FRAMES:
-			rc = parse_capacity(c, optarg, AD_OPT_CAPACITY_MIN,
-					    AD_OPT_CAPACITY_MAX,
-					    &opts->max_frames, err, errlen);
-			if (rc)
-				return rc;
-			break;
 		case OPT_MAX_TASKS:
-			rc = parse_capacity(c, optarg, AD_OPT_CAPACITY_MIN,
-					    AD_OPT_CAPACITY_MAX,
-					    &opts->max_tasks, err, errlen);
-			if (rc)
-				return rc;
-			break;
 		case OPT_MAX_PROCS:
-			rc = parse_capacity(c, optarg, AD_OPT_CAPACITY_MIN,
-					    AD_OPT_CAPACITY_MAX,
-					    &opts->max_procs, err, errlen);
-			if (rc)
-				return rc;
-			break;
 		case OPT_LABEL_MAX:
-			rc = parse_capacity(c, optarg, AD_OPT_LABEL_MIN,
-					    AD_LABEL_MAX_LIMIT,
-					    &opts->label_max, err, errlen);
+			rc = parse_capacity(c, optarg, opts, err, errlen);
 			if (rc)
 				return rc;
 			break;

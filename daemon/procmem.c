@@ -116,6 +116,7 @@ static void load_maps(struct ad_procmem *pm)
 {
 	char path[64], line[512], perms[8];
 	unsigned long long start, end;
+	bool at_line_start = true;
 	FILE *f;
 
 	pm->maps_loaded = true;
@@ -125,7 +126,16 @@ static void load_maps(struct ad_procmem *pm)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		struct ad_pm_range *grown;
+		bool whole = at_line_start;
 
+		/* A line longer than the buffer (a long path) arrives in
+		 * pieces; only the first piece is a mapping. The rest is the
+		 * path, which the observed process chooses: parsed as a line,
+		 * a name like "/x/7f00-7fff r--p" would forge a read-only
+		 * range. */
+		at_line_start = strchr(line, '\n') != NULL;
+		if (!whole)
+			continue;
 		if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) != 3 ||
 		    perms[0] != 'r' || perms[1] == 'w')
 			continue;
@@ -163,6 +173,20 @@ static uint64_t hash_key(uint64_t addr, int kind)
 	return h ^ (h >> 29);
 }
 
+/* Linear probing in a table of cap (a power of two) entries: the entry
+ * for (addr, kind), or the empty slot where it goes. Used both to look up
+ * and to re-insert while growing (keys are unique, so there it always
+ * ends at an empty slot). */
+static struct ad_pm_entry *probe(struct ad_pm_entry *tab, size_t cap,
+				 uint64_t addr, int kind)
+{
+	size_t j = hash_key(addr, kind) & (cap - 1);
+
+	while (tab[j].kind && !(tab[j].kind == kind && tab[j].addr == addr))
+		j = (j + 1) & (cap - 1);
+	return &tab[j];
+}
+
 /* Finds the slot for (addr, kind): the entry, or the empty slot where it
  * goes. Grows the table first so it stays at most half full. */
 static struct ad_pm_entry *slot(struct ad_procmem *pm, uint64_t addr, int kind)
@@ -175,24 +199,15 @@ static struct ad_pm_entry *slot(struct ad_procmem *pm, uint64_t addr, int kind)
 			return NULL;
 		for (size_t i = 0; i < pm->cache_cap; i++) {
 			struct ad_pm_entry *e = &pm->cache[i];
-			size_t j;
 
-			if (!e->kind)
-				continue;
-			for (j = hash_key(e->addr, e->kind) & (ncap - 1);
-			     n[j].kind; j = (j + 1) & (ncap - 1))
-				;
-			n[j] = *e;
+			if (e->kind)
+				*probe(n, ncap, e->addr, e->kind) = *e;
 		}
 		free(pm->cache);
 		pm->cache = n;
 		pm->cache_cap = ncap;
 	}
-	size_t j = hash_key(addr, kind) & (pm->cache_cap - 1);
-	while (pm->cache[j].kind &&
-	       !(pm->cache[j].kind == kind && pm->cache[j].addr == addr))
-		j = (j + 1) & (pm->cache_cap - 1);
-	return &pm->cache[j];
+	return probe(pm->cache, pm->cache_cap, addr, kind);
 }
 
 /* Reads the string at addr into the cache entry (text owned by the cache). */

@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
+#include <sys/socket.h>
 
 void ad_request_init(struct ad_request *req)
 {
@@ -56,24 +56,32 @@ parse_err(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Digits only, at most `max`. */
-static int parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
+int ad_parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (len == 0 || len > 20)
+	if (len == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
 		if (__builtin_mul_overflow(v, 10u, &v) ||
 		    __builtin_add_overflow(v, (uint64_t)(s[i] - '0'), &v))
-			return -EINVAL;
+			return -ERANGE;
 	}
 	if (v > max)
-		return -EINVAL;
+		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+/* A protocol number: at most 20 digits (the longest uint64_t; no
+ * zero-padding beyond that), at most `max`. */
+static int parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	if (len > 20)
+		return -EINVAL;
+	return ad_parse_decimal(s, len, max, out);
 }
 
 static bool tok_is(const char *tok, size_t len, const char *word)
@@ -189,6 +197,18 @@ int ad_request_parse(const char *line, size_t len, struct ad_request *req,
 	}
 	if (!seen[KEY_PID])
 		return parse_err(err, errlen, "request has no pid");
+	return 0;
+}
+
+int ad_socket_addr(const char *path, struct sockaddr_un *addr)
+{
+	size_t len = strlen(path);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	if (len >= sizeof(addr->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr->sun_path, path, len + 1);
 	return 0;
 }
 

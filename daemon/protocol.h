@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "render.h"
 
@@ -65,5 +66,17 @@ int ad_response_err(int code, const char *msg, char *buf, size_t buflen);
  * is not a valid status line. */
 int ad_response_parse(const char *line, size_t len, int *code, char *msg,
 		      size_t msglen);
+
+/* The address of the unix socket at `path`, shared by the daemon (bind,
+ * liveness check) and the client (connect) so both accept exactly the
+ * same paths. 0, or -ENAMETOOLONG if path does not fit sun_path with its
+ * NUL (the caller says what to do). */
+int ad_socket_addr(const char *path, struct sockaddr_un *addr);
+
+/* Exactly `len` decimal digits (no sign, space, "0x" or empty string) as
+ * a number of at most `max`. 0, -EINVAL (not digits) or -ERANGE (above max
+ * or 64 bits). One definition of "a number" for the socket protocol and
+ * the command line (options.c), so the two cannot drift apart. */
+int ad_parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out);
 
 #endif /* AD_PROTOCOL_H */

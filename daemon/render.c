@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "render_view.h"
 
 int ad_render(FILE *out, const struct ad_forest *forest,
@@ -37,15 +38,11 @@ struct walk_stack {
 
 static int push(struct walk_stack *s, struct ad_node *n, struct ad_node *anc)
 {
-	if (s->len == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct walk_ent *e = realloc(s->e, cap * sizeof(*e));
+	struct walk_ent *e = ad_grow(s->e, &s->cap, s->len, sizeof(*e), 256);
 
-		if (!e)
-			return -ENOMEM;
-		s->e = e;
-		s->cap = cap;
-	}
+	if (!e)
+		return -ENOMEM;
+	s->e = e;
 	s->e[s->len++] = (struct walk_ent){ n, 0, anc };
 	return 0;
 }

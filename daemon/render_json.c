@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "grow.h"
 #include "render_view.h"
 
 static const char *const lost_names[AD_LOST_COUNT] = { AD_LOST_NAMES };
@@ -239,15 +240,11 @@ struct frame_stack {
 
 static int fs_push(struct frame_stack *s, const struct ad_node *n)
 {
-	if (s->len == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct open_frame *e = realloc(s->e, cap * sizeof(*e));
+	struct open_frame *e = ad_grow(s->e, &s->cap, s->len, sizeof(*e), 256);
 
-		if (!e)
-			return -ENOMEM;
-		s->e = e;
-		s->cap = cap;
-	}
+	if (!e)
+		return -ENOMEM;
+	s->e = e;
 	s->e[s->len++] = (struct open_frame){ n, 0 };
 	return 0;
 }

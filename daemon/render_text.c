@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "grow.h"
 #include "render_view.h"
 
 #define AD_TEXT_DRAW_DEPTH 64
@@ -278,15 +279,11 @@ struct sib_stack {
 
 static int sib_push(struct sib_stack *s, struct sib x)
 {
-	if (s->len == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		struct sib *e = realloc(s->e, cap * sizeof(*e));
+	struct sib *e = ad_grow(s->e, &s->cap, s->len, sizeof(*e), 256);
 
-		if (!e)
-			return -ENOMEM;
-		s->e = e;
-		s->cap = cap;
-	}
+	if (!e)
+		return -ENOMEM;
+	s->e = e;
 	s->e[s->len++] = x;
 	return 0;
 }
@@ -300,7 +297,7 @@ static int draw(struct text_ctx *c, struct sib_stack *st,
 		return -ENOMEM;
 	while (st->len) {
 		struct sib *s = &st->e[st->len - 1];
-		struct ad_node *first, *n2;
+		struct ad_node *first;
 		size_t i, j, level = s->level;
 		bool last;
 
@@ -328,9 +325,8 @@ static int draw(struct text_ctx *c, struct sib_stack *st,
 			memcpy(c->pre + c->plen[level], seg, len);
 			c->plen[level + 1] = c->plen[level] + len;
 		}
-		n2 = first;
-		if (sib_push(st, (struct sib){ n2, NULL, 0,
-					       ad_view_nkids(c->v, n2),
+		if (sib_push(st, (struct sib){ first, NULL, 0,
+					       ad_view_nkids(c->v, first),
 					       level + 1 }))
 			return -ENOMEM;
 	}

@@ -112,29 +112,27 @@ static bool socket_is_live(const struct sockaddr_un *addr)
 
 static bool socket_in_use(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr;
 	struct stat st;
 
-	if (strlen(path) >= sizeof(addr.sun_path) || lstat(path, &st) ||
+	if (ad_socket_addr(path, &addr) || lstat(path, &st) ||
 	    !S_ISSOCK(st.st_mode))
 		return false;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	return socket_is_live(&addr);
 }
 
 int ad_server_listen(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr;
 	struct stat st;
 	mode_t old_umask;
 	int fd, rc;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	if (ad_socket_addr(path, &addr)) {
 		snprintf(err, errlen, "socket path %s is longer than %zu bytes: use a shorter --socket PATH",
 			 path, sizeof(addr.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	rc = make_parent_dirs(path, err, errlen);
 	if (rc)
 		return rc;
@@ -205,17 +203,40 @@ static void send_err(int fd, int code, const char *msg)
 		send_all(fd, line, (size_t)n);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Reads one request line (up to and including '\n'). Returns its length,
  * 0 if the client closed without sending anything (a liveness check), or
- * -1 if it sent too much, an incomplete line, or stalled. */
+ * -1 if it sent too much, an incomplete line, or did not send the whole
+ * line within AD_SERVER_IO_TIMEOUT_S. The deadline is for the whole line,
+ * not per recv(): a client trickling a byte at a time must not hold the
+ * single-threaded loop for minutes. */
 static ssize_t read_request(int fd, char *buf, size_t buflen)
 {
+	int64_t deadline = mono_ms() + AD_SERVER_IO_TIMEOUT_S * 1000;
 	size_t got = 0;
 
 	while (got < buflen) {
-		ssize_t n = recv(fd, buf + got, buflen - got, 0);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - mono_ms();
+		ssize_t n;
+		int rc;
 
-		if (n < 0 && errno == EINTR)
+		if (left <= 0)
+			return -1;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return -1;
+		n = recv(fd, buf + got, buflen - got, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == 0 && got == 0)
 			return 0;

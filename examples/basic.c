@@ -53,16 +53,7 @@ static enum ex_poll poll_basic(struct ex_task *t)
 
 int main(void)
 {
-	struct ex_executor ex;
-	struct ex_task task;
 	struct basic b;
 
-	ex_init(&ex);
-	ex_spawn(&ex, &task, "basic", poll_basic, &b, NULL, NULL);
-	ex_run_until_idle(&ex);
-	ex_ready(NULL);
-	ex_wake(&ex, &task);
-	ex_run_until_idle(&ex);
-	ex_fini(&ex);
-	return 0;
+	return ex_main_one("basic", poll_basic, &b);
 }

@@ -4,9 +4,11 @@
  * lock, querying a database shard, with runtime labels (peers, lock names,
  * paths) and frames pending for seconds; and a flusher with a verbose
  * frame. Frames meant to last (accept, serve, flush loop) are LONG_RUNNING,
- * so --stuck-after marks only the waits. Children are entered with
- * ASYNCDUMP_ENTER_AT and explicit parents (only plain ENTER/_DYN frames
- * become the innermost frame, and these carry flags). Runs until killed.
+ * so --stuck-after marks only the waits. Flagged frames are entered with
+ * ASYNCDUMP_ENTER_F, which makes them the innermost frame like a plain
+ * ENTER: the frames entered next nest inside them with no explicit parent,
+ * and each EXIT hands the innermost place back to the parent. Runs until
+ * killed.
  * Prints "READY <pid>" once its tasks exist.
  *
  *   ./demo & sleep 1; asyncdumpd --pid $!
@@ -52,43 +54,37 @@ static enum ex_poll poll_conn(struct ex_task *t)
 	switch (t->state) {
 	case 0:
 		/* serving a connection is meant to last: never "stuck" */
-		ASYNCDUMP_ENTER_AT(0, &c->serve, 0,
-				   LABEL(label, "serve %s", c->peer),
-				   ASYNCDUMP_F_DYN | ASYNCDUMP_F_LONG_RUNNING);
-		ASYNCDUMP_ENTER_AT(0, &c->read, &c->serve,
-				   LABEL(label, "read request from %s", c->peer),
-				   ASYNCDUMP_F_DYN);
+		ASYNCDUMP_ENTER_F(&c->serve, LABEL(label, "serve %s", c->peer),
+				  ASYNCDUMP_F_DYN | ASYNCDUMP_F_LONG_RUNNING);
+		ASYNCDUMP_ENTER_DYN(&c->read, /* under serve */
+				    LABEL(label, "read request from %s", c->peer));
 		t->state = 1;
 		ex_sleep_until(t, now + (1 + c->n) * SEC);
 		return EX_PENDING;
 	case 1:
-		ASYNCDUMP_EXIT(&c->read);
+		ASYNCDUMP_EXIT(&c->read); /* serve is the innermost again */
 		c->requests++;
-		ASYNCDUMP_ENTER_AT(0, &c->handle, &c->serve,
-				   LABEL(label, "handle GET /api/items/%u",
-					 c->requests * 7 + c->n),
-				   ASYNCDUMP_F_DYN);
-		ASYNCDUMP_ENTER_AT(0, &c->lock, &c->handle,
-				   LABEL(label, "lock %s", locks[c->n % 3]),
-				   ASYNCDUMP_F_DYN);
+		ASYNCDUMP_ENTER_DYN(&c->handle,
+				    LABEL(label, "handle GET /api/items/%u",
+					  c->requests * 7 + c->n));
+		ASYNCDUMP_ENTER_DYN(&c->lock,
+				    LABEL(label, "lock %s", locks[c->n % 3]));
 		t->state = 2;
 		ex_sleep_until(t, now + (2 + c->n) * SEC);
 		return EX_PENDING;
 	case 2:
 		ASYNCDUMP_EXIT(&c->lock);
-		ASYNCDUMP_ENTER_AT(0, &c->query, &c->handle,
-				   LABEL(label, "query db shard %u",
-					 (c->requests + c->n) % 4),
-				   ASYNCDUMP_F_DYN);
+		ASYNCDUMP_ENTER_DYN(&c->query, /* under handle */
+				    LABEL(label, "query db shard %u",
+					  (c->requests + c->n) % 4));
 		t->state = 3;
 		ex_sleep_until(t, now + 800 * MS);
 		return EX_PENDING;
 	default:
 		ASYNCDUMP_EXIT(&c->query);
 		ASYNCDUMP_EXIT(&c->handle);
-		ASYNCDUMP_ENTER_AT(0, &c->read, &c->serve,
-				   LABEL(label, "read request from %s", c->peer),
-				   ASYNCDUMP_F_DYN);
+		ASYNCDUMP_ENTER_DYN(&c->read,
+				    LABEL(label, "read request from %s", c->peer));
 		t->state = 1;
 		ex_sleep_until(t, now + (1 + c->n) * SEC / 2);
 		return EX_PENDING;
@@ -100,8 +96,8 @@ static enum ex_poll poll_listener(struct ex_task *t)
 	struct listener *l = t->data;
 
 	if (t->state++ == 0) {
-		ASYNCDUMP_ENTER_AT(0, &l->accept, 0, "accept on 0.0.0.0:8080",
-				   ASYNCDUMP_F_LONG_RUNNING);
+		ASYNCDUMP_ENTER_F(&l->accept, "accept on 0.0.0.0:8080",
+				  ASYNCDUMP_F_LONG_RUNNING);
 		for (unsigned i = 0; i < NCONN; i++) {
 			struct conn *c = &l->conns[i];
 
@@ -127,18 +123,17 @@ static enum ex_poll poll_flusher(struct ex_task *t)
 	char label[32];
 
 	if (t->state == 0) {
-		ASYNCDUMP_ENTER_AT(0, &f->loop, 0, "flush loop",
-				   ASYNCDUMP_F_LONG_RUNNING);
+		ASYNCDUMP_ENTER_F(&f->loop, "flush loop",
+				  ASYNCDUMP_F_LONG_RUNNING);
 		t->state = 1;
 	} else {
 		ASYNCDUMP_EXIT(&f->fsync);
-		ASYNCDUMP_EXIT(&f->tick);
+		ASYNCDUMP_EXIT(&f->tick); /* flush loop is the innermost again */
 	}
 	f->ticks++;
-	ASYNCDUMP_ENTER_AT(0, &f->tick, &f->loop,
-			   LABEL(label, "tick %u", f->ticks),
-			   ASYNCDUMP_F_DYN | ASYNCDUMP_F_VERBOSE);
-	ASYNCDUMP_ENTER_AT(0, &f->fsync, &f->tick, "fsync journal.log", 0);
+	ASYNCDUMP_ENTER_F(&f->tick, LABEL(label, "tick %u", f->ticks),
+			  ASYNCDUMP_F_DYN | ASYNCDUMP_F_VERBOSE);
+	ASYNCDUMP_ENTER(&f->fsync, "fsync journal.log"); /* under tick */
 	ex_sleep_until(t, ex_now_ns() + 3 * SEC);
 	return EX_PENDING;
 }

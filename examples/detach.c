@@ -11,7 +11,8 @@
  *   step 2:  work                 rx done; work awaits fut again:
  *              fut                ASYNCDUMP_MOVE(fut, work) re-attaches it
  *                sleep            with its subtree.
- * A third line finishes the task and exits.
+ * A third line finishes the task and exits (EOF, like a line, advances one
+ * step and then exits).
  */
 #include <stdio.h>
 
@@ -52,17 +53,7 @@ static enum ex_poll poll_detach(struct ex_task *t)
 
 int main(void)
 {
-	struct ex_executor ex;
-	struct ex_task task;
 	struct detach d;
 
-	ex_init(&ex);
-	ex_spawn(&ex, &task, "detach", poll_detach, &d, NULL, NULL);
-	ex_run_until_idle(&ex);
-	while (ex.nall && ex_ready(NULL)) {
-		ex_wake(&ex, &task);
-		ex_run_until_idle(&ex);
-	}
-	ex_fini(&ex);
-	return 0;
+	return ex_main_one("detach", poll_detach, &d);
 }

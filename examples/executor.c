@@ -175,3 +175,30 @@ bool ex_ready(const char *extra)
 	fflush(stdout);
 	return fgets(line, sizeof(line), stdin) != NULL;
 }
+
+void ex_step_on_stdin(struct ex_executor *ex)
+{
+	ex_run_until_idle(ex);
+	while (ex->nall) {
+		bool more = ex_ready(NULL);
+
+		/* ex_wake only queues, so ex->all does not change here */
+		for (unsigned i = 0; i < ex->nall; i++)
+			ex_wake(ex, ex->all[i]);
+		ex_run_until_idle(ex);
+		if (!more)
+			break;
+	}
+}
+
+int ex_main_one(const char *name, ex_poll_fn poll, void *data)
+{
+	struct ex_executor ex;
+	struct ex_task task;
+
+	ex_init(&ex);
+	ex_spawn(&ex, &task, name, poll, data, NULL, NULL);
+	ex_step_on_stdin(&ex);
+	ex_fini(&ex);
+	return 0;
+}

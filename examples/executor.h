@@ -10,7 +10,8 @@
  * leaves open while it is pending show up under that task in a dump.
  *
  * Examples also use ex_ready(): print "READY <pid>" (plus optional extra
- * words) on stdout, flushed, then block until a line arrives on stdin.
+ * words) on stdout, flushed, then block until a line arrives on stdin; most
+ * drive their tasks with ex_step_on_stdin() or ex_main_one(), below.
  */
 #ifndef EX_EXECUTOR_H
 #define EX_EXECUTOR_H
@@ -70,5 +71,18 @@ uint64_t ex_now_ns(void);
 /* Print "READY <pid>[ extra]" and wait for a line on stdin. Returns false
  * on EOF. */
 bool ex_ready(const char *extra);
+
+/* The examples' driver, shared so that every example talks to its
+ * integration test the same way: run the spawned tasks until they wait;
+ * then, while a task is left, print READY, wait for a line on stdin, wake
+ * every live task (in spawn order) and run until idle again. So each line
+ * advances every task by one step. EOF counts as a last line: one more
+ * step, then it returns (a test that closes stdin lets a one-step example
+ * finish its task and exit). */
+void ex_step_on_stdin(struct ex_executor *ex);
+
+/* A whole main() for an example with one top-level task: ex_init, spawn
+ * `name`, ex_step_on_stdin, ex_fini. Returns the exit status, 0. */
+int ex_main_one(const char *name, ex_poll_fn poll, void *data);
 
 #endif /* EX_EXECUTOR_H */

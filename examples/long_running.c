@@ -2,17 +2,24 @@
  * long_running - a stuck frame beside a long-running one (await-tree's
  * `long_running` example).
  *
- * One task "long_running" with a top-level frame "serve" and two children,
- * in this order: "wait for lock" (plain: marked stuck once it has been
- * pending longer than --stuck-after) and "accept loop" (ASYNCDUMP_ENTER_AT
- * with ASYNCDUMP_F_LONG_RUNNING: never marked stuck). A line on stdin
- * finishes the task.
+ * One task "long_running":
+ *   serve
+ *     wait for lock          plain: marked stuck once it has been pending
+ *                            longer than --stuck-after
+ *     accept loop            ASYNCDUMP_F_LONG_RUNNING: never marked stuck
+ *       wait for connection  plain ENTER: nests under accept loop, and is
+ *                            judged on its own (LONG_RUNNING is not
+ *                            inherited)
+ * "wait for lock" is a sibling entered with ASYNCDUMP_ENTER_AT (it does not
+ * become the innermost frame); "accept loop" is entered with
+ * ASYNCDUMP_ENTER_F, which does, so the plain ENTER after it nests inside
+ * it with no explicit parent. A line on stdin finishes the task.
  */
 #include "asyncdump.h"
 #include "executor.h"
 
 struct lr {
-	char serve, lock, accept;
+	char serve, lock, accept, conn;
 };
 
 static enum ex_poll poll_lr(struct ex_task *t)
@@ -22,10 +29,12 @@ static enum ex_poll poll_lr(struct ex_task *t)
 	if (t->state++ == 0) {
 		ASYNCDUMP_ENTER(&l->serve, "serve");
 		ASYNCDUMP_ENTER_AT(0, &l->lock, &l->serve, "wait for lock", 0);
-		ASYNCDUMP_ENTER_AT(0, &l->accept, &l->serve, "accept loop",
-				   ASYNCDUMP_F_LONG_RUNNING);
+		ASYNCDUMP_ENTER_F(&l->accept, "accept loop",
+				  ASYNCDUMP_F_LONG_RUNNING);
+		ASYNCDUMP_ENTER(&l->conn, "wait for connection");
 		return EX_PENDING;
 	}
+	ASYNCDUMP_EXIT(&l->conn);
 	ASYNCDUMP_EXIT(&l->accept);
 	ASYNCDUMP_EXIT(&l->lock);
 	ASYNCDUMP_EXIT(&l->serve);
@@ -34,16 +43,7 @@ static enum ex_poll poll_lr(struct ex_task *t)
 
 int main(void)
 {
-	struct ex_executor ex;
-	struct ex_task task;
 	struct lr l;
 
-	ex_init(&ex);
-	ex_spawn(&ex, &task, "long_running", poll_lr, &l, NULL, NULL);
-	ex_run_until_idle(&ex);
-	ex_ready(NULL);
-	ex_wake(&ex, &task);
-	ex_run_until_idle(&ex);
-	ex_fini(&ex);
-	return 0;
+	return ex_main_one("long_running", poll_lr, &l);
 }

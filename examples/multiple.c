@@ -67,11 +67,7 @@ int main(void)
 		ex_spawn(&ex, &tasks[i], workers[i].name, foo, &workers[i], NULL,
 			 NULL);
 	}
-	ex_run_until_idle(&ex);
-	ex_ready(NULL);
-	for (int i = 0; i < NTASKS; i++)
-		ex_wake(&ex, &tasks[i]);
-	ex_run_until_idle(&ex);
+	ex_step_on_stdin(&ex);
 	ex_fini(&ex);
 	return 0;
 }

@@ -63,11 +63,7 @@ int main(void)
 
 	ex_init(&ex);
 	ex_spawn(&ex, &parent, "parent", poll_parent, &s, NULL, NULL);
-	ex_run_until_idle(&ex);
-	ex_ready(NULL);
-	ex_wake(&ex, &s.child);
-	ex_wake(&ex, &parent);
-	ex_run_until_idle(&ex);
+	ex_step_on_stdin(&ex); /* the line wakes parent, then child */
 	ex_fini(&ex);
 	return 0;
 }

@@ -4,17 +4,19 @@
  *
  * One task "verbose":
  *   handle request
- *     parse headers            (verbose)
- *     query db
- *       encode row             (verbose)
- * Without --verbose a dump shows handle request -> query db only; with
- * --verbose it shows all four, in enter order. A line on stdin finishes.
+ *     parse headers            (verbose, ENTER_AT: a sibling)
+ *     query db                 (plain ENTER: under handle request)
+ *       encode row             (verbose, ENTER_F: the innermost frame)
+ *         send row             (plain ENTER: nests under encode row)
+ * Without --verbose a dump shows handle request -> query db -> send row
+ * (a hidden frame's children take its place); with --verbose it shows all
+ * five, in enter order. A line on stdin finishes.
  */
 #include "asyncdump.h"
 #include "executor.h"
 
 struct vb {
-	char request, parse, query, encode;
+	char request, parse, query, encode, send;
 };
 
 static enum ex_poll poll_vb(struct ex_task *t)
@@ -23,13 +25,15 @@ static enum ex_poll poll_vb(struct ex_task *t)
 
 	if (t->state++ == 0) {
 		ASYNCDUMP_ENTER(&v->request, "handle request");
+		/* ENTER_AT leaves handle request the innermost frame */
 		ASYNCDUMP_ENTER_AT(0, &v->parse, &v->request, "parse headers",
 				   ASYNCDUMP_F_VERBOSE);
-		ASYNCDUMP_ENTER_AT(0, &v->query, &v->request, "query db", 0);
-		ASYNCDUMP_ENTER_AT(0, &v->encode, &v->query, "encode row",
-				   ASYNCDUMP_F_VERBOSE);
+		ASYNCDUMP_ENTER(&v->query, "query db");
+		ASYNCDUMP_ENTER_F(&v->encode, "encode row", ASYNCDUMP_F_VERBOSE);
+		ASYNCDUMP_ENTER(&v->send, "send row");
 		return EX_PENDING;
 	}
+	ASYNCDUMP_EXIT(&v->send);
 	ASYNCDUMP_EXIT(&v->encode);
 	ASYNCDUMP_EXIT(&v->query);
 	ASYNCDUMP_EXIT(&v->parse);
@@ -39,16 +43,7 @@ static enum ex_poll poll_vb(struct ex_task *t)
 
 int main(void)
 {
-	struct ex_executor ex;
-	struct ex_task task;
 	struct vb v;
 
-	ex_init(&ex);
-	ex_spawn(&ex, &task, "verbose", poll_vb, &v, NULL, NULL);
-	ex_run_until_idle(&ex);
-	ex_ready(NULL);
-	ex_wake(&ex, &task);
-	ex_run_until_idle(&ex);
-	ex_fini(&ex);
-	return 0;
+	return ex_main_one("verbose", poll_vb, &v);
 }

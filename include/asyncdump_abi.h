@@ -89,7 +89,10 @@ struct ad_task {
 	__u64 spawn_ns;     /* generation; time of spawn or first sight */
 	__u64 name;         /* user address of the name; 0 = site->label */
 	__u64 site;         /* user address of struct asyncdump_site, 0 if none */
-	__u64 top;          /* innermost frame opened by ENTER, 0 = none */
+	__u64 top;          /* innermost frame opened by ENTER/_DYN/_F or
+			     * ENTER_AT(.., ASYNCDUMP_PARENT_INNERMOST, ..),
+			     * 0 = none; on its exit, its parent if that is
+			     * still live, else 0 (bpf top_pop) */
 	__u64 top_gen;      /* its enter_ns */
 	__u64 last_poll_ns; /* last POLL_BEGIN or POLL_END, 0 = never */
 	__u32 tid;          /* thread polling it now, 0 = idle */

@@ -29,14 +29,30 @@
  *     ASYNCDUMP_ENTER(frame, label)        label: string literal
  *     ASYNCDUMP_ENTER_DYN(frame, label)    label: runtime string, copied
  *         task = the thread's current task; parent = that task's innermost
- *         frame opened with ASYNCDUMP_ENTER/_DYN/SCOPE and not yet exited.
+ *         frame (opened with ASYNCDUMP_ENTER/_DYN/_F/SCOPE and not yet
+ *         exited); the new frame becomes the innermost one.
+ *     ASYNCDUMP_ENTER_F(frame, label, flags)
+ *         ASYNCDUMP_ENTER with flags: same task, parent and innermost-frame
+ *         rule, so a LONG_RUNNING or VERBOSE frame can be the implicit
+ *         parent of the next ASYNCDUMP_ENTER. label is a string literal
+ *         (recorded by address, read at dump time) unless flags contains
+ *         ASYNCDUMP_F_DYN, in which case it is copied. It is
+ *         ASYNCDUMP_ENTER_AT(0, frame, ASYNCDUMP_PARENT_INNERMOST, label,
+ *         flags): the same probe, no new one.
  *     ASYNCDUMP_ENTER_AT(task, frame, parent, label, flags)
  *         explicit task (0 = the thread's current task) and parent
  *         (0 = top level of the task), for join/select siblings and
  *         callback-style code. Does not change the innermost frame used by
- *         ASYNCDUMP_ENTER. label is a string literal unless flags contains
- *         ASYNCDUMP_F_DYN, in which case it is copied.
+ *         ASYNCDUMP_ENTER, except with parent ASYNCDUMP_PARENT_INNERMOST
+ *         (~0): then parent = that task's innermost frame and the new frame
+ *         becomes the innermost one, as with ASYNCDUMP_ENTER. label is a
+ *         string literal unless flags contains ASYNCDUMP_F_DYN, in which
+ *         case it is copied.
  *     ASYNCDUMP_EXIT(frame)
+ *         if the frame was its task's innermost one, its parent becomes the
+ *         innermost frame again; if that parent has exited already (frames
+ *         exited out of order), the task has none and the next
+ *         ASYNCDUMP_ENTER opens at its top level.
  *     ASYNCDUMP_MOVE(frame, new_parent)
  *         re-parent a live frame and its subtree, possibly into another
  *         task; new_parent 0 detaches it (shown after its task's tree).
@@ -100,6 +116,12 @@
 #define ASYNCDUMP_F_LONG_RUNNING 0x4u
 #define ASYNCDUMP_F_USER_MASK 0x7u
 
+/* ASYNCDUMP_ENTER_AT's parent meaning "the task's innermost frame, and make
+ * the new frame the innermost one" (what ASYNCDUMP_ENTER_F passes). All
+ * ones is reserved: it is no user-space address, so no object's address is
+ * taken from the frame ids; do not use it as an id yourself. */
+#define ASYNCDUMP_PARENT_INNERMOST (~0ULL)
+
 /* One per macro call site, in the observed program's read-only data; the
  * observer reads it from the process's memory when it dumps. On LP64 it is
  * laid out as struct ad_site_raw in include/asyncdump_abi.h. */
@@ -160,6 +182,8 @@ volatile unsigned short asyncdump_semaphore;
 #define ASYNCDUMP_ENTER_AT(t, f, p, label, flags) \
 	ASYNCDUMP_NOP_((ASYNCDUMP_V_(t), ASYNCDUMP_V_(f), ASYNCDUMP_V_(p), ASYNCDUMP_V_(label), \
 			ASYNCDUMP_V_(flags)))
+#define ASYNCDUMP_ENTER_F(f, label, flags) \
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(label), ASYNCDUMP_V_(flags)))
 #define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP_(f)
 #define ASYNCDUMP_MOVE(f, np) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(np)))
 #define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP_("" label)
@@ -285,6 +309,20 @@ volatile unsigned short asyncdump_semaphore;
 		ASYNCDUMP_PROBE6M_(enter_at, ASYNCDUMP_U64_(task),             \
 				   ASYNCDUMP_U64_(frame),                      \
 				   ASYNCDUMP_U64_(parent),                     \
+				   ASYNCDUMP_U64_(label),                      \
+				   (unsigned long long)(flags),                \
+				   ASYNCDUMP_U64_(&asyncdump_site_));          \
+	} while (0)
+
+/* The enter_at probe with the INNERMOST sentinel as parent: a flag-taking
+ * ENTER needs no new probe name, hence no new BPF program or attachment
+ * kind. The sentinel is passed as a 64-bit constant, not through
+ * ASYNCDUMP_U64_, so no pointer-width cast can shorten it. */
+#define ASYNCDUMP_ENTER_F(frame, label, flags)                                 \
+	do {                                                                   \
+		ASYNCDUMP_SITE_(asyncdump_site_, 0, 0);                        \
+		ASYNCDUMP_PROBE6M_(enter_at, 0ULL, ASYNCDUMP_U64_(frame),      \
+				   (unsigned long long)ASYNCDUMP_PARENT_INNERMOST, \
 				   ASYNCDUMP_U64_(label),                      \
 				   (unsigned long long)(flags),                \
 				   ASYNCDUMP_U64_(&asyncdump_site_));          \

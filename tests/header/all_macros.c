@@ -31,7 +31,7 @@ static void scoped(int depth)
 int main(int argc, char **argv)
 {
 	struct task parent, child;
-	char frame_a, frame_b, frame_c, frame_d[2];
+	char frame_a, frame_b, frame_c, frame_d[2], frame_e[4];
 	const char *dyn = argc > 1 ? argv[1] : "runtime label";
 	unsigned flags = ASYNCDUMP_F_DYN | ASYNCDUMP_F_VERBOSE;
 
@@ -43,6 +43,17 @@ int main(int argc, char **argv)
 	ASYNCDUMP_ENTER_AT(&parent, &frame_c, &frame_a, "at", 0);
 	ASYNCDUMP_ENTER_AT(0, &frame_d[0], 0, dyn, flags);
 	ASYNCDUMP_ENTER_AT(0, 12345, 0, "long", ASYNCDUMP_F_LONG_RUNNING);
+	/* flag-taking ENTERs: literal and runtime labels, constant and
+	 * runtime flags, and the sentinel spelled out through ENTER_AT */
+	ASYNCDUMP_ENTER_F(&frame_e[0], "long", ASYNCDUMP_F_LONG_RUNNING);
+	ASYNCDUMP_ENTER_F(&frame_e[1], dyn, flags);
+	ASYNCDUMP_ENTER_AT(&parent, &frame_e[2], ASYNCDUMP_PARENT_INNERMOST,
+			   "innermost", ASYNCDUMP_F_VERBOSE);
+	ASYNCDUMP_ENTER(&frame_e[3], "under the flagged frames");
+	ASYNCDUMP_EXIT(&frame_e[3]);
+	ASYNCDUMP_EXIT(&frame_e[2]);
+	ASYNCDUMP_EXIT(&frame_e[1]);
+	ASYNCDUMP_EXIT(&frame_e[0]);
 	ASYNCDUMP_MOVE(&frame_c, 0);
 	ASYNCDUMP_MOVE(&frame_c, &frame_b);
 	if (ASYNCDUMP_ACTIVE())

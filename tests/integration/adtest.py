@@ -34,11 +34,15 @@ PROGS = os.environ.get("AD_PROGS", os.path.join(BUILD, "tests", "integration", "
 IN_CI = (os.environ.get("CI", "").lower() == "true"
          or os.environ.get("ASYNCDUMP_REQUIRE_BPF") == "1")
 
-# Exit codes of `asyncdumpd --pid` (daemon/exit_codes.h).
+# Exit codes of `asyncdumpd` (daemon/exit_codes.h).
 EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
 EXIT_NO_OBSERVER = 3
 EXIT_NOT_OBSERVED = 4
 EXIT_NO_PROCESS = 5
+EXIT_PERMISSION = 6
+EXIT_ATTACH = 7
 
 SOCKET_TIMEOUT = 30.0
 READY_TIMEOUT = 20.0
@@ -165,11 +169,13 @@ class Proc:
 
 
 class Daemon:
-    """`asyncdumpd --daemon` on a private socket, attached to `attach`."""
+    """`asyncdumpd --daemon` on a private socket, attached to `attach`.
 
-    def __init__(self, attach=(), attach_pids=(), extra=()):
+    `socket` overrides the socket path (default: in the private directory)."""
+
+    def __init__(self, attach=(), attach_pids=(), extra=(), socket=None):
         self.dir = tempfile.mkdtemp(prefix="adtest.")
-        self.socket = os.path.join(self.dir, "asyncdumpd.sock")
+        self.socket = socket or os.path.join(self.dir, "asyncdumpd.sock")
         self.errpath = os.path.join(self.dir, "daemon.stderr")
         argv = [DAEMON, "--daemon", "--socket", self.socket]
         for path in attach:
@@ -253,11 +259,11 @@ class ADTestCase(unittest.TestCase):
         self.assertTrue(os.access(path, os.X_OK), "not built: %s" % path)
         return path
 
-    def start_daemon(self, attach=(), attach_pids=(), extra=()):
+    def start_daemon(self, attach=(), attach_pids=(), extra=(), socket=None):
         self.need_env()
         for path in attach:
             self.assertTrue(os.path.exists(path), "not built: %s" % path)
-        d = Daemon(attach, attach_pids, extra)
+        d = Daemon(attach, attach_pids, extra, socket)
         self.addCleanup(d.cleanup)
         err = d.wait_ready()
         if err:

@@ -186,6 +186,42 @@ class BadInput(adtest.ADTestCase):
         self.assertNotIn("a2", labels)
         self.assert_no_losses(doc)
 
+    def test_out_of_order_exit(self):
+        """A frame that exits before the frame inside it: the inner one is
+        detached, and once it exits too the next plain ENTER opens at the
+        top level of the task, never under the dead frame (which would
+        show it detached). Same when the dead parent's id was reused."""
+        exe = prog("out_of_order")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        t = thread_task(self.dump_json(d, p.pid), p.pid)
+        self.assertEqual(shape(t["frames"]), [("root", [])])
+        self.assertEqual(shape(t["detached"]), [("b", [])])
+        self.assertEqual(t["detached"][0]["reason"], "parent_gone")
+
+        p.send()  # EXIT(b), then ENTER "after b"
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        t = thread_task(doc, p.pid)
+        self.assertEqual(t["detached"], [], "the next ENTER went under the dead a")
+        self.assertEqual(shape(t["frames"]), [("root", []), ("after b", [])])
+        self.assert_no_losses(doc)
+
+        p.send()  # the reused-id case, then in-order ENTER/EXIT under s
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        t = thread_task(doc, p.pid)
+        self.assertEqual(t["detached"], [], "the next ENTER went under the dead q's parent")
+        self.assertEqual(shape(t["frames"]), [
+            ("root", []),
+            ("p again", []),
+            ("after q", [("s", [("u", [])])]),
+        ])
+        self.assert_no_losses(doc)
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
 
 class Cli(adtest.ADTestCase):
 

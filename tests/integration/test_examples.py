@@ -109,15 +109,25 @@ class Examples(adtest.ADTestCase):
         time.sleep(0.3)
         doc = self.dump_json(d, p.pid, stuck_after="100ms")
         t = task_named(doc, "long_running")
+        # accept loop was entered with ASYNCDUMP_ENTER_F(LONG_RUNNING): it
+        # became the innermost frame, so the plain ENTER after it is its
+        # child (not serve's, as it would be after an ENTER_AT).
         self.assertEqual(shape(t["frames"]),
-                         [("serve", [("wait for lock", []), ("accept loop", [])])])
+                         [("serve", [("wait for lock", []),
+                                     ("accept loop", [("wait for connection", [])])])])
         lock = find_frame(t["frames"], "wait for lock")
         accept = find_frame(t["frames"], "accept loop")
+        conn = find_frame(t["frames"], "wait for connection")
         self.assertTrue(lock["stuck"])
         self.assertFalse(lock["long_running"])
         self.assertFalse(accept["stuck"])
         self.assertTrue(accept["long_running"])
         self.assertGreaterEqual(accept["age_ns"], 300 * 1000 * 1000)
+        self.assertEqual(accept["function"], "poll_lr")
+        # LONG_RUNNING is the frame's own: its plain child is judged alone
+        self.assertFalse(conn["long_running"])
+        self.assertTrue(conn["stuck"])
+        self.assert_no_losses(doc)
         text = self.dump_text(d, p.pid, stuck_after="100ms")
         self.assertIn("!!!", text)
         lock_line = [ln for ln in text.splitlines() if "wait for lock" in ln]
@@ -134,15 +144,20 @@ class Examples(adtest.ADTestCase):
         d, p, _ = self.run_example("verbose")
         doc = self.dump_json(d, p.pid)
         t = task_named(doc, "verbose")
-        self.assertEqual(shape(t["frames"]), [("handle request", [("query db", [])])])
+        # the hidden encode row's child takes its place
+        self.assertEqual(shape(t["frames"]),
+                         [("handle request", [("query db", [("send row", [])])])])
         doc = self.dump_json(d, p.pid, verbose=True)
         t = task_named(doc, "verbose")
+        # encode row was entered with ASYNCDUMP_ENTER_F(VERBOSE): it became
+        # the innermost frame, so the plain ENTER "send row" is its child.
         self.assertEqual(shape(t["frames"]), [
             ("handle request", [("parse headers", []),
-                                ("query db", [("encode row", [])])])])
+                                ("query db", [("encode row", [("send row", [])])])])])
         for f in walk(t["frames"]):
             self.assertEqual(f["verbose"], f["label"] in ("parse headers", "encode row"),
                              f["label"])
+        self.assert_no_losses(doc)
         self.assertNotIn("parse headers", self.dump_text(d, p.pid))
         self.assertIn("parse headers", self.dump_text(d, p.pid, verbose=True))
         self.finish(p)
@@ -214,6 +229,10 @@ class Examples(adtest.ADTestCase):
                 self.assertEqual(t["parent_frame"], accept["id"])
                 peer = t["name"][len("conn "):]
                 # runtime labels built only because an observer is attached
+                # serve: ENTER_F(DYN | LONG_RUNNING); its children are
+                # plain ENTER_DYNs that nest under it with no parent given
+                self.assertEqual(len(t["frames"]), 1, shape(t["frames"]))
+                self.assertEqual(t["detached"], [])
                 serve = t["frames"][0]
                 self.assertEqual(serve["label"], "serve " + peer)
                 self.assertTrue(serve["long_running"])
@@ -222,10 +241,16 @@ class Examples(adtest.ADTestCase):
                     ("read request from " + peer, "handle GET /api/items/")),
                     serve["children"][0]["label"])
         vdoc = self.dump_json(d, p.pid, verbose=True)
-        tick = task_named(vdoc, "flusher")["frames"][0]["children"][0]
+        loop = task_named(vdoc, "flusher")["frames"][0]
+        self.assertEqual(loop["label"], "flush loop")
+        self.assertTrue(loop["long_running"])
+        tick = loop["children"][0]
         self.assertTrue(tick["verbose"])
         self.assertTrue(tick["label"].startswith("tick "), tick["label"])
+        # tick: ENTER_F(DYN | VERBOSE) inside flush loop (ENTER_F, LONG_RUNNING),
+        # then a plain ENTER: fsync nests under the verbose tick
         self.assertEqual(shape(tick["children"]), [("fsync journal.log", [])])
+        self.assertFalse(tick["children"][0]["verbose"])
         text = self.dump_text(d, p.pid)
         self.assertIn("listener", text)
         self.assert_no_losses(doc)

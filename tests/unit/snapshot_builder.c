@@ -109,6 +109,19 @@ struct ad_snap_frame *sb_frame_raw(struct sb *b, uint64_t id, uint64_t task,
 	return f;
 }
 
+void sb_chain(struct sb *b, uint64_t task, uint64_t depth, const char *leaf)
+{
+	uint64_t i;
+
+	sb_init(b);
+	b->shared_strings = true;
+	sb_reserve(b, (size_t)depth, 1);
+	sb_task(b, task, 1, "deep");
+	for (i = 1; i <= depth; i++)
+		sb_frame_raw(b, i, task, 1, i - 1, i - 1, i,
+			     i == depth ? leaf : "level");
+}
+
 struct ad_snap_frame *sb_frame(struct sb *b, uint64_t id, uint64_t task,
 			       uint64_t parent, uint64_t enter_ns,
 			       const char *label)

@@ -49,6 +49,12 @@ struct ad_snap_frame *sb_frame_raw(struct sb *b, uint64_t id, uint64_t task,
 				   uint64_t parent_gen, uint64_t enter_ns,
 				   const char *label);
 
+/* The hostile-depth case every consumer is tested on: sb_init, shared
+ * strings, one task `task` spawned at 1, and frames 1..depth each under
+ * the previous one (frame i entered at i), labelled "level" except the
+ * deepest, labelled `leaf`. */
+void sb_chain(struct sb *b, uint64_t task, uint64_t depth, const char *leaf);
+
 void sb_site(struct sb *b, struct ad_snap_frame *f, const char *file,
 	     uint32_t line, const char *function);
 void sb_set_str(struct sb *b, struct ad_str *s, const char *text);

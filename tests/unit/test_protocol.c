@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -238,6 +239,46 @@ static void test_response_malformed(void **state)
 	assert_string_equal(msg, "");
 }
 
+/* One definition of a number for the protocol and the command line. */
+static void test_parse_decimal(void **state)
+{
+	uint64_t v = 42;
+
+	(void)state;
+	assert_int_equal(ad_parse_decimal("0", 1, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ad_parse_decimal("18446744073709551615", 20, UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(ad_parse_decimal("123x", 3, 1000, &v), 0); /* len bounds */
+	assert_int_equal(v, 123);
+	v = 7;
+	assert_int_equal(ad_parse_decimal("18446744073709551616", 20, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(ad_parse_decimal("11", 2, 10, &v), -ERANGE);
+	assert_int_equal(ad_parse_decimal("", 0, 10, &v), -EINVAL);
+	assert_int_equal(ad_parse_decimal("-1", 2, 10, &v), -EINVAL);
+	assert_int_equal(ad_parse_decimal(" 1", 2, 10, &v), -EINVAL);
+	assert_int_equal(ad_parse_decimal("0x1", 3, 10, &v), -EINVAL);
+	assert_int_equal(v, 7); /* untouched on failure */
+}
+
+static void test_socket_addr(void **state)
+{
+	struct sockaddr_un a;
+	char path[sizeof(a.sun_path) + 1];
+
+	(void)state;
+	assert_int_equal(ad_socket_addr("/run/x.sock", &a), 0);
+	assert_int_equal(a.sun_family, AF_UNIX);
+	assert_string_equal(a.sun_path, "/run/x.sock");
+	memset(path, 'a', sizeof(path) - 1);
+	path[sizeof(a.sun_path) - 1] = '\0'; /* just fits with its NUL */
+	assert_int_equal(ad_socket_addr(path, &a), 0);
+	assert_string_equal(a.sun_path, path);
+	path[sizeof(a.sun_path) - 1] = 'a';
+	path[sizeof(a.sun_path)] = '\0'; /* one byte too long */
+	assert_int_equal(ad_socket_addr(path, &a), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +291,8 @@ int main(void)
 		cmocka_unit_test(test_response_ok),
 		cmocka_unit_test(test_response_err_round_trip),
 		cmocka_unit_test(test_response_malformed),
+		cmocka_unit_test(test_parse_decimal),
+		cmocka_unit_test(test_socket_addr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -444,15 +444,9 @@ static void test_deep_chain(void **state)
 	enum { DEPTH = 100000 };
 	struct sb b;
 	struct ad_forest f;
-	uint64_t i;
 
 	(void)state;
-	sb_init(&b);
-	b.shared_strings = true;
-	sb_reserve(&b, DEPTH, 1);
-	sb_task(&b, T1, 1, "deep");
-	for (i = 1; i <= DEPTH; i++)
-		sb_frame_raw(&b, i, T1, 1, i - 1, i - 1, i, "level");
+	sb_chain(&b, T1, DEPTH, "level");
 	rebuild_ok(&b, &f);
 	assert_int_equal(f.stats.max_depth, DEPTH - 1);
 	assert_int_equal(f.tasks[0].nframes, DEPTH);

@@ -34,7 +34,7 @@ static json_object *parse(const char *s, size_t len, int depth)
 	assert_non_null(tok);
 	j = json_tokener_parse_ex(tok, s, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success)
-		fail_msg("bad JSON at %zu: %s", tok->char_offset,
+		fail_msg("bad JSON at %ld: %s", (long)tok->char_offset,
 			 json_tokener_error_desc(json_tokener_get_error(tok)));
 	assert_true(strspn(s + tok->char_offset, " \n") ==
 		    len - (size_t)tok->char_offset);
@@ -413,17 +413,10 @@ static void test_deep_chain(void **state)
 	pthread_t th;
 	struct sb b;
 	void *ret;
-	uint64_t i;
 	char *s;
 
 	(void)state;
-	sb_init(&b);
-	b.shared_strings = true;
-	sb_reserve(&b, DEPTH, 1);
-	sb_task(&b, T1, 1, "deep");
-	for (i = 1; i <= DEPTH; i++)
-		sb_frame_raw(&b, i, T1, 1, i - 1, i - 1, i,
-			     i == DEPTH ? "bottom" : "level");
+	sb_chain(&b, T1, DEPTH, "bottom");
 	s = sb_render(&b, &json_opts, &job.len, NULL);
 	assert_non_null(s);
 	assert_true(job.len < (size_t)DEPTH * 400); /* linear */

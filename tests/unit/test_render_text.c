@@ -428,16 +428,10 @@ static void test_deep_chain(void **state)
 	enum { DEPTH = 100000 };
 	struct sb b;
 	size_t len, lines = 0, longest = 0, cur = 0;
-	uint64_t i;
 	char *s, *p;
 
 	(void)state;
-	sb_init(&b);
-	b.shared_strings = true;
-	sb_reserve(&b, DEPTH, 1);
-	sb_task(&b, T1, 1, "deep");
-	for (i = 1; i <= DEPTH; i++)
-		sb_frame_raw(&b, i, T1, 1, i - 1, i - 1, i, "level");
+	sb_chain(&b, T1, DEPTH, "level");
 	s = sb_render(&b, &text_opts, &len, NULL);
 	assert_non_null(s);
 	for (p = s; *p; p++, cur++)

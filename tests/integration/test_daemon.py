@@ -1,0 +1,632 @@
+#!/usr/bin/env python3
+"""The daemon itself (issue 2, section 3; README "The CLI"): its socket,
+signals, attach failures, command line, permissions, hostile clients and
+dumps of processes that are exiting or gone."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket as socketmod
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adtest  # noqa: E402
+from adtest import (DAEMON, EXIT_OK, EXIT_FAILURE, EXIT_USAGE,  # noqa: E402
+                    EXIT_NO_OBSERVER, EXIT_NOT_OBSERVED, EXIT_NO_PROCESS,
+                    EXIT_PERMISSION, EXIT_ATTACH, prog)
+
+DOCUMENTED_EXITS = range(0, 8)
+NOBODY = 65534
+# Loose bounds: the daemon drops a silent client after 5 s
+# (AD_SERVER_IO_TIMEOUT_S); nothing here asserts tight timings.
+FAST_FAIL = 10.0
+OTHER_CLIENT_WITHIN = 15.0
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                   "UndefinedBehaviorSanitizer")
+
+
+def observed_prog():
+    """A probe-hitting program that prints READY and waits for EOF."""
+    return prog("task_exit_open")
+
+
+def run(argv, timeout=FAST_FAIL, env=None, user=None):
+    """Runs argv (as uid/gid `user` if given); returns rc, stdout, stderr."""
+    if user is not None:
+        argv = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                "--clear-groups"] + list(argv)
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout, env=env)
+    return r.returncode, r.stdout.decode(errors="replace"), \
+        r.stderr.decode(errors="replace")
+
+
+def cli_env(sock="/nonexistent/asyncdump-test.sock"):
+    env = dict(os.environ)
+    env["ASYNCDUMP_SOCKET"] = sock
+    return env
+
+
+def connect(path, timeout=10.0):
+    s = socketmod.socket(socketmod.AF_UNIX, socketmod.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def read_all(s):
+    """Everything the daemon sends until it closes (a reset after its
+    answer, when it closed with our excess bytes unread, counts as close)."""
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def is_live(path):
+    try:
+        connect(path, 2.0).close()  # an empty connection: a liveness check
+        return True
+    except OSError:
+        return False
+
+
+def proc_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def project_version():
+    with open(os.path.join(adtest.ROOT, "CMakeLists.txt")) as f:
+        m = re.search(r"project\(\s*asyncdump\s+VERSION\s+([0-9][0-9.]*)", f.read())
+    assert m, "no project VERSION in CMakeLists.txt"
+    return m.group(1)
+
+
+def readme_cli():
+    """Options and exit codes listed in the README's CLI tables."""
+    with open(os.path.join(adtest.ROOT, "README.md")) as f:
+        text = f.read()
+    opts = set(re.findall(r"^\| `(--[a-z][a-z-]*)", text, re.M))
+    codes = {int(c) for c in re.findall(r"^\| (\d) \|", text, re.M)}
+    return opts, codes
+
+
+class DaemonTest(adtest.ADTestCase):
+
+    # Stopping a daemon takes seconds (the kernel detaches its uprobes), so
+    # the tests that only need "a serving daemon" share one, started on
+    # first use and checked when the class ends (exit 0, socket removed,
+    # no sanitizer report). Each such test ends by checking it still serves.
+    _shared = None
+    _shared_err = None
+
+    @classmethod
+    def tearDownClass(cls):
+        d, cls._shared = cls._shared, None
+        if d is None:
+            return
+        rc = d.stop()
+        log = d.stderr()
+        left = os.path.lexists(d.socket)
+        shutil.rmtree(d.dir, ignore_errors=True)
+        marks = [m for m in SANITIZER_MARKS if m in log]
+        if rc != EXIT_OK or left or marks:
+            raise AssertionError("shared daemon: exit %s, socket left %s, "
+                                 "sanitizer %s; log:\n%s" % (rc, left, marks, log))
+
+    def shared_daemon(self):
+        cls = type(self)
+        if cls._shared is None and cls._shared_err is None:
+            self.need_env()
+            d = adtest.Daemon([self.need_bin(observed_prog()),
+                               self.need_bin(prog("many_frames"))])
+            err = d.wait_ready()
+            if err:
+                d.cleanup()
+                cls._shared_err = err
+            else:
+                cls._shared = d
+        if cls._shared_err:
+            self.unavailable(cls._shared_err)
+        d = cls._shared
+        self.assertIsNone(d.p.poll(), "the shared daemon died (rc %s):\n%s"
+                          % (d.p.returncode, d.stderr()))
+        self.wait_live(d)
+        return d
+
+    # ------------------------------------------------------------ helpers
+
+    def one_line_error(self, err, *must_contain):
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, "not one line on stderr: %r" % err)
+        self.assertTrue(lines[0].startswith("asyncdumpd: "), lines[0])
+        for word in must_contain:
+            self.assertIn(str(word), lines[0])
+        return lines[0]
+
+    def wait_live(self, d, timeout=adtest.SOCKET_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if is_live(d.socket):
+                return
+            if d.p.poll() is not None:
+                self.unavailable("asyncdumpd --daemon exited with %d before "
+                                 "serving:\n%s" % (d.p.returncode, d.stderr()))
+            time.sleep(0.02)
+        self.unavailable("asyncdumpd --daemon does not serve on %s within "
+                         "%.0fs:\n%s" % (d.socket, timeout, d.stderr()))
+
+    def live_daemon(self, socket=None, extra=()):
+        d = self.start_daemon(attach=[self.need_bin(observed_prog())],
+                              extra=extra, socket=socket)
+        self.wait_live(d)
+        return d
+
+    def observed(self):
+        p = self.start([observed_prog()])
+        p.ready()
+        return p
+
+    def assert_serving(self, d, what):
+        """The daemon is alive and another dump succeeds."""
+        self.assertIsNone(d.p.poll(), "daemon died %s (rc %s):\n%s"
+                          % (what, d.p.returncode, d.stderr()))
+        p = self.observed()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(adtest.shape(adtest.task_named(doc, "b")["frames"]),
+                         [("b1", [])])
+
+    def assert_clean_log(self, d):
+        log = d.stderr()
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, log, "sanitizer report in the daemon's log")
+
+    def stop_clean(self, d, sig=signal.SIGTERM):
+        """Stops d with sig: exit 0, socket gone, no sanitizer report."""
+        d.p.send_signal(sig)
+        try:
+            rc = d.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            d.p.kill()
+            d.p.wait()
+            self.fail("daemon ignored %s:\n%s" % (sig.name, d.stderr()))
+        self.assertEqual(rc, EXIT_OK, "%s: exit %d\n%s" % (sig.name, rc, d.stderr()))
+        self.assertFalse(os.path.lexists(d.socket),
+                         "socket left behind after %s" % sig.name)
+        self.assert_clean_log(d)
+
+    def daemon_fails(self, args, sock, timeout=adtest.SOCKET_TIMEOUT):
+        """Runs a daemon that must fail; returns rc, stderr."""
+        self.need_env()
+        rc, out, err = run([DAEMON, "--daemon", "--socket", sock] + list(args),
+                           timeout=timeout)
+        self.assertNotEqual(rc, EXIT_OK, "daemon %r did not fail:\n%s" % (args, err))
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, err)
+        return rc, err
+
+    def tmpdir(self):
+        d = tempfile.mkdtemp(prefix="adtest.daemon.")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    # ------------------------------------------------------------- socket
+
+    def test_socket_created_after_attach_0600_dir_made(self):
+        """The socket appears only once the probes are attached, is 0600
+        even under umask 0, and its missing directories are created."""
+        self.need_env()
+        top = self.tmpdir()
+        sock = os.path.join(top, "run", "asyncdump", "asyncdumpd.sock")
+        exe = self.need_bin(observed_prog())
+        old = os.umask(0)  # the daemon must not depend on a sane umask
+        try:
+            d = adtest.Daemon([exe], socket=sock)
+        finally:
+            os.umask(old)
+        self.addCleanup(d.cleanup)
+        err = d.wait_ready()
+        if err:
+            self.unavailable(err)
+        # At the moment the socket exists, the attach has been logged.
+        self.assertIn(exe, d.stderr(), "socket created before the attach")
+        st = os.lstat(sock)
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600, oct(st.st_mode))
+        self.assertEqual((st.st_uid, st.st_gid), (0, 0))
+        for dirname in (os.path.join(top, "run"), os.path.dirname(sock)):
+            dst = os.stat(dirname)
+            self.assertTrue(stat.S_ISDIR(dst.st_mode))
+            self.assertEqual(stat.S_IMODE(dst.st_mode), 0o755, dirname)
+        self.wait_live(d)
+        self.assert_serving(d, "after start")
+        self.stop_clean(d)
+
+    def test_no_socket_when_an_attach_fails(self):
+        """A good --attach then a bad one: exit 7, no socket, no directory."""
+        top = self.tmpdir()
+        sock = os.path.join(top, "sub", "asyncdumpd.sock")
+        missing = os.path.join(top, "missing-binary")
+        rc, err = self.daemon_fails(["--attach", self.need_bin(observed_prog()),
+                                     "--attach", missing], sock)
+        self.assertEqual(rc, EXIT_ATTACH, err)
+        self.assertIn(missing, err)
+        self.assertFalse(os.path.lexists(sock), "socket made though attach failed")
+        self.assertFalse(os.path.lexists(os.path.dirname(sock)),
+                         "socket directory made though attach failed")
+
+    def test_stale_socket_is_replaced(self):
+        """A SIGKILLed daemon leaves its socket; the next one replaces it."""
+        sock = os.path.join(self.tmpdir(), "asyncdumpd.sock")
+        d1 = self.live_daemon(socket=sock)
+        d1.p.kill()
+        d1.p.wait()
+        self.assertTrue(stat.S_ISSOCK(os.lstat(sock).st_mode),
+                        "expected the killed daemon's socket to remain")
+        self.assertFalse(is_live(sock))
+        p = self.observed()
+        rc, _, err = d1.dump(p.pid)
+        self.assertEqual(rc, EXIT_NO_OBSERVER, err)
+        self.one_line_error(err, sock)
+
+        d2 = self.live_daemon(socket=sock)
+        st = os.lstat(sock)
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        self.assert_serving(d2, "after replacing a stale socket")
+        self.stop_clean(d2)
+
+    def test_second_daemon_on_live_socket(self):
+        """A second daemon on a live socket fails fast, with one line and a
+        documented code, and the first one keeps serving on its socket."""
+        d1 = self.live_daemon()
+        ino = os.lstat(d1.socket).st_ino
+        t0 = time.monotonic()
+        rc, err = self.daemon_fails(["--attach", observed_prog()], d1.socket,
+                                    timeout=FAST_FAIL)
+        elapsed = time.monotonic() - t0
+        self.assertIn(rc, DOCUMENTED_EXITS, err)
+        self.assertEqual(rc, EXIT_FAILURE, err)
+        # One line: it stopped before loading BPF (which logs a line).
+        line = self.one_line_error(err, d1.socket)
+        self.assertIn("another asyncdumpd", line)
+        self.assertLess(elapsed, FAST_FAIL)
+        self.assertEqual(os.lstat(d1.socket).st_ino, ino,
+                         "the first daemon's socket was replaced")
+        self.assert_serving(d1, "after a second daemon tried its socket")
+        self.stop_clean(d1)
+
+    def test_path_is_not_a_socket(self):
+        """A regular file at the socket path is never removed."""
+        path = os.path.join(self.tmpdir(), "not-a-socket")
+        with open(path, "w") as f:
+            f.write("precious\n")
+        rc, err = self.daemon_fails(["--attach", self.need_bin(observed_prog())],
+                                    path)
+        self.assertIn(rc, DOCUMENTED_EXITS, err)
+        self.assertIn(path, err.splitlines()[-1])
+        with open(path) as f:
+            self.assertEqual(f.read(), "precious\n")
+
+    # ------------------------------------------------------------ signals
+
+    def test_sigterm_and_sigint_exit_0_and_remove_the_socket(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(signal=sig.name):
+                d = self.live_daemon()
+                p = self.observed()
+                self.dump_json(d, p.pid)
+                self.stop_clean(d, sig)
+                rc, _, err = d.dump(p.pid)
+                self.assertEqual(rc, EXIT_NO_OBSERVER, err)
+                self.one_line_error(err, "--daemon")
+
+    def test_sigterm_during_startup_leaves_no_socket(self):
+        """SIGTERM while loading or attaching: a clean exit, no socket."""
+        self.need_env()
+        sock = os.path.join(self.tmpdir(), "asyncdumpd.sock")
+        for delay in (0.0, 0.03):
+            with self.subTest(delay=delay):
+                d = adtest.Daemon([self.need_bin(observed_prog())], socket=sock)
+                self.addCleanup(d.cleanup)
+                time.sleep(delay)
+                d.p.send_signal(signal.SIGTERM)
+                rc = d.p.wait(timeout=20)
+                # before main() blocks the signal it is simply fatal
+                self.assertIn(rc, (EXIT_OK, -signal.SIGTERM), d.stderr())
+                self.assertFalse(os.path.lexists(sock), "socket left behind")
+                self.assert_clean_log(d)
+
+    def test_sighup_is_logged_and_ignored(self):
+        d = self.shared_daemon()
+        for _ in range(2):
+            d.p.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while "SIGHUP" not in d.stderr() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        self.assertIn("SIGHUP", d.stderr(), "SIGHUP not logged")
+        self.assertTrue(os.path.exists(d.socket))
+        self.assert_serving(d, "after SIGHUP")
+
+    # ------------------------------------------------------ attach errors
+
+    def test_attach_failures_exit_7_naming_the_path(self):
+        top = self.tmpdir()
+        noprobes = os.path.join(top, "noprobes")
+        shutil.copy2("/bin/true", noprobes)      # an ELF without asyncdump probes
+        notelf = os.path.join(top, "notelf")
+        with open(notelf, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(notelf, 0o755)
+        missing = os.path.join(top, "missing")
+        sock = os.path.join(top, "s", "asyncdumpd.sock")
+        for path in (noprobes, notelf, missing, top):
+            with self.subTest(path=path):
+                rc, err = self.daemon_fails(["--attach", path], sock)
+                self.assertEqual(rc, EXIT_ATTACH, err)
+                last = err.splitlines()[-1]
+                self.assertIn(path, last)
+                self.assertFalse(os.path.lexists(sock))
+
+    def test_attach_pid_of_no_process(self):
+        pid = unused_pid()
+        sock = os.path.join(self.tmpdir(), "asyncdumpd.sock")
+        rc, err = self.daemon_fails(["--attach-pid", str(pid)], sock)
+        self.assertEqual(rc, EXIT_ATTACH, err)
+        last = err.splitlines()[-1]
+        self.assertIn(str(pid), last)
+        self.assertIn("no such process", last.lower())
+        self.assertFalse(os.path.lexists(sock))
+
+    # ------------------------------------------------------- command line
+
+    def test_usage_errors_exit_2(self):
+        exe = observed_prog()
+        cases = [
+            ("no mode", []),
+            ("no mode, only a dump option", ["--format", "json"]),
+            ("both modes", ["--daemon", "--attach", exe, "--pid", "1"]),
+            ("unknown option", ["--pid", "1", "--bogus"]),
+            ("short option", ["-p", "1"]),
+            ("stray argument", ["--pid", "1", "extra"]),
+            ("--stuck-after without a unit", ["--pid", "1", "--stuck-after", "10"]),
+            ("--stuck-after not a number", ["--pid", "1", "--stuck-after", "abc"]),
+            ("--stuck-after negative", ["--pid", "1", "--stuck-after", "-1s"]),
+            ("--stuck-after unknown unit", ["--pid", "1", "--stuck-after", "5d"]),
+            ("--format unknown", ["--pid", "1", "--format", "xml"]),
+            ("--format missing value", ["--pid", "1", "--format"]),
+            ("--pid not a number", ["--pid", "abc"]),
+            ("--pid zero", ["--pid", "0"]),
+            ("--pid twice", ["--pid", "1", "--pid", "2"]),
+            ("--daemon without --attach", ["--daemon"]),
+            ("daemon option with --pid", ["--pid", "1", "--attach", exe]),
+            ("dump option with --daemon", ["--daemon", "--attach", exe,
+                                           "--format", "json"]),
+            ("--label-max too small", ["--daemon", "--attach", exe,
+                                       "--label-max", "1"]),
+        ]
+        for why, args in cases:
+            with self.subTest(why, args=args):
+                rc, out, err = run([DAEMON] + args, env=cli_env())
+                self.assertEqual(rc, EXIT_USAGE, "%r: %s" % (args, err))
+                self.assertEqual(out, "")
+                self.one_line_error(err, "--help")
+
+    def test_help_lists_every_option_and_exit_code(self):
+        rc, out, err = run([DAEMON, "--help"], env=cli_env())
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual(err, "")
+        readme_opts, readme_codes = readme_cli()
+        opts = {"--daemon", "--attach", "--attach-pid", "--socket",
+                "--max-frames", "--max-tasks", "--max-procs", "--label-max",
+                "--pid", "--format", "--verbose", "--stuck-after", "--help",
+                "--version"} | readme_opts
+        for opt in sorted(opts):
+            self.assertRegex(out, r"(?m)^\s+%s\b" % re.escape(opt),
+                             "--help does not describe %s" % opt)
+        codes = set(DOCUMENTED_EXITS) | readme_codes
+        for code in sorted(codes):
+            self.assertRegex(out, r"(?m)^\s+%d\s+\S" % code,
+                             "--help does not list exit code %d" % code)
+        # --help wins over everything else, even a bad command line
+        rc2, out2, _ = run([DAEMON, "--daemon", "--pid", "1", "--help"],
+                           env=cli_env())
+        self.assertEqual((rc2, out2), (EXIT_OK, out))
+
+    def test_version(self):
+        rc, out, err = run([DAEMON, "--version"], env=cli_env())
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual(out, "asyncdumpd %s\n" % project_version())
+        self.assertEqual(err, "")
+
+    # -------------------------------------------------------- permissions
+
+    def test_unprivileged_client_exit_6(self):
+        d = self.shared_daemon()
+        p = self.observed()
+        # The socket's directory is traversable, so only its 0600 mode
+        # refuses nobody; the binary is copied where nobody can run it.
+        os.chmod(d.dir, 0o755)
+        exe = os.path.join(d.dir, "asyncdumpd")
+        shutil.copy2(DAEMON, exe)
+        os.chmod(exe, 0o755)
+        rc, out, err = run([exe, "--pid", str(p.pid), "--socket", d.socket],
+                           user=NOBODY)
+        self.assertEqual(rc, EXIT_PERMISSION, err)
+        self.assertEqual(out, "")
+        self.one_line_error(err, d.socket, "root")
+        self.assert_serving(d, "after an unprivileged client")
+
+    def test_unprivileged_daemon_exit_6(self):
+        self.need_env()
+        top = self.tmpdir()
+        os.chmod(top, 0o777)
+        exe = os.path.join(top, "asyncdumpd")
+        shutil.copy2(DAEMON, exe)
+        os.chmod(exe, 0o755)
+        sock = os.path.join(top, "s", "asyncdumpd.sock")
+        rc, out, err = run([exe, "--daemon", "--attach", observed_prog(),
+                            "--socket", sock], user=NOBODY)
+        self.assertEqual(rc, EXIT_PERMISSION, err)
+        self.assertIn("root", err.splitlines()[-1])
+        self.assertFalse(os.path.lexists(sock))
+
+    # ---------------------------------------------------- hostile clients
+
+    def test_malformed_requests_get_err_2(self):
+        d = self.shared_daemon()
+        p = self.observed()
+        requests = [
+            b"HELLO\n",
+            b"DUMP\n",
+            b"DUMP pid=abc format=json\n",
+            b"DUMP pid=%d format=xml\n" % p.pid,
+            b"DUMP pid=%d pid=%d\n" % (p.pid, p.pid),
+            b"DUMP pid=%d colour=red\n" % p.pid,
+            b"DUMP pid=-1\n",
+            b"\x00\xff\xfe\x1b[2J garbage\n",
+            b"A" * 4096,                        # too long, no newline
+            b"DUMP pid=%d" % p.pid,              # no newline, then EOF
+        ]
+        for req in requests:
+            with self.subTest(request=req[:40]):
+                s = connect(d.socket)
+                try:
+                    s.sendall(req)
+                    if not req.endswith(b"\n"):
+                        s.shutdown(socketmod.SHUT_WR)
+                    answer = read_all(s)
+                finally:
+                    s.close()
+                text = answer.decode(errors="replace")
+                self.assertTrue(text.startswith("ERR 2 "), repr(text))
+                self.assertEqual(text.count("\n"), 1, repr(text))
+                self.assertTrue(text.endswith("\n"), repr(text))
+                self.assertIsNone(d.p.poll(), d.stderr())
+        self.assert_serving(d, "after malformed requests")
+
+    def test_silent_client_does_not_wedge_the_daemon(self):
+        d = self.shared_daemon()
+        p = self.observed()
+        silent = connect(d.socket, timeout=OTHER_CLIENT_WITHIN + 10)
+        self.addCleanup(silent.close)
+        time.sleep(0.3)  # let the daemon accept it and wait for its line
+        t0 = time.monotonic()
+        try:
+            rc, out, err = run([DAEMON, "--pid", str(p.pid), "--format", "json",
+                                "--socket", d.socket],
+                               timeout=OTHER_CLIENT_WITHIN)
+        except subprocess.TimeoutExpired:
+            self.fail("a silent client wedged the daemon for over %.0fs:\n%s"
+                      % (OTHER_CLIENT_WITHIN, d.stderr()))
+        elapsed = time.monotonic() - t0
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual(json.loads(out)["pid"], p.pid)
+        # The silent client was dropped (an ERR line or a plain close).
+        answer = read_all(silent).decode(errors="replace")
+        self.assertTrue(answer == "" or answer.startswith("ERR 2 "), repr(answer))
+        sys.stderr.write("  (dump beside a silent client took %.1fs)\n" % elapsed)
+        self.assert_serving(d, "after a silent client")
+
+    # ------------------------------------------- processes exiting or gone
+
+    def test_dump_of_a_reaped_process(self):
+        d = self.shared_daemon()
+        p = self.observed()
+        self.dump_json(d, p.pid)
+        p.p.kill()
+        p.p.wait()
+        rc, out, err = d.dump(p.pid)
+        self.assertEqual(rc, EXIT_NO_PROCESS, err)
+        self.assertEqual(out, "")
+        self.one_line_error(err, p.pid)
+        self.assert_serving(d, "after dumping a gone process")
+
+    def test_dump_of_an_exited_unreaped_process(self):
+        """A process that has exited but not been reaped (a zombie): a
+        clear error or a dump, never the claim that it hit no probe."""
+        d = self.shared_daemon()
+        p = self.observed()
+        self.dump_json(d, p.pid)
+        os.kill(p.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while proc_state(p.pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(proc_state(p.pid), "Z")
+        time.sleep(0.2)  # let the daemon see the exit event
+        rc, out, err = d.dump(p.pid)
+        if rc == EXIT_OK:
+            self.assertEqual(json.loads(out)["pid"], p.pid)
+        else:
+            line = self.one_line_error(err, p.pid)
+            self.assertEqual(rc, EXIT_NO_PROCESS,
+                             "zombie %d (dumped fine before it exited) "
+                             "answered: %s" % (p.pid, line))
+        self.assert_serving(d, "after dumping an exited process")
+
+    def test_dump_while_the_process_exits(self):
+        """Dumps racing the exit of a process with many frames: each one a
+        dump or a clear error, and the daemon survives."""
+        exe = self.need_bin(prog("many_frames"))
+        d = self.shared_daemon()
+        results = []
+        for _ in range(3):
+            p = self.start([exe, "20000"])
+            p.ready()
+            stop = threading.Event()
+
+            def hammer(pid=p.pid):
+                while not stop.is_set():
+                    results.append(d.dump(pid) + (pid,))
+
+            t = threading.Thread(target=hammer)
+            t.start()
+            time.sleep(0.2)
+            p.p.kill()
+            p.p.wait()
+            time.sleep(0.3)
+            stop.set()
+            t.join(timeout=adtest.DUMP_TIMEOUT)
+            self.assertFalse(t.is_alive())
+        codes = {}
+        for rc, out, err, pid in results:
+            codes[rc] = codes.get(rc, 0) + 1
+            self.assertIn(rc, (EXIT_OK, EXIT_NOT_OBSERVED, EXIT_NO_PROCESS),
+                          "dump of exiting %d: rc %d: %s" % (pid, rc, err))
+            if rc == EXIT_OK:
+                self.assertEqual(json.loads(out)["pid"], pid)
+            else:
+                self.one_line_error(err, pid)
+        self.assertIn(EXIT_NO_PROCESS, codes, codes)
+        sys.stderr.write("  (exit codes of racing dumps: %r)\n" % codes)
+        self.assert_serving(d, "after dumps racing exits")
+
+
+def unused_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    raise RuntimeError("no free pid")
+
+
+if __name__ == "__main__":
+    adtest.main()
