@@ -424,7 +424,7 @@ void ad_usage(FILE *out, const char *prog)
 	fprintf(out,
 		"Exit codes:\n"
 		"  %d  success\n"
-		"  %d  unexpected failure (the message says what)\n"
+		"  %d  failure the message explains (e.g. another asyncdumpd serves the socket)\n"
 		"  %d  bad command line\n"
 		"  %d  no observer running (start one: %s --daemon --attach PATH)\n"
 		"  %d  the process has hit no asyncdump probe since the observer started\n"

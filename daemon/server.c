@@ -10,12 +10,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -119,6 +121,43 @@ static bool socket_in_use(const char *path)
 	    !S_ISSOCK(st.st_mode))
 		return false;
 	return socket_is_live(&addr);
+}
+
+/* Takes an exclusive flock on "<socket>.lock", held until we exit (the
+ * kernel drops it even on SIGKILL). Only the holder may replace a stale
+ * socket, so two daemons starting at once cannot unlink each other's
+ * fresh socket. The file is never removed: unlinking a lock file reopens
+ * the very race it closes. Returns the fd, or -errno with err set. */
+static int lock_socket_path(const char *path, char *err, size_t errlen)
+{
+	char lock[PATH_MAX];
+	int fd, rc;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock)) {
+		snprintf(err, errlen, "socket path %s is too long: use a shorter --socket PATH", path);
+		return -ENAMETOOLONG;
+	}
+	rc = make_parent_dirs(path, err, errlen);
+	if (rc)
+		return rc;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open lock file %s.lock: %s (use --socket PATH in a writable directory)",
+			 path, strerror(errno));
+		return rc;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+		if (rc == -EADDRINUSE)
+			snprintf(err, errlen, "another asyncdumpd is running at %s: stop it first, or use another --socket PATH",
+				 path);
+		else
+			snprintf(err, errlen, "cannot lock %s.lock: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int ad_server_listen(const char *path, char *err, size_t errlen)
@@ -531,7 +570,7 @@ int ad_server_run(const struct ad_options *opts)
 	};
 	char err[512];
 	struct stat st;
-	int code;
+	int code, lock_fd = -1;
 
 	/* Signals are blocked before anything slow, so a SIGTERM during
 	 * loading is seen by the loop rather than killing us mid-attach. */
@@ -540,7 +579,7 @@ int ad_server_run(const struct ad_options *opts)
 		return AD_EXIT_FAILURE;
 	}
 	/* Fail fast, before the slow BPF load, if another daemon serves
-	 * here; ad_server_listen checks again once we are attached. */
+	 * here; the lock taken below settles a race between two starting. */
 	if (socket_in_use(opts->socket_path)) {
 		log_line(LOG_ERR_, "another asyncdumpd is running at %s: stop it first, or use another --socket PATH",
 			 opts->socket_path);
@@ -552,6 +591,14 @@ int ad_server_run(const struct ad_options *opts)
 		goto out;
 	s.events_fd = ad_observer_events_fd(s.obs);
 
+	/* Locked only now, so a failed attach leaves no file behind. */
+	lock_fd = lock_socket_path(opts->socket_path, err, sizeof(err));
+	if (lock_fd < 0) {
+		log_line(LOG_ERR_, "%s", err);
+		code = lock_fd == -EACCES || lock_fd == -EPERM ? AD_EXIT_PERMISSION
+							       : AD_EXIT_FAILURE;
+		goto out;
+	}
 	/* The socket comes last: a client that can connect gets dumps. */
 	s.listen_fd = ad_server_listen(opts->socket_path, err, sizeof(err));
 	if (s.listen_fd < 0) {
@@ -582,5 +629,7 @@ out:
 		ad_observer_close(s.obs);
 	if (s.signal_fd >= 0)
 		close(s.signal_fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return code;
 }

@@ -17,7 +17,7 @@ packages=(
 	clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjson-c-dev libsystemd-dev
-	systemtap-sdt-dev bpftrace
+	systemtap-sdt-dev
 	python3 procps
 )
 

@@ -293,6 +293,32 @@ class DaemonTest(adtest.ADTestCase):
         self.assert_serving(d2, "after replacing a stale socket")
         self.stop_clean(d2)
 
+    def test_two_daemons_racing_for_a_stale_socket(self):
+        """Two daemons started together on a stale socket: exactly one
+        serves, the other fails with one line, and the survivor's socket is
+        never unlinked by the loser (the lock beside the socket)."""
+        sock = os.path.join(self.tmpdir(), "asyncdumpd.sock")
+        d0 = self.live_daemon(socket=sock)
+        d0.p.kill()
+        d0.p.wait()
+        self.assertFalse(is_live(sock))
+        attach = [self.need_bin(observed_prog())]
+        a = self.start_daemon(attach=attach, socket=sock)
+        b = self.start_daemon(attach=attach, socket=sock)
+        deadline = time.monotonic() + FAST_FAIL * 2
+        while a.p.poll() is None and b.p.poll() is None:
+            self.assertLess(time.monotonic(), deadline,
+                            "neither racing daemon gave way:\n%s\n%s"
+                            % (a.stderr(), b.stderr()))
+            time.sleep(0.02)
+        loser, winner = (a, b) if a.p.poll() is not None else (b, a)
+        loser_rc = loser.p.wait()
+        self.assertEqual(loser_rc, EXIT_FAILURE, loser.stderr())
+        self.assertIn("another asyncdumpd", loser.stderr().strip().splitlines()[-1])
+        self.wait_live(winner)
+        self.assert_serving(winner, "after winning the race for the socket")
+        self.stop_clean(winner)
+
     def test_second_daemon_on_live_socket(self):
         """A second daemon on a live socket fails fast, with one line and a
         documented code, and the first one keeps serving on its socket."""
