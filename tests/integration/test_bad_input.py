@@ -151,6 +151,37 @@ class BadInput(adtest.ADTestCase):
         self.assertGreater(doc["observed_since_ns"], 0)
         self.assert_no_losses(doc)
 
+    def test_reused_pid_never_shows_the_old_process(self):
+        """A process killed with frames open, then a new instrumented
+        process given the same PID (forced through ns_last_pid): the dump
+        of that PID shows only the new process's frames."""
+        exe = prog("exec_into")
+        d = self.start_daemon(attach=[exe])
+        old = self.start([exe, "old", "/bin/true"])
+        old.ready()
+        self.assertEqual(shape(thread_task(self.dump_json(d, old.pid), old.pid)["frames"]),
+                         [("old image frame", [])])
+        pid = old.pid
+        old.kill()  # SIGKILL: its frame never exits
+        new = None
+        for _ in range(50):
+            # The next fork gets ns_last_pid + 1 unless another process on
+            # the machine forks first: retry until the PID is ours.
+            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                f.write(str(pid - 1))
+            cand = self.start([exe, "new"])
+            if cand.pid == pid:
+                new = cand
+                break
+            cand.kill()
+        self.assertIsNotNone(new, "could not get PID %d again in 50 forks" % pid)
+        new.ready()
+        doc = self.dump_json(d, pid)
+        labels = [f["label"] for t in doc["tasks"]
+                  for f in walk(t["frames"] + t["detached"])]
+        self.assertEqual(labels, ["new image frame"])
+        self.assert_no_losses(doc)
+
     def test_exec_into_uninstrumented(self):
         exe = prog("exec_into")
         d = self.start_daemon(attach=[exe])
