@@ -153,7 +153,8 @@ static int lock_socket_path(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "another asyncdumpd is running at %s: stop it first, or use another --socket PATH",
 				 path);
 		else
-			snprintf(err, errlen, "cannot lock %s.lock: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot lock %s.lock: %s (use --socket PATH on a local file system)",
+				 path, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -194,7 +195,8 @@ int ad_server_listen(const char *path, char *err, size_t errlen)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "socket(): %s", strerror(errno));
+		snprintf(err, errlen, "cannot create a unix socket: %s (check the service's RestrictAddressFamilies= and file-descriptor limits)",
+			 strerror(errno));
 		return rc;
 	}
 	/* 0600 from the moment it exists: dumps expose process memory. */
@@ -575,7 +577,8 @@ int ad_server_run(const struct ad_options *opts)
 	/* Signals are blocked before anything slow, so a SIGTERM during
 	 * loading is seen by the loop rather than killing us mid-attach. */
 	if (setup_signals(&s)) {
-		log_line(LOG_ERR_, "signal setup: %s", strerror(errno));
+		log_line(LOG_ERR_, "cannot set up signal handling (signalfd): %s; check the file-descriptor limit (ulimit -n)",
+			 strerror(errno));
 		return AD_EXIT_FAILURE;
 	}
 	/* Fail fast, before the slow BPF load, if another daemon serves
