@@ -243,38 +243,69 @@ static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
 	return NULL;
 }
 
+/* Outcome of str_copy(), mapped by the caller to its AD_FF_ or AD_TF_
+ * flags. */
+#define AD_STR_COPIED 0x1u
+#define AD_STR_TRUNCATED 0x2u
+#define AD_STR_UNREADABLE 0x4u
+
+/* After a sleep every map value pointer taken before it may be stale: the
+ * element may have been deleted and its memory reused for another one
+ * (non-preallocated hash maps recycle elements without waiting for
+ * sleepable programs). Looks the process record up again; false if this
+ * incarnation's record is gone (the process exec'd meanwhile). */
+static __always_inline bool ctx_refresh(struct ad_ctx *c)
+{
+	c->proc = bpf_map_lookup_elem(&procs, &c->tgid);
+	return c->proc && c->proc->pgen == c->pgen;
+}
+
+/* The string value of key after a possible sleep; NULL (counted as an
+ * unreadable label) if it is gone. */
+static __always_inline char *str_again(struct ad_ctx *c, struct ad_key *key)
+{
+	char *dst = bpf_map_lookup_elem(&strings, key);
+
+	if (!dst && ctx_refresh(c))
+		AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
+	return dst;
+}
+
 /* Copies a _DYN string at user address src into the strings map under
  * the owner's key (the owner record is stored first, so a reader or the
- * daemon's GC that finds the string also finds its owner) and reports the
- * outcome in *flags, which points into the owner's map value.
+ * daemon's GC that finds the string also finds its owner) and returns the
+ * outcome (AD_STR_*), which the caller records in its owner, looked up
+ * again: this may sleep.
  *
  * The programs calling this are loaded sleepable (see observer.c): a
  * string literal passed as a _DYN label sits in a read-only page this
  * process may never have touched, which the non-faulting read cannot see.
  * bpf_copy_from_user() faults that page in (and the next one, for a
  * string crossing a page boundary), then the read is retried. */
-static __always_inline void str_copy(struct ad_ctx *c, struct ad_key *key,
-				     __u64 src, __u32 *flags, __u32 copied,
-				     __u32 truncated, __u32 unreadable)
+static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
+				      __u64 src)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, out = AD_STR_COPIED;
 	char *z, *dst;
 	char last = 0;
 	long n;
 
 	z = bpf_map_lookup_elem(&zeros, &zero);
 	if (!z)
-		return;
+		return 0;
 	if (bpf_map_update_elem(&strings, key, z, BPF_ANY)) {
 		AD_LOST(c, AD_LOST_STRINGS_FULL);
-		return;
+		return 0;
 	}
 	dst = bpf_map_lookup_elem(&strings, key);
 	if (!dst)
-		return;
+		return 0;
 	n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
 	if (n < 0) {
-		bpf_copy_from_user(&last, 1, (const void *)src);
+		bpf_copy_from_user(&last, 1, (const void *)src); /* may sleep */
+		dst = str_again(c, key);
+		if (!dst)
+			return AD_STR_UNREADABLE;
 		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
 	}
 	if (n < 0) {
@@ -282,13 +313,16 @@ static __always_inline void str_copy(struct ad_ctx *c, struct ad_key *key,
 
 		if (next - src < label_max)
 			bpf_copy_from_user(&last, 1, (const void *)next);
+		dst = str_again(c, key);
+		if (!dst)
+			return AD_STR_UNREADABLE;
 		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
 	}
 	if (n <= 0) {
-		*flags |= unreadable;
-		AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
+		if (ctx_refresh(c))
+			AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
 		bpf_map_delete_elem(&strings, key);
-		return;
+		return AD_STR_UNREADABLE;
 	}
 	if (n == label_max) {
 		/* The buffer is full: truncated unless the byte replaced by
@@ -297,9 +331,17 @@ static __always_inline void str_copy(struct ad_ctx *c, struct ad_key *key,
 		if (bpf_probe_read_user(&last, 1,
 					(const void *)(src + label_max - 1)) ||
 		    last)
-			*flags |= truncated;
+			out |= AD_STR_TRUNCATED;
 	}
-	*flags |= copied;
+	return out;
+}
+
+static __always_inline __u32 str_flags(__u32 out, __u32 copied,
+				       __u32 truncated, __u32 unreadable)
+{
+	return ((out & AD_STR_COPIED) ? copied : 0) |
+	       ((out & AD_STR_TRUNCATED) ? truncated : 0) |
+	       ((out & AD_STR_UNREADABLE) ? unreadable : 0);
 }
 
 /* ENTER, ENTER_DYN and ENTER_AT. task 0 = the thread's current task;
@@ -346,11 +388,15 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		tk->top_gen = c->now;
 	}
 	if (flags & ASYNCDUMP_F_DYN) {
+		__u32 out = str_copy(c, &key, label);
+		/* Looked up after the copy (which may sleep), and only this
+		 * frame: not a later one that reused its id meanwhile. */
 		struct ad_frame *fp = bpf_map_lookup_elem(&frames, &key);
 
-		if (fp)
-			str_copy(c, &key, label, &fp->flags, AD_FF_LABEL_COPIED,
-				 AD_FF_LABEL_TRUNCATED, AD_FF_LABEL_UNREADABLE);
+		if (fp && fp->enter_ns == c->now && fp->pgen == c->pgen)
+			fp->flags |= str_flags(out, AD_FF_LABEL_COPIED,
+					       AD_FF_LABEL_TRUNCATED,
+					       AD_FF_LABEL_UNREADABLE);
 	}
 	return 0;
 }
@@ -525,10 +571,13 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 		return 0;
 	}
 	if (dyn) {
+		__u32 out = str_copy(c, &key, name);
+
 		tp = bpf_map_lookup_elem(&tasks, &key);
-		if (tp)
-			str_copy(c, &key, name, &tp->flags, AD_TF_NAME_COPIED,
-				 AD_TF_NAME_TRUNCATED, AD_TF_NAME_UNREADABLE);
+		if (tp && tp->spawn_ns == c->now && tp->pgen == c->pgen)
+			tp->flags |= str_flags(out, AD_TF_NAME_COPIED,
+					       AD_TF_NAME_TRUNCATED,
+					       AD_TF_NAME_UNREADABLE);
 	}
 	return 0;
 }
@@ -629,8 +678,8 @@ int BPF_USDT(ad_poll_end, __u64 task)
 	key.pid = c.tgid;
 	tk = bpf_map_lookup_elem(&tasks, &key);
 	if (tk && tk->pgen == c.pgen) {
-		if (tk->tid == c.tid)
-			tk->tid = 0;
+		/* Atomic: another thread may have begun polling it already. */
+		__sync_val_compare_and_swap(&tk->tid, c.tid, 0);
 		tk->last_poll_ns = c.now;
 	}
 	return 0;
@@ -655,8 +704,9 @@ static __always_inline void task_idle(__u32 tgid, __u64 id, __u32 tid)
 	if (!id)
 		return;
 	tk = bpf_map_lookup_elem(&tasks, &key);
-	if (tk && tk->tid == tid)
-		tk->tid = 0;
+	/* Atomic: another thread may start polling it right now. */
+	if (tk)
+		__sync_val_compare_and_swap(&tk->tid, tid, 0);
 }
 
 SEC("tp_btf/sched_process_exit")

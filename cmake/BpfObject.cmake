@@ -61,13 +61,18 @@ function(ad_bpf_object name src)
     list(APPEND _incs -I${_i})
   endforeach()
 
+  # DEPENDS names the tree's headers explicitly; the compiler's depfile
+  # adds everything else it read (libbpf's bpf_helpers.h, usdt.bpf.h, the
+  # UAPI headers), so upgrading libbpf-dev rebuilds the object too.
   add_custom_command(
     OUTPUT ${_obj}
     COMMAND ${AD_BPF_CLANG} -target bpf -mcpu=v3 -g -O2 -Wall -Werror
             -D__TARGET_ARCH_${AD_BPF_ARCH}
             -I${CMAKE_CURRENT_SOURCE_DIR} ${_incs} ${AD_BPF_SYS_INCLUDES}
+            -MD -MF ${_obj}.d
             -c ${_src} -o ${_obj}
     DEPENDS ${_src} ${_deps}
+    DEPFILE ${_obj}.d
     COMMENT "[clang -target bpf] ${name}.bpf.o"
     VERBATIM)
   add_custom_command(

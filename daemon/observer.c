@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "asyncdump.skel.h"
 #include "elf_notes.h"
@@ -80,6 +81,30 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 static const char *privilege_hint(int e)
 {
 	return (e == EPERM || e == EACCES) ? "; run asyncdumpd as root" : "";
+}
+
+/* What to do when attaching a USDT probe fails (e > 0). */
+static const char *attach_hint(int e)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+		return privilege_hint(e);
+	case EMFILE:
+	case ENFILE:
+		return "; every probe site holds a file descriptor: raise the "
+		       "limit (ulimit -n, LimitNOFILE=) or attach fewer objects";
+	case E2BIG:
+		return "; more distinct probe argument layouts than the BPF "
+		       "object has room for (4096): attach fewer objects";
+	case ENOENT:
+	case EINVAL:
+		return "; libbpf could not use its probe notes: build it with "
+		       "this version's usdt/asyncdump.h (set ASYNCDUMP_DEBUG=1 "
+		       "for libbpf's reason)";
+	default:
+		return "";
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -199,12 +224,19 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	/* The exit/exec tracepoints; the USDT programs attach per object. */
 	obs->skel->links.ad_sched_exit =
 		bpf_program__attach(obs->skel->progs.ad_sched_exit);
-	obs->skel->links.ad_sched_exec =
-		bpf_program__attach(obs->skel->progs.ad_sched_exec);
-	if (!obs->skel->links.ad_sched_exit || !obs->skel->links.ad_sched_exec) {
+	if (!obs->skel->links.ad_sched_exit) {
 		e = -errno;
 		set_err(err, errlen,
-			"attaching to sched_process_exit/exec failed: %s%s",
+			"attaching to sched_process_exit failed: %s%s",
+			strerror(-e), privilege_hint(-e));
+		goto fail;
+	}
+	obs->skel->links.ad_sched_exec =
+		bpf_program__attach(obs->skel->progs.ad_sched_exec);
+	if (!obs->skel->links.ad_sched_exec) {
+		e = -errno;
+		set_err(err, errlen,
+			"attaching to sched_process_exec failed: %s%s",
 			strerror(-e), privilege_hint(-e));
 		goto fail;
 	}
@@ -329,7 +361,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	a.dev = st.st_dev;
 	a.ino = st.st_ino;
 	if (find_att(obs, a.dev, a.ino, pid) || find_att(obs, a.dev, a.ino, -1))
-		return 0; /* already covered */
+		return 0; /* already covered: the only way to return 0 */
 	/* Room for the new entry first: once probes are attached (and, for
 	 * pid -1, per-pid ones dropped) nothing may fail any more. */
 	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
@@ -359,7 +391,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 			set_err(err, errlen,
 				"attaching probe %s:%s in %s failed: %s%s",
 				ASYNCDUMP_PROVIDER, ad_probe_name(i), shown,
-				strerror(-e), privilege_hint(-e));
+				strerror(-e), attach_hint(-e));
 			detach(&a);
 			return e ? e : -EINVAL;
 		}
@@ -402,7 +434,7 @@ int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 			   size_t errlen)
 {
 	char maps[64], line[4096 + 256], first_err[512] = "";
-	int total = 0, first_errno = 0;
+	int total = 0, first_errno = 0, covered = 0;
 	FILE *f;
 
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
@@ -431,6 +463,8 @@ int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 				  sizeof(first_err));
 		if (n > 0) {
 			total += n;
+		} else if (n == 0) {
+			covered++; /* attached already, e.g. by --attach PATH */
 		} else if (n < 0 && n != -ENOENT && n != -ENOEXEC &&
 			   !first_errno) {
 			first_errno = n;
@@ -440,11 +474,12 @@ int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 	fclose(f);
 	if (first_errno && !total)
 		return first_errno;
-	if (!total && !first_errno) {
+	/* Every object with probes is attached already (for every process
+	 * or for this one): nothing to add, and nothing wrong. */
+	if (!total && !first_errno && !covered) {
 		set_err(err, errlen,
-			"process %d maps no object with asyncdump probes (or they "
-			"are attached already): build it with usdt/asyncdump.h",
-			(int)pid);
+			"process %d maps no object with asyncdump probes: build "
+			"it with usdt/asyncdump.h", (int)pid);
 		return -ENOENT;
 	}
 	return total;
@@ -711,6 +746,20 @@ int ad_observer_read_string(struct ad_observer *obs, pid_t pid,
 /* Reclaiming                                                          */
 /* ------------------------------------------------------------------ */
 
+/* A record a sweep judged dead, and the identity of the record it judged:
+ * the key alone is not enough, because ids and PIDs are reused (an exec'd
+ * image re-creates its thread task under the same key, a stack address is
+ * entered again as a new frame) and a probe may re-create the key between
+ * the walk and the delete. */
+struct doomed {
+	struct ad_key key;
+	uint64_t gen;  /* frame enter_ns, task spawn_ns; 0 for strings */
+	uint64_t task; /* frame: its task and task_gen (MOVE changes them) */
+	uint64_t task_gen;
+	uint32_t pgen;
+	uint32_t pad;
+};
+
 /* Which records a sweep deletes: those of `pids` (or of every pid when
  * all) whose process record is gone or is another incarnation; with
  * orphans, also frames whose task is gone or is another generation. */
@@ -720,10 +769,12 @@ struct sweep {
 	size_t npids;
 	bool all, orphans;
 	int procs_fd, frames_fd, tasks_fd;
-	/* keys to delete after the walk (deleting during a batch walk would
-	 * shift buckets under it) */
-	struct ad_key *del;
+	/* records to delete after the walk (deleting during a batch walk
+	 * would shift buckets under it), each with the identity it was judged
+	 * by: see delete_judged() */
+	struct doomed *del;
 	size_t ndel, cdel;
+	uint64_t now_ns; /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns() */
 	/* one-entry cache: consecutive records often share a pid */
 	uint32_t cached_pid;
 	int cached_ok;
@@ -751,15 +802,43 @@ static uint32_t current_pgen(struct sweep *s, uint32_t pid)
 	return s->cached_ok ? s->cached.pgen : 0;
 }
 
-static int sweep_add(struct sweep *s, const struct ad_key *k)
+static int sweep_add(struct sweep *s, const struct doomed *d)
 {
-	struct ad_key *p = ad_grow(s->del, &s->cdel, s->ndel, sizeof(*p), 1024);
+	struct doomed *p = ad_grow(s->del, &s->cdel, s->ndel, sizeof(*p), 1024);
 
 	if (!p)
 		return -ENOMEM;
 	s->del = p;
-	s->del[s->ndel++] = *k;
+	s->del[s->ndel++] = *d;
 	return 0;
+}
+
+static int doom_frame(struct sweep *s, const struct ad_key *key,
+		      const struct ad_frame *f)
+{
+	struct doomed d = {.key = *key, .gen = f->enter_ns, .task = f->task,
+			   .task_gen = f->task_gen, .pgen = f->pgen};
+
+	return sweep_add(s, &d);
+}
+
+static int doom_task(struct sweep *s, const struct ad_key *key,
+		     const struct ad_task *t)
+{
+	struct doomed d = {.key = *key, .gen = t->spawn_ns, .pgen = t->pgen};
+
+	return sweep_add(s, &d);
+}
+
+static bool same_frame(const struct doomed *d, const struct ad_frame *f)
+{
+	return f->pgen == d->pgen && f->enter_ns == d->gen &&
+	       f->task == d->task && f->task_gen == d->task_gen;
+}
+
+static bool same_task(const struct doomed *d, const struct ad_task *t)
+{
+	return t->pgen == d->pgen && t->spawn_ns == d->gen;
 }
 
 static int sweep_frame(void *ctx, const void *k, const void *v)
@@ -773,7 +852,7 @@ static int sweep_frame(void *ctx, const void *k, const void *v)
 	if (!sweep_wants(s, key->pid))
 		return 0;
 	if (f->pgen != current_pgen(s, key->pid))
-		return sweep_add(s, key);
+		return doom_frame(s, key, f);
 	if (!s->orphans)
 		return 0;
 	/* Ids are reused: a frame of an exited or re-spawned task is dead
@@ -783,7 +862,7 @@ static int sweep_frame(void *ctx, const void *k, const void *v)
 			       .id = f->task};
 	if (bpf_map_lookup_elem(s->tasks_fd, &tkey, &t) ||
 	    t.spawn_ns != f->task_gen || t.pgen != f->pgen)
-		return sweep_add(s, key);
+		return doom_frame(s, key, f);
 	return 0;
 }
 
@@ -796,42 +875,100 @@ static int sweep_task(void *ctx, const void *k, const void *v)
 	if (!sweep_wants(s, key->pid))
 		return 0;
 	if (t->pgen != current_pgen(s, key->pid))
-		return sweep_add(s, key);
+		return doom_task(s, key, t);
 	return 0;
 }
 
-/* A string lives as long as its owner record, which BPF stores first. */
-static int sweep_string(void *ctx, const void *k, const void *v)
+/* A string copied less than this long ago may still lack its owner's
+ * COPIED flag: the copying probe is sleepable and sets the flag only after
+ * the copy, which may have to fault the string's page in. */
+#define AD_STRING_GRACE_NS (10ull * 1000000000ull)
+
+/* A string lives as long as its owner record, which BPF stores first:
+ * it is dead when its owner is gone, of another incarnation, or (once past
+ * the grace period) does not claim a copied string. */
+static bool string_dead(struct sweep *s, const struct ad_key *key)
 {
-	const struct ad_key *key = k;
-	struct sweep *s = ctx;
-	uint32_t pgen;
+	uint32_t pgen = current_pgen(s, key->pid);
+	uint64_t born;
+	bool copied;
 	union {
 		struct ad_frame f;
 		struct ad_task t;
 	} owner;
 
+	if (!pgen)
+		return true;
+	if (key->kind == AD_KIND_FRAME) {
+		if (bpf_map_lookup_elem(s->frames_fd, key, &owner.f) ||
+		    owner.f.pgen != pgen)
+			return true;
+		copied = owner.f.flags & AD_FF_LABEL_COPIED;
+		born = owner.f.enter_ns;
+	} else {
+		if (bpf_map_lookup_elem(s->tasks_fd, key, &owner.t) ||
+		    owner.t.pgen != pgen)
+			return true;
+		copied = owner.t.flags & AD_TF_NAME_COPIED;
+		born = owner.t.spawn_ns;
+	}
+	return !copied && born + AD_STRING_GRACE_NS < s->now_ns;
+}
+
+static int sweep_string(void *ctx, const void *k, const void *v)
+{
+	const struct ad_key *key = k;
+	struct sweep *s = ctx;
+	struct doomed d = {.key = *key};
+
 	(void)v;
 	if (!sweep_wants(s, key->pid))
 		return 0;
-	pgen = current_pgen(s, key->pid);
-	if (!pgen)
-		return sweep_add(s, key);
-	if (key->kind == AD_KIND_FRAME) {
-		if (bpf_map_lookup_elem(s->frames_fd, key, &owner.f) ||
-		    owner.f.pgen != pgen ||
-		    !(owner.f.flags & AD_FF_LABEL_COPIED))
-			return sweep_add(s, key);
-	} else {
-		if (bpf_map_lookup_elem(s->tasks_fd, key, &owner.t) ||
-		    owner.t.pgen != pgen ||
-		    !(owner.t.flags & AD_TF_NAME_COPIED))
-			return sweep_add(s, key);
+	return string_dead(s, key) ? sweep_add(s, &d) : 0;
+}
+
+enum sweep_kind { SWEEP_TASKS, SWEEP_FRAMES, SWEEP_STRINGS };
+
+/* Deletes one record judged dead during the walk if it still is that
+ * record: a key re-created since (same id, new frame or task, or a new
+ * incarnation of the PID) is left for the next sweep to judge. The check
+ * and the delete are two syscalls, so the delete returns the record it
+ * removed and one re-created in between is put back (NOEXIST: unless the
+ * probe has written the key again meanwhile). Returns 1 if deleted. */
+static int delete_judged(struct sweep *s, int fd, enum sweep_kind kind,
+			 const struct doomed *d)
+{
+	union {
+		struct ad_frame f;
+		struct ad_task t;
+	} v;
+
+	if (kind == SWEEP_STRINGS) {
+		/* Strings carry no generation: judge the owner again, now. */
+		s->cached_ok = -1;
+		if (!string_dead(s, &d->key))
+			return 0;
+		return bpf_map_delete_elem(fd, &d->key) == 0;
 	}
+	if (bpf_map_lookup_elem(fd, &d->key, &v))
+		return 0; /* gone already */
+	if (kind == SWEEP_FRAMES ? !same_frame(d, &v.f) : !same_task(d, &v.t))
+		return 0;
+	if (bpf_map_lookup_and_delete_elem(fd, &d->key, &v)) {
+		/* Kernels before 5.14 cannot do this on a hash map: fall back
+		 * to the plain delete rather than never reclaim. */
+		if (errno == ENOENT)
+			return 0;
+		return bpf_map_delete_elem(fd, &d->key) == 0;
+	}
+	if (kind == SWEEP_FRAMES ? same_frame(d, &v.f) : same_task(d, &v.t))
+		return 1;
+	bpf_map_update_elem(fd, &d->key, &v, BPF_NOEXIST);
 	return 0;
 }
 
-static int sweep_map(struct sweep *s, int fd, size_t vsz, ad_entry_fn fn)
+static int sweep_map(struct sweep *s, int fd, size_t vsz, ad_entry_fn fn,
+		     enum sweep_kind kind)
 {
 	int deleted = 0, e;
 
@@ -840,32 +977,38 @@ static int sweep_map(struct sweep *s, int fd, size_t vsz, ad_entry_fn fn)
 	e = walk_map(fd, sizeof(struct ad_key), vsz, fn, s);
 	if (e)
 		return e;
+	/* The process records may have changed during the walk. */
+	s->cached_ok = -1;
 	for (size_t i = 0; i < s->ndel; i++)
-		if (bpf_map_delete_elem(fd, &s->del[i]) == 0)
-			deleted++;
+		deleted += delete_judged(s, fd, kind, &s->del[i]);
 	return deleted;
 }
 
 static int sweep_run(struct sweep *s)
 {
 	struct asyncdump *sk = s->obs->skel;
+	struct timespec ts;
 	int total = 0, n;
 
 	s->procs_fd = bpf_map__fd(sk->maps.procs);
 	s->frames_fd = bpf_map__fd(sk->maps.frames);
 	s->tasks_fd = bpf_map__fd(sk->maps.tasks);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	/* Tasks before frames, so frames of tasks deleted now go too;
 	 * strings last, once their owners are gone. */
-	n = sweep_map(s, s->tasks_fd, sizeof(struct ad_task), sweep_task);
+	n = sweep_map(s, s->tasks_fd, sizeof(struct ad_task), sweep_task,
+		      SWEEP_TASKS);
 	if (n < 0)
 		goto out;
 	total += n;
-	n = sweep_map(s, s->frames_fd, sizeof(struct ad_frame), sweep_frame);
+	n = sweep_map(s, s->frames_fd, sizeof(struct ad_frame), sweep_frame,
+		      SWEEP_FRAMES);
 	if (n < 0)
 		goto out;
 	total += n;
 	n = sweep_map(s, bpf_map__fd(sk->maps.strings), s->obs->label_max,
-		      sweep_string);
+		      sweep_string, SWEEP_STRINGS);
 	if (n < 0)
 		goto out;
 	total += n;

@@ -253,6 +253,35 @@ class BadInput(adtest.ADTestCase):
         p.close_stdin()
         self.assertEqual(p.wait(), 0)
 
+    def test_gc_never_deletes_a_reused_id(self):
+        """The periodic GC judges a frame dead (its task exited) and
+        deletes it later: if the id was re-entered meanwhile, the live
+        record must survive (else its EXIT counts exit_unknown and the
+        frame vanishes from dumps)."""
+        exe = prog("gc_race")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe, "11"])
+        p.ready(timeout=60)
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(doc["lost"]["exit_unknown"], 0, doc["lost"])
+        self.assert_no_losses(doc)
+        t = thread_task(doc, p.pid)
+        self.assertEqual(shape(t["frames"]), [("done", [])])
+
+
+    def test_attach_pid_already_covered_by_path(self):
+        """--attach PATH and --attach-pid N of a process running PATH:
+        the daemon starts (nothing new to attach is no error) and every
+        event is recorded once, not twice."""
+        exe = prog("task_exit_open")
+        p = self.start([exe])
+        p.ready()
+        d = self.start_daemon(attach=[exe], attach_pids=[p.pid])
+        p.send()  # TASK_EXIT of a task spawned before the daemon started
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(doc["lost"]["task_exit_unknown"], 1, doc["lost"])
+
 
 class Cli(adtest.ADTestCase):
 

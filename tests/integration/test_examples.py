@@ -2,12 +2,55 @@
 """Every example's tree, asserted through real BPF (issue 2, section 5)."""
 
 import os
+import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
 from adtest import example, shape, walk, find_frame, explicit_tasks, task_named  # noqa: E402
+
+
+TEXT_FRAME = re.compile(r"^(.*?) at (\S+):(\d+) in (\S+) \[(!!! )?[0-9.]+(?:\u00b5s|ms|s)\]"
+                        r"(  <== current)?$")
+
+
+def text_tree(text, header):
+    """The frame lines of the text dump under the task header line that
+    starts with `header`, up to the next blank line: each reduced to its
+    drawing and label, plus " !!!" if stuck and " <== current" if marked.
+    Every line must be a well-formed frame or detached-marker line."""
+    lines = text.splitlines()
+    starts = [i for i, ln in enumerate(lines) if ln.startswith(header)]
+    assert len(starts) == 1, "expected one header %r in:\n%s" % (header, text)
+    out = []
+    for ln in lines[starts[0] + 1:]:
+        if not ln:
+            break
+        if ln.strip().startswith("[detached"):
+            out.append(ln)
+            continue
+        m = TEXT_FRAME.match(ln)
+        assert m, "malformed frame line %r in:\n%s" % (ln, text)
+        out.append(m.group(1) + (" !!!" if m.group(5) else "")
+                   + (" <== current" if m.group(6) else ""))
+    return out
+
+
+def byid_after(doc, tid):
+    found = [t for t in doc["tasks"] if t["id"] == "tid:%d" % tid]
+    assert len(found) == 1, [t["id"] for t in doc["tasks"]]
+    return found[0]
+
+
+def source_line(name, needle):
+    """The line number of the one line of examples/<name>.c containing
+    `needle`: where a frame's call site must point."""
+    path = os.path.join(adtest.ROOT, "examples", name + ".c")
+    with open(path) as f:
+        hits = [i + 1 for i, ln in enumerate(f) if needle in ln]
+    assert len(hits) == 1, "%r in %s: lines %r" % (needle, path, hits)
+    return hits[0]
 
 
 class Examples(adtest.ADTestCase):
@@ -38,10 +81,11 @@ class Examples(adtest.ADTestCase):
             self.assertIsNone(t["tid"])
             self.assertIsNone(t["parent"])
             self.assertEqual(t["detached"], [])
-            foo = t["frames"][0]
-            self.assertTrue(foo["file"].endswith("multiple.c"), foo["file"])
-            self.assertEqual(foo["function"], "foo")
-            self.assertGreater(foo["line"], 0)
+            for f in walk(t["frames"]):
+                self.assertTrue(f["file"].endswith("examples/multiple.c"), f["file"])
+                self.assertEqual(f["function"], f["label"])  # foo() enters "foo"
+                self.assertEqual(f["line"], source_line(
+                    "multiple", 'ASYNCDUMP_ENTER(&w->%s, "%s")' % (f["label"], f["label"])))
             for f in walk(t["frames"]):
                 self.assertFalse(f["current"])  # nobody polls an idle task
                 self.assertFalse(f["stuck"])     # default threshold 10 s
@@ -56,8 +100,9 @@ class Examples(adtest.ADTestCase):
 
         # Text once: async-backtrace style box drawing, call sites.
         text = self.dump_text(d, p.pid)
-        for needle in ("╼ foo", "└╼ bar", "└╼ baz", "worker 0", "multiple.c:"):
-            self.assertIn(needle, text)
+        for t in tasks:
+            self.assertEqual(text_tree(text, 'task "%s" %s: idle ' % (t["name"], t["id"])),
+                             ["╼ foo", "  └╼ bar", "     └╼ baz"], text)
         self.assertEqual(text.count("└╼ baz"), 3, text)
         self.finish(p)
 
@@ -78,8 +123,13 @@ class Examples(adtest.ADTestCase):
         text = self.dump_text(d, p.pid)
         # foo has two children: bar is drawn with a tee and a vertical rule
         # continues past bar's subtree to baz.
-        for needle in ("├╼ bar", "│", "└╼ baz", "pending in baz 3"):
-            self.assertIn(needle, text)
+        self.assertEqual(text_tree(text, 'task "basic" '), [
+            "╼ foo",
+            "  ├╼ bar",
+            "  │  └╼ baz in bar",
+            "  │     └╼ pending in baz 3",
+            "  └╼ baz",
+            "     └╼ pending in baz 2"], text)
         self.finish(p)
 
     def test_detach(self):
@@ -90,9 +140,11 @@ class Examples(adtest.ADTestCase):
         self.assertEqual(shape(t["detached"]), [("fut", [("sleep", [])])])
         self.assertIn("move", t["detached"][0]["reason"].lower())
         fut_id = t["detached"][0]["id"]
+        sleep_id = t["detached"][0]["children"][0]["id"]
+        self.assert_no_losses(doc)
         text = self.dump_text(d, p.pid)
-        self.assertIn("fut", text)
-        self.assertIn("etached", text)
+        self.assertEqual(text_tree(text, 'task "detach" '), [
+            "╼ work", "  └╼ rx", "  [detached: moved]", "╼ fut", "  └╼ sleep"], text)
 
         p.send()  # step 2: rx done, fut moved back under work
         p.ready()
@@ -101,7 +153,10 @@ class Examples(adtest.ADTestCase):
         self.assertEqual(shape(t["frames"]), [("work", [("fut", [("sleep", [])])])])
         self.assertEqual(t["detached"], [])
         self.assertEqual(t["frames"][0]["children"][0]["id"], fut_id)
+        self.assertEqual(t["frames"][0]["children"][0]["children"][0]["id"], sleep_id)
         self.assert_no_losses(doc)
+        self.assertEqual(text_tree(self.dump_text(d, p.pid), 'task "detach" '),
+                         ["╼ work", "  └╼ fut", "     └╼ sleep"])
         self.finish(p)
 
     def test_long_running(self):
@@ -129,11 +184,13 @@ class Examples(adtest.ADTestCase):
         self.assertTrue(conn["stuck"])
         self.assert_no_losses(doc)
         text = self.dump_text(d, p.pid, stuck_after="100ms")
-        self.assertIn("!!!", text)
-        lock_line = [ln for ln in text.splitlines() if "wait for lock" in ln]
-        accept_line = [ln for ln in text.splitlines() if "accept loop" in ln]
-        self.assertTrue(lock_line and "!!!" in lock_line[0], text)
-        self.assertTrue(accept_line and "!!!" not in accept_line[0], text)
+        # serve is plain and pending > 100ms too: stuck as well
+        self.assertTrue(find_frame(t["frames"], "serve")["stuck"])
+        self.assertEqual(text_tree(text, 'task "long_running" '), [
+            "╼ serve !!!",
+            "  ├╼ wait for lock !!!",
+            "  └╼ accept loop",
+            "     └╼ wait for connection !!!"], text)
         # default threshold (10 s): nothing stuck yet
         doc = self.dump_json(d, p.pid)
         self.assertFalse(find_frame(task_named(doc, "long_running")["frames"],
@@ -158,8 +215,15 @@ class Examples(adtest.ADTestCase):
             self.assertEqual(f["verbose"], f["label"] in ("parse headers", "encode row"),
                              f["label"])
         self.assert_no_losses(doc)
-        self.assertNotIn("parse headers", self.dump_text(d, p.pid))
-        self.assertIn("parse headers", self.dump_text(d, p.pid, verbose=True))
+        self.assertEqual(text_tree(self.dump_text(d, p.pid), 'task "verbose" '),
+                         ["╼ handle request", "  └╼ query db", "     └╼ send row"])
+        self.assertEqual(
+            text_tree(self.dump_text(d, p.pid, verbose=True), 'task "verbose" '),
+            ["╼ handle request",
+             "  ├╼ parse headers",
+             "  └╼ query db",
+             "     └╼ encode row",
+             "        └╼ send row"])
         self.finish(p)
 
     def test_spawn(self):
@@ -175,8 +239,25 @@ class Examples(adtest.ADTestCase):
                          [("handle connection", [("read request", [])])])
         self.assertEqual(child["parent"], parent["id"])
         self.assertEqual(child["parent_frame"], parent["frames"][0]["id"])
+        for t in tasks:
+            self.assertEqual(t["state"], "idle")
+            self.assertIsNone(t["tid"])
+            self.assertEqual(t["detached"], [])
+        # the main thread ran the executor but entered no frame itself
+        for t in doc["tasks"]:
+            if t["id"].startswith("tid:"):
+                self.assertEqual(t["frames"], [])
+        self.assert_no_losses(doc)
         text = self.dump_text(d, p.pid)
-        self.assertIn("child", text)
+        self.assertEqual(text_tree(text, 'task "parent" %s: idle ' % parent["id"]),
+                         ["╼ accept", "  └╼ join child"], text)
+        header = 'task "child" %s: idle ' % child["id"]
+        self.assertEqual(text_tree(text, header),
+                         ["╼ handle connection", "  └╼ read request"], text)
+        child_line = [ln for ln in text.splitlines() if ln.startswith(header)][0]
+        self.assertTrue(child_line.endswith(
+            ', spawned by task "parent" %s at frame "accept" %s'
+            % (parent["id"], parent["frames"][0]["id"])), child_line)
         self.finish(p)
 
     def test_threads(self):
@@ -193,12 +274,22 @@ class Examples(adtest.ADTestCase):
             self.assertIsNone(t["parent"])
             self.assertEqual(shape(t["frames"]),
                              [("thread main", [("wait for %s" % name, [])])])
+            # a plain thread is always running its own task; its innermost
+            # frame is the current one
+            self.assertEqual(t["state"], "running")
+            self.assertIsNone(t["idle_ns"])
+            self.assertEqual([f["label"] for f in walk(t["frames"]) if f["current"]],
+                             ["wait for %s" % name])
         self.assertEqual(explicit_tasks(doc), [])
+        self.assert_no_losses(doc)
         # main thread entered no frame: no task, or an empty one
         main = byid.get("tid:%d" % p.pid)
         self.assertTrue(main is None or main["frames"] == [])
-        self.assertIn("thread %d (alpha): running on tid %d" % (tid_alpha, tid_alpha),
-                      self.dump_text(d, p.pid))
+        text = self.dump_text(d, p.pid)
+        for tid, name in ((tid_alpha, "alpha"), (tid_beta, "beta")):
+            self.assertEqual(
+                text_tree(text, "thread %d (%s): running on tid %d, age " % (tid, name, tid)),
+                ["╼ thread main", "  └╼ wait for %s <== current" % name], text)
 
         # beta's thread ends with its frames open: its task must vanish
         p.send()
@@ -209,6 +300,9 @@ class Examples(adtest.ADTestCase):
         self.assertIn("tid:%d" % tid_alpha, ids)
         for t in doc["tasks"]:
             self.assertIsNone(find_frame(t["frames"] + t["detached"], "wait for beta"))
+        self.assertEqual(shape(byid_after(doc, tid_alpha)["frames"]),
+                         [("thread main", [("wait for alpha", [])])])
+        self.assert_no_losses(doc)
         self.finish(p)
 
     def test_demo(self):

@@ -49,8 +49,21 @@ class AttachVariants(adtest.ADTestCase):
         self.assertEqual(len(t), 1, doc["tasks"])
         self.assertEqual(shape(t[0]["frames"]), [
             ("target " + variant, [("waiting in " + variant, list(inner_children))])])
-        self.assertTrue(t[0]["frames"][0]["file"].endswith("probe_lib.c"))
-        self.assertEqual(t[0]["frames"][0]["function"], "probe_enter")
+        # both frames come from probe_enter()'s one ENTER_DYN site
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "header", "probe_lib.c")) as f:
+            site_line = [i + 1 for i, ln in enumerate(f)
+                         if "ASYNCDUMP_ENTER_DYN(frame, label)" in ln]
+        self.assertEqual(len(site_line), 1)
+        for f in (t[0]["frames"][0], t[0]["frames"][0]["children"][0]):
+            self.assertTrue(f["file"].endswith("probe_lib.c"), f["file"])
+            self.assertEqual(f["function"], "probe_enter")
+            self.assertEqual(f["line"], site_line[0])
+            self.assertFalse(f["label_truncated"])
+        # the main thread is running its own task: the innermost frame is current
+        self.assertEqual(t[0]["state"], "running")
+        self.assertEqual([f["label"] for f in adtest.walk(t[0]["frames"]) if f["current"]],
+                         ["beside sdt" if inner_children else "waiting in " + variant])
         self.assert_no_losses(doc)
         return d, p
 
@@ -90,11 +103,23 @@ class AttachVariants(adtest.ADTestCase):
         self.need_env()
         p = self.start([exe])
         p.ready()
+        p.send("active")
+        self.assertEqual(int(p.expect("ACTIVE")[0]), 0)
         d = self.start_daemon(attach_pids=[p.pid])
+        # the executable has no probes: the semaphore that moved is the
+        # library's, and every hit below is one of the library's probes
+        p.send("active")
+        self.assertNotEqual(int(p.expect("ACTIVE")[0]), 0,
+                            "--attach-pid did not attach the library's probes")
         p.send("hit 10")
         p.expect("HIT")
-        rc, out, err = d.dump(p.pid)
-        self.assertEqual(rc, adtest.EXIT_OK, err)
+        # observed (a process that hit no probe answers EXIT_NOT_OBSERVED)
+        doc = self.dump_json(d, p.pid)
+        # frames entered before the attach are unknown to the observer and
+        # the ten hot pairs are gone: nothing left, and nothing lost (each
+        # hot EXIT found its ENTER)
+        self.assertEqual([f for t in doc["tasks"] for f in t["frames"] + t["detached"]], [])
+        self.assert_no_losses(doc)
 
 
 class RedZone(adtest.ADTestCase):
