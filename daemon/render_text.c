@@ -3,6 +3,7 @@
  *
  *   pid 1234 (server): observed for 12.004s since 2026-11-21T23:40:01Z, 2 tasks, 4 frames
  *   lost: none
+ *   found: orphans=1          (only when the rebuild found something)
  *
  *   task "conn" 0x5581a0: running on tid 4242, age 3.000s, spawned by task "main" 0x10 at frame "accept" 0x20
  *   ╼ handle at server.c:10 in handle [3.000s]
@@ -96,19 +97,30 @@ static void header(struct ad_out *o, const struct ad_forest *f,
 		ad_out_u64(o, v->hidden);
 		ad_out_str(o, " verbose hidden)");
 	}
+	/* Losses (probe events not recorded, strings not read) and what the
+	 * rebuild found (shown detached, or hidden because their task exited)
+	 * are different news: a healthy program may have frames left open by
+	 * exited tasks until the daemon's sweep, and that is not a loss. */
 	ad_out_str(o, "\nlost:");
 	for (i = 0; i < AD_LOST_COUNT; i++)
 		lost_item(o, &any, lost_names[i], s->proc.lost[i]);
 	for (i = 0; i < AD_DUMP_LOST_COUNT; i++)
 		lost_item(o, &any, dump_lost_names[i], s->dump_lost[i]);
 	lost_item(o, &any, "procs_full", s->procs_full);
-	lost_item(o, &any, "orphans", st->orphans);
-	lost_item(o, &any, "cycles", st->cycles);
-	lost_item(o, &any, "duplicate_frames", st->duplicate_frames);
-	lost_item(o, &any, "duplicate_tasks", st->duplicate_tasks);
-	lost_item(o, &any, "frames_of_dead_tasks", st->frames_of_dead_tasks);
-	lost_item(o, &any, "stale", st->stale);
 	ad_out_str(o, any ? "\n" : " none\n");
+	if (st->orphans || st->cycles || st->duplicate_frames ||
+	    st->duplicate_tasks || st->frames_of_dead_tasks || st->stale) {
+		any = false;
+		ad_out_str(o, "found:");
+		lost_item(o, &any, "orphans", st->orphans);
+		lost_item(o, &any, "cycles", st->cycles);
+		lost_item(o, &any, "duplicate_frames", st->duplicate_frames);
+		lost_item(o, &any, "duplicate_tasks", st->duplicate_tasks);
+		lost_item(o, &any, "frames_of_dead_tasks",
+			  st->frames_of_dead_tasks);
+		lost_item(o, &any, "stale", st->stale);
+		ad_out_char(o, '\n');
+	}
 }
 
 static void task_name(struct ad_out *o, const struct ad_snap_task *t)

@@ -265,8 +265,8 @@ static void test_detached(void **state)
 	sb_frame_raw(&b, 6, T1, 1, 7, SB_NOW - SB_S, SB_NOW - SB_S, "c1");
 	sb_frame_raw(&b, 7, T1, 1, 6, SB_NOW - SB_S, SB_NOW - SB_S, "c2");
 	s = render(&b, &text_opts);
-	assert_non_null(strstr(s, "\nlost: orphans=2, cycles=1\n"));
-	assert_string_equal(after_line(s, 4),
+	assert_non_null(strstr(s, "\nlost: none\nfound: orphans=2, cycles=1\n"));
+	assert_string_equal(after_line(s, 5),
 		"\u257c work at main.c:1 in work [5.000s]\n"
 		"  [detached: parent exited]\n"
 		"\u257c orphan a at main.c:1 in orphan a [4.000s]\n"
@@ -302,7 +302,7 @@ static void test_lost_counters(void **state)
 	assert_non_null(strstr(s, ", 1 task, 1 frame\n"));
 	assert_non_null(strstr(s,
 		"\nlost: frames_full=3, threads_full=1, stale_records=2, "
-		"procs_full=5, duplicate_frames=1, duplicate_tasks=1, "
+		"procs_full=5\nfound: duplicate_frames=1, duplicate_tasks=1, "
 		"frames_of_dead_tasks=1, stale=1\n"));
 	free(s);
 	sb_free(&b);
