@@ -109,21 +109,6 @@ static void read_copied_string(struct collector *c, enum ad_key_kind kind,
 	set_text(c, s, c->buf, truncated);
 }
 
-/* A _DYN string BPF could not copy (already counted in
- * lost.label_unreadable). Usually its page was not resident yet, e.g. a
- * literal in .rodata passed to a _DYN macro. Read-only memory cannot have
- * changed since, so it is read now; writable memory (stack, heap) may
- * hold something else by now and stays a placeholder. */
-static void late_string(struct collector *c, uint64_t addr, struct ad_str *s)
-{
-	if (addr && ad_procmem_immutable(&c->pm, addr) &&
-	    read_mem_string(c, addr, s))
-		return;
-	if (s->text)
-		ad_str_free(s);
-	set_placeholder(c, s, "unreadable", addr);
-}
-
 /* file, function and line of a site; *label_addr gets the site's literal
  * label (0 if none). Returns false if the site could not be read. */
 static bool resolve_site(struct collector *c, uint64_t site_addr,
@@ -154,7 +139,8 @@ static bool resolve_site(struct collector *c, uint64_t site_addr,
 
 /* A frame's label and a task's name follow one rule, only their flag bits
  * differ: the copy BPF made of a _DYN string; else, when BPF could not
- * copy it, a late read (late_string); else the literal at `addr`
+ * copy it (the probe faults pages in, so the pointer was bad), a
+ * placeholder; else the literal at `addr`
  * (ENTER_AT's label, a spawn's name); else the site's literal label.
  * Returns false, leaving s alone, when there is none of these (the caller
  * picks its default); clears *ok when a literal could not be read. */
@@ -170,8 +156,8 @@ static bool resolve_string(struct collector *c, const struct str_source *src,
 {
 	if (src->copied)
 		read_copied_string(c, src->kind, src->id, src->truncated, s);
-	else if (src->bpf_unreadable)
-		late_string(c, src->addr, s);
+	else if (src->bpf_unreadable) /* counted by BPF as label_unreadable */
+		set_placeholder(c, s, "unreadable", src->addr);
 	else if (src->addr || src->site_label)
 		*ok &= read_mem_string(c, src->addr ? src->addr : src->site_label,
 				       s);

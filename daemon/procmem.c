@@ -42,7 +42,6 @@ void ad_procmem_fini(struct ad_procmem *pm)
 		if (pm->cache[i].kind == PM_STRING)
 			ad_str_free(&pm->cache[i].str);
 	free(pm->cache);
-	free(pm->ro);
 	if (pm->memfd >= 0)
 		close(pm->memfd);
 	ad_procmem_init(pm, 0);
@@ -110,52 +109,6 @@ int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
 		len -= n;
 	}
 	return 0;
-}
-
-static void load_maps(struct ad_procmem *pm)
-{
-	char path[64], line[512], perms[8];
-	unsigned long long start, end;
-	bool at_line_start = true;
-	FILE *f;
-
-	pm->maps_loaded = true;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pm->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		struct ad_pm_range *grown;
-		bool whole = at_line_start;
-
-		/* A line longer than the buffer (a long path) arrives in
-		 * pieces; only the first piece is a mapping. The rest is the
-		 * path, which the observed process chooses: parsed as a line,
-		 * a name like "/x/7f00-7fff r--p" would forge a read-only
-		 * range. */
-		at_line_start = strchr(line, '\n') != NULL;
-		if (!whole)
-			continue;
-		if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) != 3 ||
-		    perms[0] != 'r' || perms[1] == 'w')
-			continue;
-		grown = realloc(pm->ro, (pm->nro + 1) * sizeof(*grown));
-		if (!grown)
-			break;
-		pm->ro = grown;
-		pm->ro[pm->nro++] = (struct ad_pm_range){start, end};
-	}
-	fclose(f);
-}
-
-bool ad_procmem_immutable(struct ad_procmem *pm, uint64_t addr)
-{
-	if (!pm->maps_loaded)
-		load_maps(pm);
-	for (size_t i = 0; i < pm->nro; i++)
-		if (addr >= pm->ro[i].start && addr < pm->ro[i].end)
-			return true;
-	return false;
 }
 
 int ad_str_set(struct ad_str *out, const char *text, bool truncated)

@@ -21,9 +21,6 @@
 #define AD_PROCMEM_STR_MAX 256
 
 struct ad_pm_entry;
-struct ad_pm_range {
-	uint64_t start, end;
-};
 
 struct ad_procmem {
 	pid_t pid;
@@ -33,9 +30,6 @@ struct ad_procmem {
 	size_t cache_cap;
 	size_t cache_used;
 	size_t reads;         /* memory reads issued (for tests and logs) */
-	struct ad_pm_range *ro; /* read-only mappings, from /proc/PID/maps */
-	size_t nro;
-	bool maps_loaded;
 };
 
 void ad_procmem_init(struct ad_procmem *pm, pid_t pid);
@@ -56,12 +50,6 @@ int ad_procmem_string(struct ad_procmem *pm, uint64_t addr,
 /* Reads the struct asyncdump_site at addr (cached). 0 or -errno. */
 int ad_procmem_site(struct ad_procmem *pm, uint64_t addr,
 		    struct ad_site_raw *out);
-
-/* True if addr lies in a mapping the process cannot write (e.g. .rodata of
- * a binary): bytes there are the same now as when a probe fired, so a
- * string BPF failed to copy (its page was not resident, which a
- * non-sleepable BPF program cannot fault in) may safely be read now. */
-bool ad_procmem_immutable(struct ad_procmem *pm, uint64_t addr);
 
 /* Sets *out to a heap copy of `text` (never unreadable). 0 or -ENOMEM. */
 int ad_str_set(struct ad_str *out, const char *text, bool truncated);
