@@ -437,9 +437,9 @@ int BPF_USDT(ad_enter_at, __u64 task, __u64 frame, __u64 parent, __u64 label,
 			   (__u32)flags, site, from_top);
 }
 
-/* Frame f, its task's innermost frame, is leaving its place (EXIT, or MOVE
- * elsewhere): the innermost frame goes back to f's parent, the next ENTER's
- * implicit parent.
+/* Frame f (id) is leaving its place (EXIT, or MOVE elsewhere). If it is
+ * its task's innermost frame, the innermost frame goes back to f's parent,
+ * the next ENTER's implicit parent.
  *
  * Usually that parent is live (frames exit innermost first). But the
  * parent may have exited first (out-of-order EXIT: B inside A, A exits,
@@ -453,12 +453,17 @@ int BPF_USDT(ad_enter_at, __u64 task, __u64 frame, __u64 parent, __u64 label,
  * in every frame record would cost every frame for a misuse). The task
  * then has no innermost frame: the next ENTER opens at the top level of
  * the task, where it is shown, never detached. */
-static __always_inline void top_pop(struct ad_ctx *c, struct ad_task *tk,
+static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 				    struct ad_frame *f)
 {
+	struct ad_key tkey = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = f->task};
 	__u64 parent = f->parent, parent_gen = f->parent_gen;
 	struct ad_frame *pf;
+	struct ad_task *tk;
 
+	tk = bpf_map_lookup_elem(&tasks, &tkey);
+	if (!tk || tk->top != id || tk->top_gen != f->enter_ns)
+		return; /* not its task's innermost frame: nothing to pop */
 	if (parent) {
 		pf = frame_find(c, parent);
 		if (!pf || pf->enter_ns != parent_gen) {
@@ -474,26 +479,19 @@ SEC("usdt")
 int BPF_USDT(ad_exit, __u64 frame)
 {
 	struct ad_key key = {.kind = AD_KIND_FRAME, .id = frame};
-	struct ad_key tkey = {.kind = AD_KIND_TASK};
 	struct ad_frame *f;
-	struct ad_task *tk;
 	struct ad_ctx c;
 	__u32 flags;
 
 	if (!ctx_init(&c))
 		return 0;
 	key.pid = c.tgid;
-	f = bpf_map_lookup_elem(&frames, &key);
-	if (!f || f->pgen != c.pgen) {
+	f = frame_find(&c, frame);
+	if (!f) {
 		AD_LOST(&c, AD_LOST_EXIT_UNKNOWN);
 		return 0;
 	}
-	/* Pop the task's innermost frame. */
-	tkey.pid = c.tgid;
-	tkey.id = f->task;
-	tk = bpf_map_lookup_elem(&tasks, &tkey);
-	if (tk && tk->top == frame && tk->top_gen == f->enter_ns)
-		top_pop(&c, tk, f);
+	top_pop(&c, frame, f);
 	flags = f->flags;
 	bpf_map_delete_elem(&frames, &key);
 	if (flags & AD_FF_LABEL_COPIED)
@@ -504,9 +502,7 @@ int BPF_USDT(ad_exit, __u64 frame)
 SEC("usdt")
 int BPF_USDT(ad_move, __u64 frame, __u64 new_parent)
 {
-	struct ad_key tkey = {.kind = AD_KIND_TASK};
 	struct ad_frame *f, *np;
-	struct ad_task *tk;
 	struct ad_ctx c;
 
 	if (!ctx_init(&c))
@@ -526,11 +522,7 @@ int BPF_USDT(ad_move, __u64 frame, __u64 new_parent)
 	}
 	/* Leaving its place: if it was its task's innermost frame, ENTER
 	 * continues from its old parent. */
-	tkey.pid = c.tgid;
-	tkey.id = f->task;
-	tk = bpf_map_lookup_elem(&tasks, &tkey);
-	if (tk && tk->top == frame && tk->top_gen == f->enter_ns)
-		top_pop(&c, tk, f);
+	top_pop(&c, frame, f);
 	if (np) {
 		f->parent = new_parent;
 		f->parent_gen = np->enter_ns;
