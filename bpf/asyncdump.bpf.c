@@ -25,6 +25,7 @@
  * of 256 is quickly exhausted by programs with many probe sites). */
 #define BPF_USDT_MAX_SPEC_CNT 4096
 #include <bpf/usdt.bpf.h>
+#include "usdt_args.bpf.h"
 
 #include "kernel_types.h"
 #include "../include/asyncdump_abi.h"
@@ -46,14 +47,13 @@ const volatile __u32 label_max = AD_DEFAULT_LABEL_MAX;
 
 /* What every probe handler starts from. */
 struct ad_ctx {
-	struct ad_proc *proc;
-	__u64 now;
+	struct ad_thread *thr; /* this thread's state; NULL if it could not
+				* be created (counted as threads_full) */
+	__u64 now;             /* bpf_ktime_get_ns(), 0 where not needed */
 	__u32 tgid;
 	__u32 tid;
-	__u32 pgen;
+	__u32 pgen;            /* this process incarnation's generation */
 };
-
-#define AD_LOST(c, which) __sync_fetch_and_add(&(c)->proc->lost[(which)], 1)
 
 static __always_inline void global_inc(__u32 which)
 {
@@ -63,10 +63,23 @@ static __always_inline void global_inc(__u32 which)
 		__sync_fetch_and_add(g, 1);
 }
 
+/* Counts a loss in the process record. Losses are rare, so the hot paths
+ * do not keep the record at hand: it is looked up here, and only counted
+ * if it is still this incarnation's. */
+static __noinline void ad_lost(__u32 tgid, __u32 pgen, __u32 which)
+{
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (proc && proc->pgen == pgen && which < AD_LOST_COUNT)
+		__sync_fetch_and_add(&proc->lost[which], 1);
+}
+
+#define AD_LOST(c, which) ad_lost((c)->tgid, (c)->pgen, (which))
+
 /* First probe hit of a process incarnation: a new pgen, never 0. Two
  * threads may race here; BPF_NOEXIST makes one win and the other adopt
  * its record (wasting one pgen, which is harmless). */
-static __noinline struct ad_proc *proc_create(__u32 tgid, __u64 now)
+static __noinline struct ad_proc *proc_create(__u32 tgid)
 {
 	__u32 slot = AD_GLOBAL_PGEN;
 	struct ad_proc np = {};
@@ -79,7 +92,7 @@ static __noinline struct ad_proc *proc_create(__u32 tgid, __u64 now)
 	np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
 	if (np.pgen == 0) /* wrapped */
 		np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
-	np.observed_since_ns = now;
+	np.observed_since_ns = bpf_ktime_get_ns();
 	err = bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		global_inc(AD_GLOBAL_PROCS_FULL);
@@ -88,45 +101,58 @@ static __noinline struct ad_proc *proc_create(__u32 tgid, __u64 now)
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
-/* Fills c; false when the event cannot be recorded (counted globally). */
-static __always_inline bool ctx_init(struct ad_ctx *c)
+/* A thread's first event (or every event of a thread whose state could
+ * not be created): the process record, created at the process's first
+ * event, gives the incarnation; the thread state remembers it. */
+static __noinline bool ctx_first(struct ad_ctx *c)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
 
-	c->now = bpf_ktime_get_ns();
-	c->tgid = pid_tgid >> 32;
-	c->tid = (__u32)pid_tgid;
-	c->proc = bpf_map_lookup_elem(&procs, &c->tgid);
-	if (!c->proc) {
-		c->proc = proc_create(c->tgid, c->now);
-		if (!c->proc)
+	if (!proc) {
+		proc = proc_create(c->tgid);
+		if (!proc)
 			return false;
 	}
-	c->pgen = c->proc->pgen;
+	c->pgen = proc->pgen;
+	if (!c->thr) {
+		__sync_fetch_and_add(&proc->lost[AD_LOST_THREADS_FULL], 1);
+		return true;
+	}
+	c->thr->task = 0;
+	c->thr->task_gen = 0;
+	c->thr->prev_task = 0;
+	c->thr->prev_task_gen = 0;
+	c->thr->pgen = c->pgen;
 	return true;
 }
 
-/* The calling thread's state, reset if it belongs to an earlier
- * incarnation. NULL (counted) if it cannot be created: the thread is then
- * treated as running its own thread task. */
+/* Fills c; false when the event cannot be recorded (counted globally).
+ *
+ * The hot path is one task-storage access: the thread's state holds the
+ * incarnation it belongs to. That cache cannot go stale: the process
+ * record it names is deleted only when the last thread exits or at exec,
+ * and exec drops the thread state too (ad_sched_exec). */
+static __always_inline bool ctx_init(struct ad_ctx *c, bool need_now)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	c->now = need_now ? bpf_ktime_get_ns() : 0;
+	c->tgid = pid_tgid >> 32;
+	c->tid = (__u32)pid_tgid;
+	c->thr = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				      BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (c->thr && c->thr->pgen) {
+		c->pgen = c->thr->pgen;
+		return true;
+	}
+	return ctx_first(c);
+}
+
+/* The calling thread's state (NULL if it could not be created: the
+ * thread is then treated as running its own thread task). */
 static __always_inline struct ad_thread *thread_get(struct ad_ctx *c)
 {
-	struct ad_thread *t;
-
-	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t) {
-		AD_LOST(c, AD_LOST_THREADS_FULL);
-		return NULL;
-	}
-	if (t->pgen != c->pgen) {
-		t->task = 0;
-		t->task_gen = 0;
-		t->prev_task = 0;
-		t->prev_task_gen = 0;
-		t->pgen = c->pgen;
-	}
-	return t;
+	return c->thr;
 }
 
 static __always_inline __u64 thread_task(struct ad_ctx *c, struct ad_thread *t)
@@ -191,8 +217,9 @@ static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
  * incarnation's record is gone (the process exec'd meanwhile). */
 static __always_inline bool ctx_refresh(struct ad_ctx *c)
 {
-	c->proc = bpf_map_lookup_elem(&procs, &c->tgid);
-	return c->proc && c->proc->pgen == c->pgen;
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
+
+	return proc && proc->pgen == c->pgen;
 }
 
 /* The string value of key after a possible sleep; NULL (counted as an
@@ -337,21 +364,32 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 }
 
 SEC("usdt")
-int BPF_USDT(ad_enter, __u64 frame, __u64 site)
+int ad_enter(struct pt_regs *ctx)
 {
+	__u64 a[2], frame, site;
 	struct ad_ctx c;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 2))
+		return 0;
+	frame = a[0];
+	site = a[1];
+	if (!ctx_init(&c, true))
 		return 0;
 	return frame_enter(&c, 0, frame, 0, 0, 0, site, true);
 }
 
 SEC("usdt")
-int BPF_USDT(ad_enter_dyn, __u64 frame, __u64 label, __u64 site)
+int ad_enter_dyn(struct pt_regs *ctx)
 {
+	__u64 a[3], frame, label, site;
 	struct ad_ctx c;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 3))
+		return 0;
+	frame = a[0];
+	label = a[1];
+	site = a[2];
+	if (!ctx_init(&c, true))
 		return 0;
 	return frame_enter(&c, 0, frame, 0, label, ASYNCDUMP_F_DYN, site, true);
 }
@@ -360,13 +398,23 @@ int BPF_USDT(ad_enter_dyn, __u64 frame, __u64 label, __u64 site)
  * task's innermost frame as the parent and makes this frame the innermost,
  * exactly as ENTER does, but with the caller's flags. */
 SEC("usdt")
-int BPF_USDT(ad_enter_at, __u64 task, __u64 frame, __u64 parent, __u64 label,
-	     __u64 flags, __u64 site)
+int ad_enter_at(struct pt_regs *ctx)
 {
-	bool from_top = parent == ASYNCDUMP_PARENT_INNERMOST;
+	__u64 a[6], task, frame, parent, label, flags, site;
 	struct ad_ctx c;
+	bool from_top;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 6))
+		return 0;
+	task = a[0];
+	frame = a[1];
+	parent = a[2];
+	label = a[3];
+	flags = a[4];
+	site = a[5];
+	from_top = parent == ASYNCDUMP_PARENT_INNERMOST;
+
+	if (!ctx_init(&c, true))
 		return 0;
 	return frame_enter(&c, task, frame, from_top ? 0 : parent, label,
 			   (__u32)flags, site, from_top);
@@ -411,16 +459,21 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 }
 
 SEC("usdt")
-int BPF_USDT(ad_exit, __u64 frame)
+int ad_exit(struct pt_regs *ctx)
 {
-	struct ad_key key = {.kind = AD_KIND_FRAME, .id = frame};
+	__u64 a[1], frame;
+	struct ad_key key = {.kind = AD_KIND_FRAME};
 	struct ad_frame *f;
 	struct ad_ctx c;
 	__u32 flags;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 1))
+		return 0;
+	frame = a[0];
+	if (!ctx_init(&c, false))
 		return 0;
 	key.pid = c.tgid;
+	key.id = frame;
 	f = frame_find(&c, frame);
 	if (!f) {
 		AD_LOST(&c, AD_LOST_EXIT_UNKNOWN);
@@ -435,12 +488,17 @@ int BPF_USDT(ad_exit, __u64 frame)
 }
 
 SEC("usdt")
-int BPF_USDT(ad_move, __u64 frame, __u64 new_parent)
+int ad_move(struct pt_regs *ctx)
 {
+	__u64 a[2], frame, new_parent;
 	struct ad_frame *f, *np;
 	struct ad_ctx c;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 2))
+		return 0;
+	frame = a[0];
+	new_parent = a[1];
+	if (!ctx_init(&c, false))
 		return 0;
 	f = frame_find(&c, frame);
 	if (!f) {
@@ -510,38 +568,56 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 }
 
 SEC("usdt")
-int BPF_USDT(ad_task_spawn, __u64 task, __u64 parent_task, __u64 parent_frame,
-	     __u64 site)
+int ad_task_spawn(struct pt_regs *ctx)
 {
+	__u64 a[4], task, parent_task, parent_frame, site;
 	struct ad_ctx c;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 4))
+		return 0;
+	task = a[0];
+	parent_task = a[1];
+	parent_frame = a[2];
+	site = a[3];
+	if (!ctx_init(&c, true))
 		return 0;
 	return task_spawn(&c, task, parent_task, parent_frame, 0, site, false);
 }
 
 SEC("usdt")
-int BPF_USDT(ad_task_spawn_dyn, __u64 task, __u64 parent_task,
-	     __u64 parent_frame, __u64 name, __u64 site)
+int ad_task_spawn_dyn(struct pt_regs *ctx)
 {
+	__u64 a[5], task, parent_task, parent_frame, name, site;
 	struct ad_ctx c;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 5))
+		return 0;
+	task = a[0];
+	parent_task = a[1];
+	parent_frame = a[2];
+	name = a[3];
+	site = a[4];
+	if (!ctx_init(&c, true))
 		return 0;
 	return task_spawn(&c, task, parent_task, parent_frame, name, site, true);
 }
 
 SEC("usdt")
-int BPF_USDT(ad_task_exit, __u64 task)
+int ad_task_exit(struct pt_regs *ctx)
 {
-	struct ad_key key = {.kind = AD_KIND_TASK, .id = task};
+	__u64 a[1], task;
+	struct ad_key key = {.kind = AD_KIND_TASK};
 	struct ad_task *tk;
 	struct ad_ctx c;
 	__u32 flags;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 1))
+		return 0;
+	task = a[0];
+	if (!ctx_init(&c, false))
 		return 0;
 	key.pid = c.tgid;
+	key.id = task;
 	tk = bpf_map_lookup_elem(&tasks, &key);
 	if (!tk || tk->pgen != c.pgen) {
 		AD_LOST(&c, AD_LOST_TASK_EXIT_UNKNOWN);
@@ -557,14 +633,18 @@ int BPF_USDT(ad_task_exit, __u64 task)
 }
 
 SEC("usdt")
-int BPF_USDT(ad_poll_begin, __u64 task)
+int ad_poll_begin(struct pt_regs *ctx)
 {
+	__u64 a[1], task;
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
 	__u64 gen = 0;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 1))
+		return 0;
+	task = a[0];
+	if (!ctx_init(&c, true))
 		return 0;
 	t = thread_get(&c);
 	tk = task_get(&c, task);
@@ -584,14 +664,18 @@ int BPF_USDT(ad_poll_begin, __u64 task)
 }
 
 SEC("usdt")
-int BPF_USDT(ad_poll_end, __u64 task)
+int ad_poll_end(struct pt_regs *ctx)
 {
-	struct ad_key key = {.kind = AD_KIND_TASK, .id = task};
+	__u64 a[1], task;
+	struct ad_key key = {.kind = AD_KIND_TASK};
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
 
-	if (!ctx_init(&c))
+	if (ad_usdt_args(ctx, a, 1))
+		return 0;
+	task = a[0];
+	if (!ctx_init(&c, true))
 		return 0;
 	t = thread_get(&c);
 	if (t && t->task == task) {
@@ -603,6 +687,7 @@ int BPF_USDT(ad_poll_end, __u64 task)
 		AD_LOST(&c, AD_LOST_POLL_END_UNKNOWN);
 	}
 	key.pid = c.tgid;
+	key.id = task;
 	tk = bpf_map_lookup_elem(&tasks, &key);
 	if (tk && tk->pgen == c.pgen) {
 		/* Atomic: another thread may have begun polling it already. */
