@@ -118,10 +118,7 @@ static __noinline bool ctx_first(struct ad_ctx *c)
 		__sync_fetch_and_add(&proc->lost[AD_LOST_THREADS_FULL], 1);
 		return true;
 	}
-	c->thr->task = 0;
-	c->thr->task_gen = 0;
-	c->thr->prev_task = 0;
-	c->thr->prev_task_gen = 0;
+	__builtin_memset(c->thr, 0, sizeof(*c->thr));
 	c->thr->pgen = c->pgen;
 	return true;
 }
@@ -191,6 +188,68 @@ static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&tasks, &key);
+}
+
+/* The task this thread runs now, whose innermost frame is kept in the
+ * thread state (struct ad_thread): the task it polls, else its own thread
+ * task. */
+struct ad_run {
+	__u64 task;
+	__u64 gen; /* the task record's spawn_ns */
+	bool own;  /* the thread's own task: own_top, else top */
+};
+
+/* Fills r without touching any map; false if the running task has no
+ * record yet (or the thread has no state): the caller then takes the
+ * record path. */
+static __always_inline bool run_peek(struct ad_ctx *c, struct ad_run *r)
+{
+	struct ad_thread *t = c->thr;
+
+	if (!t)
+		return false;
+	r->own = !t->task;
+	r->task = r->own ? AD_THREAD_TASK_ID(c->tid) : t->task;
+	r->gen = r->own ? t->own_gen : t->task_gen;
+	return r->gen != 0;
+}
+
+/* As run_peek(), but creates the own task's record at the thread's first
+ * ENTER. */
+static __always_inline bool run_get(struct ad_ctx *c, struct ad_run *r)
+{
+	struct ad_task *tk;
+
+	if (run_peek(c, r))
+		return true;
+	if (!c->thr || !r->own)
+		return false;
+	tk = task_get(c, r->task);
+	if (!tk)
+		return false;
+	c->thr->own_gen = tk->spawn_ns;
+	r->gen = tk->spawn_ns;
+	return true;
+}
+
+static __always_inline void run_top(struct ad_ctx *c, const struct ad_run *r,
+				    __u64 *top, __u64 *gen)
+{
+	*top = r->own ? c->thr->own_top : c->thr->top;
+	*gen = r->own ? c->thr->own_top_gen : c->thr->top_gen;
+}
+
+static __always_inline void run_set_top(struct ad_ctx *c,
+					const struct ad_run *r, __u64 top,
+					__u64 gen)
+{
+	if (r->own) {
+		c->thr->own_top = top;
+		c->thr->own_top_gen = gen;
+	} else {
+		c->thr->top = top;
+		c->thr->top_gen = gen;
+	}
 }
 
 /* A live frame of this incarnation, or NULL. */
@@ -313,23 +372,36 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 				       __u64 site, bool from_top)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
+	struct ad_task *tk = NULL;
 	struct ad_frame f = {};
-	struct ad_task *tk;
 	struct ad_frame *pf;
+	struct ad_run r;
+	bool run;
 
-	if (!task)
-		task = thread_task(c, thread_get(c));
-	tk = task_get(c, task);
+	/* The task this thread runs: its generation and innermost frame are
+	 * in the thread state, no task record is looked up. Any other task
+	 * (ENTER_AT naming it, or no thread state): through its record. */
+	run = run_get(c, &r) && (!task || task == r.task);
+	if (run) {
+		task = r.task;
+		f.task_gen = r.gen;
+	} else {
+		if (!task)
+			task = thread_task(c, thread_get(c));
+		tk = task_get(c, task);
+		if (tk)
+			f.task_gen = tk->spawn_ns;
+	}
 	f.task = task;
 	f.enter_ns = c->now;
 	f.label = label;
 	f.site = site;
 	f.pgen = c->pgen;
 	f.flags = flags & ASYNCDUMP_F_USER_MASK;
-	if (tk)
-		f.task_gen = tk->spawn_ns;
 	if (from_top) {
-		if (tk) {
+		if (run) {
+			run_top(c, &r, &f.parent, &f.parent_gen);
+		} else if (tk) {
 			f.parent = tk->top;
 			f.parent_gen = tk->top_gen;
 		}
@@ -345,9 +417,13 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		AD_LOST(c, AD_LOST_FRAMES_FULL);
 		return 0;
 	}
-	if (from_top && tk) {
-		tk->top = id;
-		tk->top_gen = c->now;
+	if (from_top) {
+		if (run) {
+			run_set_top(c, &r, id, c->now);
+		} else if (tk) {
+			tk->top = id;
+			tk->top_gen = c->now;
+		}
 	}
 	if (flags & ASYNCDUMP_F_DYN) {
 		__u32 out = str_copy(c, &key, label);
@@ -436,24 +512,45 @@ int ad_enter_at(struct pt_regs *ctx)
  * in every frame record would cost every frame for a misuse). The task
  * then has no innermost frame: the next ENTER opens at the top level of
  * the task, where it is shown, never detached. */
+static __always_inline void live_parent(struct ad_ctx *c,
+					const struct ad_frame *f, __u64 *parent,
+					__u64 *parent_gen)
+{
+	struct ad_frame *pf;
+
+	*parent = f->parent;
+	*parent_gen = f->parent_gen;
+	if (!*parent)
+		return;
+	pf = frame_find(c, *parent);
+	if (!pf || pf->enter_ns != *parent_gen) {
+		*parent = 0;
+		*parent_gen = 0;
+	}
+}
+
+/* The innermost frame of the task this thread runs is in the thread
+ * state (no task lookup); of any other task, in its record. */
 static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 				    struct ad_frame *f)
 {
 	struct ad_key tkey = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = f->task};
-	__u64 parent = f->parent, parent_gen = f->parent_gen;
-	struct ad_frame *pf;
+	__u64 top, top_gen, parent, parent_gen;
 	struct ad_task *tk;
+	struct ad_run r;
 
+	if (run_peek(c, &r) && f->task == r.task && f->task_gen == r.gen) {
+		run_top(c, &r, &top, &top_gen);
+		if (top != id || top_gen != f->enter_ns)
+			return; /* not the innermost frame: nothing to pop */
+		live_parent(c, f, &parent, &parent_gen);
+		run_set_top(c, &r, parent, parent_gen);
+		return;
+	}
 	tk = bpf_map_lookup_elem(&tasks, &tkey);
 	if (!tk || tk->top != id || tk->top_gen != f->enter_ns)
-		return; /* not its task's innermost frame: nothing to pop */
-	if (parent) {
-		pf = frame_find(c, parent);
-		if (!pf || pf->enter_ns != parent_gen) {
-			parent = 0;
-			parent_gen = 0;
-		}
-	}
+		return;
+	live_parent(c, f, &parent, &parent_gen);
 	tk->top = parent;
 	tk->top_gen = parent_gen;
 }
@@ -632,6 +729,36 @@ int ad_task_exit(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Writes a polled task's innermost frame back to its record, if that is
+ * still the record of generation gen. */
+static __noinline void top_store(struct ad_ctx *c, __u64 task, __u64 gen,
+				 __u64 top, __u64 top_gen)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
+	struct ad_task *tk = bpf_map_lookup_elem(&tasks, &key);
+
+	if (tk && tk->pgen == c->pgen && tk->spawn_ns == gen) {
+		tk->top = top;
+		tk->top_gen = top_gen;
+	}
+}
+
+/* The thread runs t->task again (end of a nested poll): its innermost
+ * frame comes back from its record. */
+static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK,
+			     .id = t->task};
+	struct ad_task *tk = bpf_map_lookup_elem(&tasks, &key);
+
+	if (tk && tk->pgen == c->pgen && tk->spawn_ns == t->task_gen) {
+		t->top = tk->top;
+		t->top_gen = tk->top_gen;
+	} else {
+		t->task_gen = 0; /* gone: ENTER takes the record path */
+	}
+}
+
 SEC("usdt")
 int ad_poll_begin(struct pt_regs *ctx)
 {
@@ -647,6 +774,10 @@ int ad_poll_begin(struct pt_regs *ctx)
 	if (!ctx_init(&c, true))
 		return 0;
 	t = thread_get(&c);
+	/* A nested poll: the task polled so far stops running here, so its
+	 * record gets back its innermost frame (POLL_END reloads it). */
+	if (t && t->task && t->task_gen)
+		top_store(&c, t->task, t->task_gen, t->top, t->top_gen);
 	tk = task_get(&c, task);
 	if (tk) {
 		tk->tid = c.tid;
@@ -659,6 +790,8 @@ int ad_poll_begin(struct pt_regs *ctx)
 		t->prev_task_gen = t->task_gen;
 		t->task = task;
 		t->task_gen = gen;
+		t->top = tk ? tk->top : 0;
+		t->top_gen = tk ? tk->top_gen : 0;
 	}
 	return 0;
 }
@@ -678,18 +811,31 @@ int ad_poll_end(struct pt_regs *ctx)
 	if (!ctx_init(&c, true))
 		return 0;
 	t = thread_get(&c);
+	key.pid = c.tgid;
+	key.id = task;
+	tk = bpf_map_lookup_elem(&tasks, &key);
+	if (tk && tk->pgen != c.pgen)
+		tk = NULL;
 	if (t && t->task == task) {
+		/* The task stops running here: its record gets back its
+		 * innermost frame; the task polled before it (nested polls)
+		 * runs again, from its record. */
+		if (tk && tk->spawn_ns == t->task_gen) {
+			tk->top = t->top;
+			tk->top_gen = t->top_gen;
+		}
 		t->task = t->prev_task;
 		t->task_gen = t->prev_task_gen;
 		t->prev_task = 0;
 		t->prev_task_gen = 0;
+		t->top = 0;
+		t->top_gen = 0;
+		if (t->task)
+			top_load(&c, t);
 	} else {
 		AD_LOST(&c, AD_LOST_POLL_END_UNKNOWN);
 	}
-	key.pid = c.tgid;
-	key.id = task;
-	tk = bpf_map_lookup_elem(&tasks, &key);
-	if (tk && tk->pgen == c.pgen) {
+	if (tk) {
 		/* Atomic: another thread may have begun polling it already. */
 		__sync_val_compare_and_swap(&tk->tid, c.tid, 0);
 		tk->last_poll_ns = c.now;
@@ -707,8 +853,11 @@ static __always_inline void proc_gone(__u32 tgid, struct ad_proc *proc)
 	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
 }
 
-/* A thread polling a task when it dies leaves that task idle. */
-static __always_inline void task_idle(__u32 tgid, __u64 id, __u32 tid)
+/* A thread polling a task when it dies leaves that task idle; the task
+ * it was running gets back its innermost frame (store). */
+static __always_inline void task_idle(__u32 tgid, __u64 id, __u32 tid,
+				      __u64 gen, __u64 top, __u64 top_gen,
+				      bool store)
 {
 	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK, .id = id};
 	struct ad_task *tk;
@@ -716,9 +865,14 @@ static __always_inline void task_idle(__u32 tgid, __u64 id, __u32 tid)
 	if (!id)
 		return;
 	tk = bpf_map_lookup_elem(&tasks, &key);
+	if (!tk)
+		return;
+	if (store && gen && tk->spawn_ns == gen) {
+		tk->top = top;
+		tk->top_gen = top_gen;
+	}
 	/* Atomic: another thread may start polling it right now. */
-	if (tk)
-		__sync_val_compare_and_swap(&tk->tid, tid, 0);
+	__sync_val_compare_and_swap(&tk->tid, tid, 0);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -737,8 +891,9 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 	bpf_map_delete_elem(&tasks, &key);
 	t = bpf_task_storage_get(&threads, p, 0, 0);
 	if (t && t->pgen == proc->pgen) {
-		task_idle(tgid, t->task, tid);
-		task_idle(tgid, t->prev_task, tid);
+		task_idle(tgid, t->task, tid, t->task_gen, t->top, t->top_gen,
+			  true);
+		task_idle(tgid, t->prev_task, tid, 0, 0, 0, false);
 	}
 	/* do_exit() decrements signal->live before this tracepoint; the
 	 * thread that takes it to 0 ends the thread group. (Works on every

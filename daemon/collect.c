@@ -252,6 +252,19 @@ static bool process_exited(pid_t pid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+/* A task some thread is running: its innermost frame is in that thread's
+ * BPF state, not in the record (asyncdump_abi.h, struct ad_thread). A
+ * thread that is gone or has no state leaves the record as it is. */
+static void apply_thread(struct collector *c, struct ad_snap_task *t)
+{
+	struct ad_thread th;
+
+	if (!t->rec.tid ||
+	    ad_observer_read_thread(c->obs, (pid_t)t->rec.tid, &th))
+		return;
+	ad_task_apply_thread(t->id, &t->rec, &th, c->snap->proc.pgen);
+}
+
 int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 	       char *err, size_t errlen)
 {
@@ -319,6 +332,7 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 
 		t->id = raw.task_ids[i];
 		t->rec = raw.tasks[i];
+		apply_thread(&c, t);
 		resolve_task(&c, t);
 	}
 	for (size_t i = 0; i < raw.nframes && !c.nomem; i++) {

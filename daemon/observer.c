@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "asyncdump.skel.h"
 #include "elf_notes.h"
@@ -740,6 +743,26 @@ int ad_observer_read_string(struct ad_observer *obs, pid_t pid,
 	}
 	free(val);
 	return (int)n;
+}
+
+/* pidfd_open() flag for a thread that is not a group leader (Linux 6.9). */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+int ad_observer_read_thread(struct ad_observer *obs, pid_t tid,
+			    struct ad_thread *out)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	int e = 0;
+
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	/* Task storage is keyed by pidfd from user space. */
+	if (bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.threads), &fd, out))
+		e = -errno;
+	close(fd);
+	return e;
 }
 
 /* ------------------------------------------------------------------ */

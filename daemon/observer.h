@@ -72,6 +72,10 @@ int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
 int ad_observer_read_string(struct ad_observer *obs, pid_t pid,
 			    enum ad_key_kind kind, uint64_t id, char *buf,
 			    size_t buflen);
+/* The BPF per-thread state of thread tid (any process), found through a
+ * pidfd of the thread. -ENOENT if the thread has none or is gone. */
+int ad_observer_read_thread(struct ad_observer *obs, pid_t tid,
+			    struct ad_thread *out);
 uint64_t ad_observer_global(struct ad_observer *obs, enum ad_global which);
 uint32_t ad_observer_label_max(const struct ad_observer *obs);
 

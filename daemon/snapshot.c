@@ -1,5 +1,6 @@
 /*
- * snapshot.c - freeing what a snapshot owns (snapshot.h).
+ * snapshot.c - freeing what a snapshot owns, and merging a running
+ * thread's state into the task it runs (snapshot.h).
  */
 #include "snapshot.h"
 
@@ -33,4 +34,25 @@ void ad_snapshot_free(struct ad_snapshot *snap)
 	snap->tasks = NULL;
 	snap->nframes = 0;
 	snap->ntasks = 0;
+}
+
+bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
+			  const struct ad_thread *th, uint32_t pgen)
+{
+	if (!rec->tid || th->pgen != pgen || rec->pgen != pgen)
+		return false;
+	if (rec->flags & AD_TF_THREAD) {
+		/* A thread's own task: always run by that thread. */
+		if (id != AD_THREAD_TASK_ID(rec->tid) ||
+		    th->own_gen != rec->spawn_ns)
+			return false;
+		rec->top = th->own_top;
+		rec->top_gen = th->own_top_gen;
+		return true;
+	}
+	if (th->task != id || th->task_gen != rec->spawn_ns)
+		return false;
+	rec->top = th->top;
+	rec->top_gen = th->top_gen;
+	return true;
 }

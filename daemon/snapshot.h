@@ -63,6 +63,18 @@ struct ad_snapshot {
 	size_t nframes;
 };
 
+/* The innermost frame of a task that a thread is running: while a thread
+ * runs a task, BPF keeps that task's innermost frame in the thread's state
+ * (struct ad_thread), and the record's `top` is the value from when the
+ * task last stopped running. Given the record (id, rec) and the state of
+ * the thread named by rec->tid, of incarnation pgen, stores the current
+ * innermost frame in rec->top/top_gen and returns true; returns false and
+ * leaves rec alone when the state is not about this task (another
+ * incarnation, the thread moved on to another task, or an older record
+ * with the same id). */
+bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
+			  const struct ad_thread *th, uint32_t pgen);
+
 void ad_str_free(struct ad_str *s);
 /* Frees everything the snapshot owns (not the struct itself). */
 void ad_snapshot_free(struct ad_snapshot *snap);

@@ -92,7 +92,9 @@ struct ad_task {
 	__u64 top;          /* innermost frame opened by ENTER/_DYN/_F or
 			     * ENTER_AT(.., ASYNCDUMP_PARENT_INNERMOST, ..),
 			     * 0 = none; on its exit, its parent if that is
-			     * still live, else 0 (bpf top_pop) */
+			     * still live, else 0 (bpf top_pop). While a
+			     * thread runs the task, that thread's
+			     * ad_thread holds it instead (see there). */
 	__u64 top_gen;      /* its enter_ns */
 	__u64 last_poll_ns; /* last POLL_BEGIN or POLL_END, 0 = never */
 	__u32 tid;          /* thread polling it now, 0 = idle */
@@ -144,13 +146,26 @@ struct ad_exit_event {
 	__u32 pgen;
 };
 
-/* Per-thread state (task storage "threads"). */
+/* Per-thread state (task storage "threads").
+ *
+ * The innermost frame of the task a thread is running lives HERE while it
+ * runs, not in the task record: ENTER and EXIT then touch no task record
+ * (two hash lookups less per frame). The record's `top` is brought up to
+ * date when the thread stops running the task (POLL_END, a nested
+ * POLL_BEGIN, thread exit); a thread's own task keeps it here for good.
+ * A dump reads the running threads' state (asyncdumpd looks it up by
+ * thread pidfd) for the tasks they run. */
 struct ad_thread {
 	__u64 task;      /* task being polled, 0 = the thread's own task */
-	__u64 task_gen;
+	__u64 task_gen;  /* its spawn_ns; 0 = no record (the slow path) */
 	__u64 prev_task; /* task polled before (one level of nested polls) */
 	__u64 prev_task_gen;
-	__u32 pgen;
+	__u64 top;       /* innermost frame of `task` while it is polled */
+	__u64 top_gen;   /* its enter_ns */
+	__u64 own_top;   /* innermost frame of the thread's own task */
+	__u64 own_top_gen;
+	__u64 own_gen;   /* spawn_ns of the own task's record, 0 = none yet */
+	__u32 pgen;      /* incarnation this state belongs to, 0 = new */
 	__u32 pad;
 };
 

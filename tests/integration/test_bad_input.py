@@ -253,6 +253,46 @@ class BadInput(adtest.ADTestCase):
         p.close_stdin()
         self.assertEqual(p.wait(), 0)
 
+    def test_current_frame_from_thread_state(self):
+        """While a thread runs a task, BPF keeps the task's innermost frame
+        in the thread's state: the dump must mark it current (not the
+        newest leaf) and the next ENTER must nest under it, also after the
+        task was polled again and after a nested poll of another task."""
+        exe = prog("current_frame")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        current = lambda t: [f["label"] for f in walk(t["frames"]) if f["current"]]
+        own = thread_task(doc, p.pid)
+        self.assertEqual(shape(own["frames"]),
+                         [("root", [("inner", []), ("late", [])])])
+        self.assertEqual(current(own), ["inner"])
+        t = task_named(doc, "T")
+        self.assertEqual(shape(t["frames"]),
+                         [("t root", [("t inner", []), ("t late", [])])])
+        self.assertEqual(current(t), ["t inner"])
+        self.assert_no_losses(doc)
+
+        p.send()  # poll T again, nested poll of U
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        t = task_named(doc, "T")
+        self.assertEqual(shape(t["frames"]), [
+            ("t root", [("t inner", [("t deeper", [("t after nested", [])])]),
+                        ("t late", [])])])
+        self.assertEqual(current(t), ["t after nested"])
+        self.assertEqual(current(task_named(doc, "U")), [])
+        self.assert_no_losses(doc)
+
+        p.send()  # POLL_END(T): idle, nothing current in it
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(current(task_named(doc, "T")), [])
+        self.assertEqual(current(thread_task(doc, p.pid)), ["inner"])
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
     def test_gc_never_deletes_a_reused_id(self):
         """The periodic GC judges a frame dead (its task exited) and
         deletes it later: if the id was re-entered meanwhile, the live

@@ -624,6 +624,54 @@ static void test_million_frames(void **state)
 	fclose(null);
 }
 
+/* A running thread's state names the innermost frame of the task it runs
+ * (BPF keeps it there, not in the record); applied only when it is about
+ * that very task. */
+static void test_apply_thread(void **state)
+{
+	struct ad_thread th = {.pgen = 7, .task = T1, .task_gen = 100,
+			       .top = 0xf1, .top_gen = 111,
+			       .own_top = 0xf2, .own_top_gen = 222,
+			       .own_gen = 50};
+	struct ad_task polled = {.spawn_ns = 100, .tid = 42, .pgen = 7,
+				 .top = 0xaa, .top_gen = 1};
+	struct ad_task own = {.spawn_ns = 50, .tid = 42, .pgen = 7,
+			      .flags = AD_TF_THREAD, .top = 0, .top_gen = 0};
+	struct ad_task r;
+
+	(void)state;
+	r = polled;
+	assert_true(ad_task_apply_thread(T1, &r, &th, 7));
+	assert_int_equal(r.top, 0xf1);
+	assert_int_equal(r.top_gen, 111);
+	r = own;
+	assert_true(ad_task_apply_thread(AD_THREAD_TASK_ID(42), &r, &th, 7));
+	assert_int_equal(r.top, 0xf2);
+	assert_int_equal(r.top_gen, 222);
+	/* the thread moved on to another task: the record stands */
+	r = polled;
+	assert_false(ad_task_apply_thread(T2, &r, &th, 7));
+	assert_int_equal(r.top, 0xaa);
+	/* an older task with the same id (other spawn_ns) */
+	r = polled;
+	r.spawn_ns = 99;
+	assert_false(ad_task_apply_thread(T1, &r, &th, 7));
+	assert_int_equal(r.top, 0xaa);
+	/* another incarnation's state, or an idle task */
+	r = polled;
+	assert_false(ad_task_apply_thread(T1, &r, &th, 8));
+	r = polled;
+	r.tid = 0;
+	assert_false(ad_task_apply_thread(T1, &r, &th, 7));
+	/* own task of another thread, or of an older record */
+	r = own;
+	assert_false(ad_task_apply_thread(AD_THREAD_TASK_ID(43), &r, &th, 7));
+	r = own;
+	r.spawn_ns = 49;
+	assert_false(ad_task_apply_thread(AD_THREAD_TASK_ID(42), &r, &th, 7));
+	assert_int_equal(r.top, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_cycle_long_with_tail),
 		cmocka_unit_test(test_current_from_top),
 		cmocka_unit_test(test_current_fallback),
+		cmocka_unit_test(test_apply_thread),
 		cmocka_unit_test(test_spawner_resolved),
 		cmocka_unit_test(test_random_hostile),
 		cmocka_unit_test(test_deep_chain),
