@@ -71,7 +71,8 @@
  *   Each macro records its call site (file, line, function, and a literal
  *   label or name) in a static `struct asyncdump_site` in read-only data;
  *   the probe passes only that struct's address and the ids, in registers.
- *   Not observed, a probe is a 5-byte nop between two `lea`s of %rsp. Literal
+ *   Not observed, a probe is a load of this object's semaphore and a branch
+ *   not taken (the probe site below runs only while it is nonzero). Literal
  *   labels are read by the observer at dump time; only _DYN strings are
  *   copied when the probe fires (up to the observer's configured length,
  *   truncation shown).
@@ -235,30 +236,75 @@ volatile unsigned short asyncdump_semaphore;
 #define ASYNCDUMP_ASM_(name, args) \
 	ASYNCDUMP_SITE_INSN_(".Lasyncdump_%=") ASYNCDUMP_NOTE_(".Lasyncdump_%=", name, args)
 
-/* Every operand is a 64-bit register ("r"): never memory, never %rsp. */
+/* Every operand is a 64-bit register ("r"): never memory, never %rsp.
+ *
+ * The probe site runs only while the object's semaphore is nonzero (an
+ * observer is attached): unobserved, a probe costs one load and one branch
+ * not taken, instead of the site's two dependent writes of %rsp. The
+ * arguments are evaluated first, either way, so their side effects never
+ * depend on whether anyone is watching. */
+#define ASYNCDUMP_IF_ACTIVE_(stmt)                                             \
+	do {                                                                   \
+		if (ASYNCDUMP_ACTIVE())                                        \
+			stmt;                                                  \
+	} while (0)
 #define ASYNCDUMP_PROBE1_(name, a0)                                            \
-	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0")                      \
-			     : : "r"(a0))
+	do {                                                                   \
+		unsigned long long asyncdump_a0_ = (a0);                       \
+		ASYNCDUMP_IF_ACTIVE_(__asm__ __volatile__(                     \
+			ASYNCDUMP_ASM_(name, "8@%0") : : "r"(asyncdump_a0_))); \
+	} while (0)
 #define ASYNCDUMP_PROBE2_(name, a0, a1)                                        \
-	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1")                 \
-			     : : "r"(a0), "r"(a1))
+	do {                                                                   \
+		unsigned long long asyncdump_a0_ = (a0), asyncdump_a1_ = (a1); \
+		ASYNCDUMP_IF_ACTIVE_(__asm__ __volatile__(                     \
+			ASYNCDUMP_ASM_(name, "8@%0 8@%1")                      \
+			: : "r"(asyncdump_a0_), "r"(asyncdump_a1_)));          \
+	} while (0)
 #define ASYNCDUMP_PROBE4_(name, a0, a1, a2, a3)                                \
-	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3")       \
-			     : : "r"(a0), "r"(a1), "r"(a2), "r"(a3))
+	do {                                                                   \
+		unsigned long long asyncdump_a0_ = (a0), asyncdump_a1_ = (a1), \
+				   asyncdump_a2_ = (a2), asyncdump_a3_ = (a3); \
+		ASYNCDUMP_IF_ACTIVE_(__asm__ __volatile__(                     \
+			ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3")            \
+			: : "r"(asyncdump_a0_), "r"(asyncdump_a1_),            \
+			    "r"(asyncdump_a2_), "r"(asyncdump_a3_)));          \
+	} while (0)
 /* Probes whose string argument is copied when they fire clobber "memory",
  * so the compiler finishes writing the string before the probe. */
 #define ASYNCDUMP_PROBE3M_(name, a0, a1, a2)                                   \
-	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2")            \
-			     : : "r"(a0), "r"(a1), "r"(a2) : "memory")
+	do {                                                                   \
+		unsigned long long asyncdump_a0_ = (a0), asyncdump_a1_ = (a1), \
+				   asyncdump_a2_ = (a2);                       \
+		ASYNCDUMP_IF_ACTIVE_(__asm__ __volatile__(                     \
+			ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2")                 \
+			: : "r"(asyncdump_a0_), "r"(asyncdump_a1_),            \
+			    "r"(asyncdump_a2_) : "memory"));                   \
+	} while (0)
 #define ASYNCDUMP_PROBE5M_(name, a0, a1, a2, a3, a4)                           \
-	__asm__ __volatile__(ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3 8@%4")  \
-			     : : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4)  \
-			     : "memory")
+	do {                                                                   \
+		unsigned long long asyncdump_a0_ = (a0), asyncdump_a1_ = (a1), \
+				   asyncdump_a2_ = (a2), asyncdump_a3_ = (a3), \
+				   asyncdump_a4_ = (a4);                       \
+		ASYNCDUMP_IF_ACTIVE_(__asm__ __volatile__(                     \
+			ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3 8@%4")       \
+			: : "r"(asyncdump_a0_), "r"(asyncdump_a1_),            \
+			    "r"(asyncdump_a2_), "r"(asyncdump_a3_),            \
+			    "r"(asyncdump_a4_) : "memory"));                   \
+	} while (0)
 #define ASYNCDUMP_PROBE6M_(name, a0, a1, a2, a3, a4, a5)                       \
-	__asm__ __volatile__(                                                  \
-		ASYNCDUMP_ASM_(name, "8@%0 8@%1 8@%2 8@%3 8@%4 8@%5")          \
-		: : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)       \
-		: "memory")
+	do {                                                                   \
+		unsigned long long asyncdump_a0_ = (a0), asyncdump_a1_ = (a1), \
+				   asyncdump_a2_ = (a2), asyncdump_a3_ = (a3), \
+				   asyncdump_a4_ = (a4), asyncdump_a5_ = (a5); \
+		ASYNCDUMP_IF_ACTIVE_(__asm__ __volatile__(                     \
+			ASYNCDUMP_ASM_(name,                                   \
+				       "8@%0 8@%1 8@%2 8@%3 8@%4 8@%5")        \
+			: : "r"(asyncdump_a0_), "r"(asyncdump_a1_),            \
+			    "r"(asyncdump_a2_), "r"(asyncdump_a3_),            \
+			    "r"(asyncdump_a4_), "r"(asyncdump_a5_)             \
+			: "memory"));                                          \
+	} while (0)
 
 /* A static site record; `label` must be a string literal or 0. */
 #define ASYNCDUMP_SITE_(var, label, flags)                                     \

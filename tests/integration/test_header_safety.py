@@ -27,12 +27,14 @@ def site_bytes(pid, path, note):
 
 def hot_sites(path):
     """The ENTER and EXIT sites of probe_hot() / leaf(): the only `enter`
-    note and the first `exit` after it."""
+    note and the `exit` nearest to it (the compiler may lay the sites,
+    which sit in branches taken only while observed, out in either
+    order)."""
     notes = [n for n in elfnotes.Elf(path).notes() if n.provider == "asyncdump"]
     enters = [n for n in notes if n.name == "enter"]
     assert len(enters) == 1, notes
-    exits = sorted((n for n in notes if n.name == "exit" and n.pc > enters[0].pc),
-                   key=lambda n: n.pc)
+    exits = sorted((n for n in notes if n.name == "exit"),
+                   key=lambda n: abs(n.pc - enters[0].pc))
     return enters[0], exits[0]
 
 
