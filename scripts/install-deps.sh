@@ -18,6 +18,7 @@ packages=(
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjson-c-dev libsystemd-dev
 	systemtap-sdt-dev
+	bpftrace # the comparison point of the benchmark (bench/bookkeeping.bt)
 	python3 procps
 )
 

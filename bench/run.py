@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""run.py - the asyncdump performance benchmark (issue 3), in one run.
+
+    python3 bench/run.py [--build DIR] [--out FILE] [--quick] [--only S[,S...]]
+
+Normally started by scripts/bench.sh, which builds DIR (default build-bench/,
+Release, unsanitized) first. Needs root (BPF), bpftrace, bpftool, taskset.
+
+Sections (--only takes their numbers or names):
+  1 unobserved  ns per probe, ASYNCDUMP_ENTER/EXIT vs empty loop and <sys/sdt.h>
+  2 observed    ns per enter+exit pair: asyncdumpd vs empty-program floor vs
+                bpftrace script, in-process registry for context; 1 and 2 threads
+  3 dump        wall time of a JSON dump of 10k/100k/1M live frames; linearity;
+                a 1k-frame process beside 1M frames of another process
+  4 throughput  the observed program's rate while dumped every 10 ms vs undumped
+  5 memory      kernel bytes per live frame from the maps' own accounting
+
+Every value is the median of several samples (printed raw under its row);
+each row shows its baseline, the ratio, the target and met/MISSED by how
+much. Nothing here asserts: the numbers are reported as measured.
+"""
+
+import argparse
+import math
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from benchlib import (BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
+                      map_memlock, probe_bench, ready_program)
+from report import Report, Target, median  # noqa: E402
+
+SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory"]
+
+
+class Bench:
+    def __init__(self, args, rep):
+        self.args, self.rep = args, rep
+        self.procs = Procs()
+        b = args.build
+        self.daemon = os.path.join(b, "daemon", "asyncdumpd")
+        self.probe = os.path.join(b, "bench", "probe_bench")
+        self.hold = os.path.join(b, "bench", "hold_frames")
+        self.floor = os.path.join(b, "bench", "bench_floor")
+        self.script = os.path.join(HERE, "bookkeeping.bt")
+        self.reps = 3 if args.quick else 5
+
+    # -------------------------------------------------------- header ---
+    def header(self):
+        r = self.rep
+        model = "unknown"
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            if m:
+                model = m.group(1).strip()
+        commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+        if git("status", "--porcelain", "--untracked-files=no"):
+            commit += " + uncommitted changes"
+        r.say("asyncdump benchmark (bench/run.py%s)" % (" --quick" if self.args.quick else ""))
+        r.say("  machine: %s, %d cores (%s)" % (model, os.cpu_count(), platform.machine()))
+        r.say("  kernel:  %s" % platform.release())
+        r.say("  date:    %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+        r.say("  commit:  %s" % commit)
+        r.say("  build:   %s (Release, unsanitized, bench binaries -O2)" % self.args.build)
+        r.say("  tools:   %s; %s" % (first_line(["cc", "--version"]),
+                                     first_line(["bpftrace", "--version"])))
+        r.say("  load:    %s (1/5/15 min, at start)" % loadavg())
+        r.say("  samples: median of %d; raw samples below each row" % self.reps)
+
+    # ------------------------------------------------- 1. unobserved ---
+    def unobserved(self):
+        r = self.rep
+        r.begin("1. Not observed: ns per probe (a pair is one ENTER + one EXIT)")
+        pairs = 50_000_000 if self.args.quick else 500_000_000
+        modes = ("loop", "asyncdump", "sdt")
+        got = {m: [] for m in modes}
+        for _ in range(self.reps):  # interleaved, so drift hits every mode alike
+            for m in modes:
+                ns, _, active = probe_bench(self.probe, m, pairs)
+                if active:
+                    raise BenchError("probe_bench's probes are attached (semaphore %d): "
+                                     "stop every observer of %s first" % (active, self.probe))
+                got[m].append(ns / 2)
+        loop, ad, sdt = (median(got[m]) for m in modes)
+        r.row("empty loop, ns per half iteration", loop, "ns")
+        r.row("sys/sdt.h DTRACE_PROBE, same args, ns/probe", sdt, "ns", loop, "loop")
+        r.row("ASYNCDUMP_ENTER/EXIT vs sdt, ns/probe", ad, "ns", sdt, "sdt",
+              Target("<=", 1.5, "ratio", "<= 1.5x sdt"))
+        r.row("ASYNCDUMP_ENTER/EXIT, ns/probe", ad, "ns", loop, "loop",
+              Target("<=", 3.0, "value", "<= 3 ns"))
+        r.row("ASYNCDUMP_ENTER/EXIT minus empty loop, ns/probe", ad - loop, "ns")
+        for m in modes:
+            r.samples(m, got[m], "ns per probe")
+        r.note("%d pairs per sample; per probe = per pair / 2; the loop's own cost is "
+               "included (ratios to the empty loop show it)" % pairs)
+
+    # --------------------------------------------------- 2. observed ---
+    def observed(self):
+        r = self.rep
+        r.begin("2. Observed: ns per enter+exit pair")
+        pairs = 200_000 if self.args.quick else 500_000
+        kinds = ("asyncdumpd", "floor", "bpftrace")
+        got = {(k, t): [] for k in kinds for t in (1, 2)}
+        verified = None
+        for _ in range(self.reps):  # rounds: each observer measured close in time
+            for kind in kinds:
+                obs = self.start_observer(kind)
+                try:
+                    for threads in (1, 2):
+                        ns, _, active = probe_bench(self.probe, "asyncdump", pairs,
+                                                    threads, pin=True)
+                        if not active:
+                            raise BenchError("%s: the probes never fired (semaphore 0)" % kind)
+                        got[(kind, threads)].append(ns)
+                    if kind == "bpftrace" and verified is None:
+                        verified = self.verify_bpftrace(obs)
+                finally:
+                    obs.stop()
+        reg = {1: [], 2: []}
+        for _ in range(self.reps):
+            for threads in (1, 2):
+                reg[threads].append(probe_bench(self.probe, "registry", pairs * 10, threads,
+                                                 pin=True)[0])
+        m = {key: median(v) for key, v in got.items()}
+        ad1, fl1, bt1 = m[("asyncdumpd", 1)], m[("floor", 1)], m[("bpftrace", 1)]
+        r.row("empty-program floor, 1 thread", fl1, "ns")
+        r.row("asyncdumpd vs floor, 1 thread", ad1, "ns", fl1, "floor",
+              Target("<=", 1.25, "ratio", "<= 1.25x floor"))
+        r.row("asyncdumpd vs bpftrace script, 1 thread", ad1, "ns", bt1, "bt",
+              Target("<=", 0.5, "ratio", "<= 0.5x bpftrace"))
+        r.row("asyncdumpd, 2 threads (median per thread) vs 1", m[("asyncdumpd", 2)], "ns",
+              ad1, "1 thr", Target("<=", 1.3, "ratio", "<= 1.3x 1 thread"))
+        r.row("floor, 2 threads vs 1", m[("floor", 2)], "ns", fl1, "1 thr")
+        r.row("asyncdumpd vs floor, 2 threads", m[("asyncdumpd", 2)], "ns",
+              m[("floor", 2)], "floor")
+        r.row("bpftrace script, 2 threads vs 1", m[("bpftrace", 2)], "ns", bt1, "1 thr")
+        r.row("in-process registry (unobserved), 1 thread", median(reg[1]), "ns", ad1, "ad")
+        r.row("in-process registry (unobserved), 2 threads", median(reg[2]), "ns",
+              median(reg[1]), "1 thr")
+        for (kind, threads), xs in got.items():
+            r.samples("%s %dt" % (kind, threads), xs, "ns per pair")
+        r.samples("registry 1t", reg[1], "ns per pair")
+        r.samples("registry 2t", reg[2], "ns per pair")
+        r.note("%d pairs per thread per sample after a warm-up (registry: 10x), thread i "
+               "pinned to CPU i; every observed sample's probe semaphore was nonzero "
+               "(observer attached)" % pairs)
+        r.note("bpftrace script verified: " + verified)
+
+    def start_observer(self, kind):
+        if kind == "asyncdumpd":
+            return Daemon(self.procs, self.daemon, [self.probe])
+        if kind == "floor":
+            return Floor(self.procs, self.floor, self.probe)
+        return Bpftrace(self.procs, self.script, self.probe)
+
+    def verify_bpftrace(self, bt):
+        """Hold 100 nested frames, stop bpftrace, and read its maps: 100
+        frames of that pid, chained parent to child, must be there. Stops bt."""
+        n = 100
+        prog = ready_program(self.procs, [self.probe, "rate", "--hold", str(n)])
+        try:
+            out = bt.stop()
+        finally:
+            prog.finish()
+        parents = dict(re.findall(r"^@parent\[%d, (\d+)\]: (\d+)$" % prog.pid, out, re.M))
+        roots = [f for f, p in parents.items() if p == "0"]
+        chained = all(p == "0" or p in parents for p in parents.values())
+        if len(parents) != n or len(roots) != 1 or not chained:
+            raise BenchError("bookkeeping.bt did not record the %d held frames as a chain "
+                             "(found %d, roots %d); its output:\n%s"
+                             % (n, len(parents), len(roots), out[:3000]))
+        return "its maps held the %d frames a probe_bench held, as one chain" % n
+
+    # ------------------------------------------------------- 3. dump ---
+    def dump(self):
+        r = self.rep
+        r.begin("3. Dump: wall time of asyncdumpd --pid N --format json >/dev/null")
+        sizes = (10_000, 100_000, 1_000_000)
+        d = Daemon(self.procs, self.daemon, [self.hold],
+                   ["--max-frames", "2200000", "--max-tasks", "100000"])
+        times, checks, big = {}, [], None
+        try:
+            small_alone = self.dump_series(d, 1000, checks, label="1k alone")
+            for n in sizes:
+                prog = self.hold_frames(n)
+                times[n] = self.dump_series(d, n, checks, prog)
+                if n == sizes[-1]:
+                    big = prog
+                else:
+                    prog.finish()
+            beside = self.dump_series(d, 1000, checks, label="1k beside 1M")
+        finally:
+            if big:
+                big.finish()
+            d.stop()
+        for n in sizes:
+            r.row("%s frames" % kfmt(n), median(times[n]) * 1e3, "ms",
+                  target=Target("<=", 1000, "value", "<= 1000 ms") if n == 1_000_000 else None)
+        for n in sizes:
+            r.row("%s frames, per frame" % kfmt(n), median(times[n]) / n * 1e9, "ns")
+        slopes = []
+        for a, b in zip(sizes, sizes[1:]):
+            # log-log slope: 1 = linear; per-frame cost up 25% per 10x = 1.1
+            s = (math.log10(median(times[b])) - math.log10(median(times[a]))) / math.log10(b / a)
+            slopes.append(s)
+            r.row("growth %s -> %s (log-log slope)" % (kfmt(a), kfmt(b)), s, "",
+                  target=Target("<=", 1.1, "value", "<= 1.1"))
+        r.row("1k frames beside 1M of another process", median(beside) * 1e3, "ms",
+              median(small_alone) * 1e3, "alone", Target("<=", 50, "value", "<= 50 ms"))
+        for n in sizes:
+            r.samples(kfmt(n), [t * 1e3 for t in times[n]], "ms")
+        r.samples("1k alone", [t * 1e3 for t in small_alone], "ms")
+        r.samples("1k beside 1M", [t * 1e3 for t in beside], "ms")
+        r.note("linear = the log-log slope of time against frames is <= 1.1 at every 10x "
+               "step (per-frame cost grows < 26% per 10x); a slope < 1 is a fixed cost "
+               "(client start, connect) amortized")
+        r.note("shape: N/100 tasks, each a root with chains of 8 under it (hold_frames.c); "
+               "each size checked by one read-through dump: " + "; ".join(checks))
+
+    def hold_frames(self, n, dyn=False):
+        argv = [self.hold, str(n)] + (["--dyn"] if dyn else [])
+        return ready_program(self.procs, argv, timeout=60 + n * 5e-5)
+
+    def dump_series(self, d, n, checks, prog=None, label=None):
+        """Times reps dumps of a hold_frames process of n frames (started
+        here unless given; then left running)."""
+        own = prog is None
+        if own:
+            prog = self.hold_frames(n)
+        try:
+            head, nbytes = d.dump_head(prog.pid)
+            m = re.search(r'"frames_in":(\d+)', head)
+            got = int(m.group(1)) if m else -1
+            lost = re.search(r'"lost":\{([^}]*)\}', head)
+            lost = [kv for kv in (lost.group(1).split(",") if lost else [])
+                    if not kv.endswith(":0")]
+            if got != n or lost:
+                raise BenchError("dump of %d frames holds frames_in %d, losses %s"
+                                 % (n, got, lost or "none"))
+            checks.append("%s: %d frames, %.1f MB" % (label or kfmt(n), got, nbytes / 1e6))
+            return [d.dump_time(prog.pid) for _ in range(self.reps)]
+        finally:
+            if own:
+                prog.finish()
+
+    # ------------------------------------------------- 4. throughput ---
+    def throughput(self):
+        r = self.rep
+        r.begin("4. No in-process cost: observed program's rate, dumped every 10 ms vs not")
+        window = 1.0 if self.args.quick else 2.0
+        pinned = (os.cpu_count() or 1) >= 2
+        saved = os.sched_getaffinity(0)
+        if pinned:  # the daemon and the dumps (children of this thread) on CPU 0
+            os.sched_setaffinity(0, {0})
+        try:
+            d = Daemon(self.procs, self.daemon, [self.probe])
+            try:
+                prefix = ["taskset", "-c", "1"] if pinned else []
+                prog = ready_program(self.procs, prefix + [self.probe, "rate", "--hold", "1000"])
+                try:
+                    und, dum, dumps = self.windows(d, prog, window)
+                finally:
+                    prog.finish()
+            finally:
+                d.stop()
+        finally:
+            os.sched_setaffinity(0, saved)
+        r.row("pairs/s undumped (observed by asyncdumpd)", median(und), "/s")
+        r.row("pairs/s dumped every 10 ms vs undumped", median(dum), "/s", median(und),
+              "undumped", Target(">=", 0.99, "ratio", ">= 0.99x"))
+        r.samples("undumped", und, "pairs/s")
+        r.samples("dumped", dum, "pairs/s")
+        r.note("%d windows of %.0f s each, order U D D U ...; %s dumps of the 1000-frame "
+               "process (every 10 ms, or back to back when one took longer), median %.1f ms"
+               % (len(und) + len(dum), window, len(dumps), median(dumps) * 1e3))
+        r.note("pinned: observed program on CPU 1, asyncdumpd and the dumping client on CPU 0"
+               if pinned else "not pinned: fewer than 2 CPUs")
+
+    def windows(self, d, prog, window):
+        prog.send("run 0.5")  # warm-up: first hits, BPF thread state
+        prog.expect("RATE", 30)
+        und, dum, dumps = [], [], []
+        for i in range(self.reps * 2):
+            dumped = (i % 4) in (1, 2)  # U D D U U D D U ...
+            stop = threading.Event()
+            th = None
+            if dumped:
+                th = threading.Thread(target=dumper, args=(d, prog.pid, stop, dumps), daemon=True)
+                th.start()
+            try:
+                prog.send("run %.3f" % window)
+                rate = float(prog.expect("RATE", window + 60)[0])
+            finally:
+                stop.set()
+                if th:
+                    th.join(60)
+            (dum if dumped else und).append(rate)
+        if not dumps or any(x is None for x in dumps):
+            raise BenchError("the dumper's dumps failed during the dumped windows")
+        return und, dum, dumps
+
+    # ----------------------------------------------------- 5. memory ---
+    def memory(self):
+        r = self.rep
+        r.begin("5. Memory: kernel bytes per live frame (maps' bytes_memlock)")
+        n = 100_000
+        d = Daemon(self.procs, self.daemon, [self.hold])
+        per = {False: [], True: []}
+        detail = {}
+        try:
+            ids = d.map_ids()
+            base = map_memlock(ids)  # nothing held yet: the fixed cost
+            for _ in range(self.reps):
+                for dyn in (False, True):
+                    before = map_memlock(ids)
+                    prog = self.hold_frames(n, dyn)
+                    try:
+                        held = map_memlock(ids)
+                    finally:
+                        prog.finish()
+                    delta = {k: held[k] - before[k] for k in before}
+                    per[dyn].append(sum(delta.values()) / n)
+                    detail[dyn] = delta
+                    self.wait_memlock(ids, before)
+        finally:
+            d.stop()
+        r.row("static label (frames+tasks+strings)", median(per[False]), "B",
+              target=Target("<=", 192, "value", "<= 192 B"))
+        r.row("_DYN label (frames+tasks+strings)", median(per[True]), "B",
+              median(per[False]), "static")
+        for dyn in (False, True):
+            r.say("    %s, per frame: %s" % ("_DYN" if dyn else "static", ", ".join(
+                "%s %.1f B" % (k, v / n) for k, v in sorted(detail[dyn].items()))))
+        r.samples("static", per[False], "B per frame")
+        r.samples("_DYN", per[True], "B per frame")
+        r.note("%s frames in %d tasks held vs none; fixed cost with nothing held "
+               "(hash buckets, sized by --max-*): %s" % (kfmt(n), n // 100, ", ".join(
+                   "%s %.1f MB" % (k, v / 1e6) for k, v in sorted(base.items()))))
+
+    def wait_memlock(self, ids, before):
+        """Until the held frames are gone from the maps again, so the next
+        sample starts from the same state."""
+        deadline = time.monotonic() + 30
+        while map_memlock(ids) != before:
+            if time.monotonic() > deadline:
+                raise BenchError("maps did not shrink back after hold_frames exited: "
+                                 "%s, before %s" % (map_memlock(ids), before))
+            time.sleep(0.1)
+
+
+def dumper(d, pid, stop, out):
+    """A dump started every 10 ms until stop; appends each one's wall time
+    (None for a failed dump)."""
+    nxt = time.monotonic()
+    while not stop.is_set():
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run(d.dump_argv(pid), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60)
+            out.append(time.monotonic() - t0 if r.returncode == 0 else None)
+        except subprocess.TimeoutExpired:
+            out.append(None)
+        nxt += 0.010
+        wait = nxt - time.monotonic()
+        if wait > 0:
+            stop.wait(wait)
+        else:
+            nxt = time.monotonic()
+
+
+def kfmt(n):
+    return "%dM" % (n // 1_000_000) if n >= 1_000_000 else "%dk" % (n // 1000)
+
+
+def git(*args):
+    try:
+        r = subprocess.run(["git", "-C", ROOT] + list(args), stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return r.stdout.decode().strip() if r.returncode == 0 else ""
+
+
+def first_line(argv):
+    try:
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+        return r.stdout.decode().splitlines()[0].strip()
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "%s: not found" % argv[0]
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.environ.get("AD_BENCH_BUILD",
+                                                      os.path.join(ROOT, "build-bench")),
+                    help="build directory (default: build-bench/)")
+    ap.add_argument("--out", help="also write the whole output to this file")
+    ap.add_argument("--quick", action="store_true", help="fewer, shorter samples")
+    ap.add_argument("--only", help="sections to run, by number or name, comma-separated: "
+                    + ", ".join("%d %s" % (i + 1, s) for i, s in enumerate(SECTIONS)))
+    args = ap.parse_args()
+    args.sections = list(SECTIONS)
+    if args.only:
+        args.sections = []
+        for s in args.only.split(","):
+            s = s.strip()
+            name = SECTIONS[int(s) - 1] if s.isdigit() and 1 <= int(s) <= 5 else s
+            if name not in SECTIONS:
+                ap.error("unknown section %r" % s)
+            args.sections.append(name)
+    return args
+
+
+def preflight(args):
+    if os.geteuid() != 0:
+        sys.exit("run.py: must run as root (BPF and USDT attach need root)")
+    for tool in ("bpftrace", "bpftool", "taskset"):
+        if subprocess.run(["sh", "-c", "command -v " + tool], stdout=subprocess.DEVNULL).returncode:
+            sys.exit("run.py: %s not found: install it with: bash scripts/install-deps.sh" % tool)
+    for b in ("daemon/asyncdumpd", "bench/probe_bench", "bench/hold_frames", "bench/bench_floor"):
+        if not os.access(os.path.join(args.build, b), os.X_OK):
+            sys.exit("run.py: %s/%s not built: run scripts/bench.sh (it builds first)"
+                     % (args.build, b))
+
+
+def main():
+    args = parse_args()
+    preflight(args)
+    rep = Report()
+    bench = Bench(args, rep)
+
+    # SIGTERM and SIGHUP unwind like Ctrl-C, through the finally below.
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupted)
+    t0 = time.monotonic()
+    failed = []
+    try:
+        bench.header()
+        for name in args.sections:
+            try:
+                getattr(bench, name)()
+            except BenchError as e:
+                failed.append(name)
+                rep.say("  FAILED: %s" % e)
+            finally:
+                bench.procs.stop_all()
+        rep.summary()
+        if failed:
+            rep.say("  sections that could not be measured: " + ", ".join(failed))
+        rep.say("  load at end: %s; whole run took %.0f s" % (loadavg(), time.monotonic() - t0))
+    except KeyboardInterrupt:
+        rep.say("\ninterrupted: stopping every process this run started")
+        return 130
+    finally:
+        bench.procs.stop_all()
+        if args.out:
+            rep.write(args.out)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
