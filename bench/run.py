@@ -37,7 +37,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from benchlib import (BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
-                      map_memlock, probe_bench, ready_program)
+                      maps_memlock, probe_bench, ready_program)
 from report import Report, Target, median  # noqa: E402
 
 SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory"]
@@ -109,7 +109,7 @@ class Bench:
         r = self.rep
         r.begin("2. Observed: ns per enter+exit pair")
         pairs = 200_000 if self.args.quick else 500_000
-        kinds = ("asyncdumpd", "floor", "bpftrace")
+        kinds = ("asyncdumpd", "floor", "bpftrace", "shared")
         got = {(k, t): [] for k in kinds for t in (1, 2)}
         verified = None
         for _ in range(self.reps):  # rounds: each observer measured close in time
@@ -144,6 +144,8 @@ class Bench:
         r.row("asyncdumpd vs floor, 2 threads", m[("asyncdumpd", 2)], "ns",
               m[("floor", 2)], "floor")
         r.row("bpftrace script, 2 threads vs 1", m[("bpftrace", 2)], "ns", bt1, "1 thr")
+        r.row("asyncdumpd, shared maps (--max-slots 0) vs own", m[("shared", 1)], "ns",
+              ad1, "own")
         r.row("in-process registry (unobserved), 1 thread", median(reg[1]), "ns", ad1, "ad")
         r.row("in-process registry (unobserved), 2 threads", median(reg[2]), "ns",
               median(reg[1]), "1 thr")
@@ -159,6 +161,8 @@ class Bench:
     def start_observer(self, kind):
         if kind == "asyncdumpd":
             return Daemon(self.procs, self.daemon, [self.probe])
+        if kind == "shared":
+            return Daemon(self.procs, self.daemon, [self.probe], ["--max-slots", "0"])
         if kind == "floor":
             return Floor(self.procs, self.floor, self.probe)
         return Bpftrace(self.procs, self.script, self.probe)
@@ -187,7 +191,7 @@ class Bench:
         r.begin("3. Dump: wall time of asyncdumpd --pid N --format json >/dev/null")
         sizes = (10_000, 100_000, 1_000_000)
         d = Daemon(self.procs, self.daemon, [self.hold],
-                   ["--max-frames", "2200000", "--max-tasks", "100000"])
+                   ["--max-frames", "1100000", "--max-tasks", "20000"])
         times, checks, big = {}, [], None
         try:
             small_alone = self.dump_series(d, 1000, checks, label="1k alone")
@@ -199,6 +203,18 @@ class Bench:
                 else:
                     prog.finish()
             beside = self.dump_series(d, 1000, checks, label="1k beside 1M")
+        finally:
+            if big:
+                big.finish()
+            d.stop()
+        # For contrast, the fallback this design avoids: every process in
+        # the shared maps, where a dump walks every process's records.
+        d = Daemon(self.procs, self.daemon, [self.hold],
+                   ["--max-frames", "1100000", "--max-tasks", "20000", "--max-slots", "0"])
+        big = None
+        try:
+            big = self.hold_frames(1_000_000)
+            shared = self.dump_series(d, 1000, checks, label="1k beside 1M, shared maps")
         finally:
             if big:
                 big.finish()
@@ -217,10 +233,13 @@ class Bench:
                   target=Target("<=", 1.1, "value", "<= 1.1"))
         r.row("1k frames beside 1M of another process", median(beside) * 1e3, "ms",
               median(small_alone) * 1e3, "alone", Target("<=", 50, "value", "<= 50 ms"))
+        r.row("same, both in the shared maps (--max-slots 0)", median(shared) * 1e3, "ms",
+              median(beside) * 1e3, "own")
         for n in sizes:
             r.samples(kfmt(n), [t * 1e3 for t in times[n]], "ms")
         r.samples("1k alone", [t * 1e3 for t in small_alone], "ms")
         r.samples("1k beside 1M", [t * 1e3 for t in beside], "ms")
+        r.samples("1k beside 1M, shared", [t * 1e3 for t in shared], "ms")
         r.note("linear = the log-log slope of time against frames is <= 1.1 at every 10x "
                "step (per-frame cost grows < 26% per 10x); a slope < 1 is a fixed cost "
                "(client start, connect) amortized")
@@ -316,22 +335,23 @@ class Bench:
         n = 100_000
         d = Daemon(self.procs, self.daemon, [self.hold])
         per = {False: [], True: []}
-        detail = {}
+        detail, fixed = {}, {}
         try:
-            ids = d.map_ids()
-            base = map_memlock(ids)  # nothing held yet: the fixed cost
             for _ in range(self.reps):
                 for dyn in (False, True):
-                    before = map_memlock(ids)
+                    before = maps_memlock(d.map_ids())
                     prog = self.hold_frames(n, dyn)
                     try:
-                        held = map_memlock(ids)
+                        held = maps_memlock(d.map_ids())
                     finally:
                         prog.finish()
-                    delta = {k: held[k] - before[k] for k in before}
-                    per[dyn].append(sum(delta.values()) / n)
-                    detail[dyn] = delta
-                    self.wait_memlock(ids, before)
+                    slot, grown, ids = self.own_maps(before, held)
+                    per[dyn].append(sum(grown.values()) / n)
+                    detail[dyn] = grown
+                    # the same maps empty: the process's fixed cost
+                    fixed = {name[3:-len(slot)]: b for name, b in before.values()
+                             if re.fullmatch(r"ad_(frames|tasks|strings)" + slot, name)}
+                    self.wait_dropped(d, ids)
         finally:
             d.stop()
         r.row("static label (frames+tasks+strings)", median(per[False]), "B",
@@ -343,19 +363,44 @@ class Bench:
                 "%s %.1f B" % (k, v / n) for k, v in sorted(detail[dyn].items()))))
         r.samples("static", per[False], "B per frame")
         r.samples("_DYN", per[True], "B per frame")
-        r.note("%s frames in %d tasks held vs none; fixed cost with nothing held "
-               "(hash buckets, sized by --max-*): %s" % (kfmt(n), n // 100, ", ".join(
-                   "%s %.1f MB" % (k, v / 1e6) for k, v in sorted(base.items()))))
+        r.note("%s frames in %d tasks held vs none, counted in the maps that grew: the "
+               "process's own (its slot). Its fixed cost, those maps empty (hash buckets, "
+               "16 B each, sized by --max-frames/--max-tasks, here the defaults): %s "
+               "(%.2f MB per observed process, and per ready slot)"
+               % (kfmt(n), n // 100, ", ".join(
+                   "%s %.2f MB" % (k, v / 1e6) for k, v in sorted(fixed.items())),
+                  sum(fixed.values()) / 1e6))
 
-    def wait_memlock(self, ids, before):
-        """Until the held frames are gone from the maps again, so the next
-        sample starts from the same state."""
+    @staticmethod
+    def own_maps(before, held):
+        """(slot, {kind: bytes grown}, map ids) of the maps that grew between
+        the two snapshots: one process's own maps, all of one slot."""
+        grown, ids = {}, set()
+        slots = set()
+        for i, (name, b) in before.items():
+            # record maps only: procs, threads etc. grow per process/thread
+            m = re.fullmatch(r"ad_(frames|tasks|strings)([0-9]+)", name)
+            if m and i in held and held[i][1] > b:
+                if m.group(2) == "0":
+                    raise BenchError("the shared map %s grew: hold_frames' records "
+                                     "are not in maps of its own" % name)
+                ids.add(i)
+                grown[m.group(1)] = held[i][1] - b
+                slots.add(m.group(2))
+        if len(slots) != 1 or not {"frames", "tasks"} <= set(grown):
+            raise BenchError("the maps that grew are not one slot's: %s" % sorted(grown))
+        return slots.pop(), grown, ids
+
+    def wait_dropped(self, d, ids):
+        """Until the daemon has dropped the maps of an exited hold_frames
+        (when its exit event arrives), so the next sample starts from the
+        same state."""
         deadline = time.monotonic() + 30
-        while map_memlock(ids) != before:
+        while ids & d.map_ids():
             if time.monotonic() > deadline:
-                raise BenchError("maps did not shrink back after hold_frames exited: "
-                                 "%s, before %s" % (map_memlock(ids), before))
-            time.sleep(0.1)
+                raise BenchError("the maps of an exited hold_frames were not dropped: "
+                                 "ids %s" % sorted(ids & d.map_ids()))
+            time.sleep(0.05)
 
 
 def dumper(d, pid, stop, out):

@@ -3,10 +3,12 @@
  * asyncdump.bpf.c - the task and frame store.
  *
  * One USDT program per asyncdump probe keeps every live task and frame of
- * every observed process in hash maps keyed by (tgid, kind, id); two
- * tracepoint programs notice thread exit, process exit and exec so that the
- * daemon can reclaim what is left. The contract is the comment block of
- * usdt/asyncdump.h; map layouts are include/asyncdump_abi.h.
+ * every observed process in hash maps keyed by (tgid, kind, id): each
+ * process's own maps (its slot), or the shared ones when it got no slot
+ * (include/asyncdump_abi.h, "Where records live"); two tracepoint programs
+ * notice thread exit, process exit and exec so that the daemon can reclaim
+ * what is left. The contract is the comment block of usdt/asyncdump.h; map
+ * layouts are include/asyncdump_abi.h.
  *
  * Generations make reused ids and PIDs harmless: a process incarnation gets
  * a fresh pgen at its first probe hit (stored in every record), a task is
@@ -53,6 +55,12 @@ struct ad_ctx {
 	__u32 tgid;
 	__u32 tid;
 	__u32 pgen;            /* this process incarnation's generation */
+	__u32 slot;            /* its ad_proc.slot */
+	/* The maps this process's records live in: its slot's, or the
+	 * shared ones (asyncdump_abi.h, "Where records live"). */
+	void *frames;
+	void *tasks;
+	void *strings;
 };
 
 static __always_inline void global_inc(__u32 which)
@@ -76,27 +84,64 @@ static __noinline void ad_lost(__u32 tgid, __u32 pgen, __u32 which)
 
 #define AD_LOST(c, which) ad_lost((c)->tgid, (c)->pgen, (which))
 
-/* First probe hit of a process incarnation: a new pgen, never 0. Two
- * threads may race here; BPF_NOEXIST makes one win and the other adopt
- * its record (wasting one pgen, which is harmless). */
+static __always_inline void event_out(__u32 type, __u32 pid, __u32 pgen,
+				      __u32 slot)
+{
+	struct ad_event ev = {.type = type, .pid = pid, .pgen = pgen,
+			      .slot = slot};
+
+	/* A full ring only delays the daemon: its periodic sweep finds
+	 * exited owners and taken slots by itself (slot_owner). */
+	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
+}
+
+/* First probe hit of a process incarnation: a new pgen, never 0, and a
+ * slot (its own maps) if the daemon has one ready, else the shared maps.
+ * Two threads may race here; BPF_NOEXIST makes one win and the other
+ * adopt its record (wasting one pgen, which is harmless, and giving its
+ * slot back). */
 static __noinline struct ad_proc *proc_create(__u32 tgid)
 {
-	__u32 slot = AD_GLOBAL_PGEN;
+	__u32 which = AD_GLOBAL_PGEN;
+	struct ad_slot_owner owner = {};
 	struct ad_proc np = {};
+	__u32 slot = 0;
 	__u64 *g;
 	long err;
 
-	g = bpf_map_lookup_elem(&globals, &slot);
+	g = bpf_map_lookup_elem(&globals, &which);
 	if (!g)
 		return NULL;
 	np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
 	if (np.pgen == 0) /* wrapped */
 		np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
 	np.observed_since_ns = bpf_ktime_get_ns();
+	if (bpf_map_pop_elem(&ready_slots, &slot))
+		slot = AD_SLOT_SHARED;
+	np.slot = slot;
+	if (slot) {
+		/* Before the process record: the daemon never takes back a
+		 * slot whose owner it cannot judge yet (observer_slots.c). */
+		owner.pid = tgid;
+		owner.pgen = np.pgen;
+		owner.taken_ns = np.observed_since_ns;
+		bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
+	}
 	err = bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		global_inc(AD_GLOBAL_PROCS_FULL);
-		return NULL;
+	if (err) {
+		if (slot) {
+			owner = (struct ad_slot_owner){};
+			bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
+			bpf_map_push_elem(&ready_slots, &slot, 0);
+		}
+		if (err != -EEXIST) {
+			global_inc(AD_GLOBAL_PROCS_FULL);
+			return NULL;
+		}
+	} else if (slot) {
+		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot);
+	} else {
+		global_inc(AD_GLOBAL_PROCS_SHARED);
 	}
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
@@ -114,13 +159,36 @@ static __noinline bool ctx_first(struct ad_ctx *c)
 			return false;
 	}
 	c->pgen = proc->pgen;
+	c->slot = proc->slot;
 	if (!c->thr) {
 		__sync_fetch_and_add(&proc->lost[AD_LOST_THREADS_FULL], 1);
 		return true;
 	}
 	__builtin_memset(c->thr, 0, sizeof(*c->thr));
 	c->thr->pgen = c->pgen;
+	c->thr->slot = c->slot;
 	return true;
+}
+
+/* The maps of the process's records: its slot's, the shared ones being
+ * slot 0. Always through the outer arrays, never &some_map: a helper call
+ * that may see two different maps is not inlined nor called directly by
+ * the verifier but goes through the map's ops, an indirect call that cost
+ * ~100 ns per program here (with Spectre mitigations). A slot's maps stay
+ * in place until the daemon learns the process has gone, so missing ones
+ * mean a daemon bug: the event is dropped and counted, never written
+ * elsewhere. */
+static __always_inline bool ctx_maps(struct ad_ctx *c)
+{
+	__u32 slot = c->slot;
+
+	c->frames = bpf_map_lookup_elem(&frames_of, &slot);
+	c->tasks = bpf_map_lookup_elem(&tasks_of, &slot);
+	c->strings = bpf_map_lookup_elem(&strings_of, &slot);
+	if (c->frames && c->tasks && c->strings)
+		return true;
+	AD_LOST(c, AD_LOST_MAPS_GONE);
+	return false;
 }
 
 /* Fills c; false when the event cannot be recorded (counted globally).
@@ -140,9 +208,11 @@ static __always_inline bool ctx_init(struct ad_ctx *c, bool need_now)
 				      BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (c->thr && c->thr->pgen) {
 		c->pgen = c->thr->pgen;
-		return true;
+		c->slot = c->thr->slot;
+	} else if (!ctx_first(c)) {
+		return false;
 	}
-	return ctx_first(c);
+	return ctx_maps(c);
 }
 
 /* The calling thread's state (NULL if it could not be created: the
@@ -169,7 +239,7 @@ static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 	struct ad_task *tk;
 	long err;
 
-	tk = bpf_map_lookup_elem(&tasks, &key);
+	tk = bpf_map_lookup_elem(c->tasks, &key);
 	if (tk && tk->pgen == c->pgen)
 		return tk;
 	nt.spawn_ns = c->now;
@@ -182,12 +252,13 @@ static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 	}
 	/* NOEXIST unless replacing a stale record, so two threads creating
 	 * the same task agree on one spawn_ns. */
-	err = bpf_map_update_elem(&tasks, &key, &nt, tk ? BPF_ANY : BPF_NOEXIST);
+	err = bpf_map_update_elem(c->tasks, &key, &nt,
+				  tk ? BPF_ANY : BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		AD_LOST(c, AD_LOST_TASKS_FULL);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(&tasks, &key);
+	return bpf_map_lookup_elem(c->tasks, &key);
 }
 
 /* The task this thread runs now, whose innermost frame is kept in the
@@ -256,7 +327,7 @@ static __always_inline void run_set_top(struct ad_ctx *c,
 static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
-	struct ad_frame *f = bpf_map_lookup_elem(&frames, &key);
+	struct ad_frame *f = bpf_map_lookup_elem(c->frames, &key);
 
 	if (f && f->pgen == c->pgen)
 		return f;
@@ -285,7 +356,7 @@ static __always_inline bool ctx_refresh(struct ad_ctx *c)
  * unreadable label) if it is gone. */
 static __always_inline char *str_again(struct ad_ctx *c, struct ad_key *key)
 {
-	char *dst = bpf_map_lookup_elem(&strings, key);
+	char *dst = bpf_map_lookup_elem(c->strings, key);
 
 	if (!dst && ctx_refresh(c))
 		AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
@@ -314,11 +385,11 @@ static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
 	z = bpf_map_lookup_elem(&zeros, &zero);
 	if (!z)
 		return 0;
-	if (bpf_map_update_elem(&strings, key, z, BPF_ANY)) {
+	if (bpf_map_update_elem(c->strings, key, z, BPF_ANY)) {
 		AD_LOST(c, AD_LOST_STRINGS_FULL);
 		return 0;
 	}
-	dst = bpf_map_lookup_elem(&strings, key);
+	dst = bpf_map_lookup_elem(c->strings, key);
 	if (!dst)
 		return 0;
 	n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
@@ -342,7 +413,7 @@ static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
 	if (n <= 0) {
 		if (ctx_refresh(c))
 			AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
-		bpf_map_delete_elem(&strings, key);
+		bpf_map_delete_elem(c->strings, key);
 		return AD_STR_UNREADABLE;
 	}
 	if (n == label_max) {
@@ -413,7 +484,7 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		else
 			AD_LOST(c, AD_LOST_PARENT_UNKNOWN);
 	}
-	if (bpf_map_update_elem(&frames, &key, &f, BPF_ANY)) {
+	if (bpf_map_update_elem(c->frames, &key, &f, BPF_ANY)) {
 		AD_LOST(c, AD_LOST_FRAMES_FULL);
 		return 0;
 	}
@@ -429,7 +500,7 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		__u32 out = str_copy(c, &key, label);
 		/* Looked up after the copy (which may sleep), and only this
 		 * frame: not a later one that reused its id meanwhile. */
-		struct ad_frame *fp = bpf_map_lookup_elem(&frames, &key);
+		struct ad_frame *fp = bpf_map_lookup_elem(c->frames, &key);
 
 		if (fp && fp->enter_ns == c->now && fp->pgen == c->pgen)
 			fp->flags |= str_flags(out, AD_FF_LABEL_COPIED,
@@ -547,7 +618,7 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 		run_set_top(c, &r, parent, parent_gen);
 		return;
 	}
-	tk = bpf_map_lookup_elem(&tasks, &tkey);
+	tk = bpf_map_lookup_elem(c->tasks, &tkey);
 	if (!tk || tk->top != id || tk->top_gen != f->enter_ns)
 		return;
 	live_parent(c, f, &parent, &parent_gen);
@@ -578,9 +649,9 @@ int ad_exit(struct pt_regs *ctx)
 	}
 	top_pop(&c, frame, f);
 	flags = f->flags;
-	bpf_map_delete_elem(&frames, &key);
+	bpf_map_delete_elem(c.frames, &key);
 	if (flags & AD_FF_LABEL_COPIED)
-		bpf_map_delete_elem(&strings, &key);
+		bpf_map_delete_elem(c.strings, &key);
 	return 0;
 }
 
@@ -627,6 +698,16 @@ int ad_move(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Counts a deleted task record in the process record (not a hot path:
+ * once per task). */
+static __noinline void task_exited(struct ad_ctx *c)
+{
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
+
+	if (proc && proc->pgen == c->pgen)
+		__sync_fetch_and_add(&proc->task_exits, 1);
+}
+
 static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 				      __u64 parent_task, __u64 parent_frame,
 				      __u64 name, __u64 site, bool dyn)
@@ -645,17 +726,17 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 	if (dyn)
 		nt.name = name;
 	/* A record being replaced may own a copied name we no longer use. */
-	old = bpf_map_lookup_elem(&tasks, &key);
+	old = bpf_map_lookup_elem(c->tasks, &key);
 	if (old && (old->flags & AD_TF_NAME_COPIED) && !dyn)
-		bpf_map_delete_elem(&strings, &key);
-	if (bpf_map_update_elem(&tasks, &key, &nt, BPF_ANY)) {
+		bpf_map_delete_elem(c->strings, &key);
+	if (bpf_map_update_elem(c->tasks, &key, &nt, BPF_ANY)) {
 		AD_LOST(c, AD_LOST_TASKS_FULL);
 		return 0;
 	}
 	if (dyn) {
 		__u32 out = str_copy(c, &key, name);
 
-		tp = bpf_map_lookup_elem(&tasks, &key);
+		tp = bpf_map_lookup_elem(c->tasks, &key);
 		if (tp && tp->spawn_ns == c->now && tp->pgen == c->pgen)
 			tp->flags |= str_flags(out, AD_TF_NAME_COPIED,
 					       AD_TF_NAME_TRUNCATED,
@@ -715,27 +796,29 @@ int ad_task_exit(struct pt_regs *ctx)
 		return 0;
 	key.pid = c.tgid;
 	key.id = task;
-	tk = bpf_map_lookup_elem(&tasks, &key);
+	tk = bpf_map_lookup_elem(c.tasks, &key);
 	if (!tk || tk->pgen != c.pgen) {
 		AD_LOST(&c, AD_LOST_TASK_EXIT_UNKNOWN);
 		return 0;
 	}
 	/* Its frames stay in the frames map: user space hides them (their
-	 * task generation no longer matches) and the daemon's GC frees them. */
+	 * task generation no longer matches) and the daemon's GC frees them;
+	 * task_exits tells it there may be some. */
 	flags = tk->flags;
-	bpf_map_delete_elem(&tasks, &key);
+	bpf_map_delete_elem(c.tasks, &key);
 	if (flags & AD_TF_NAME_COPIED)
-		bpf_map_delete_elem(&strings, &key);
+		bpf_map_delete_elem(c.strings, &key);
+	task_exited(&c);
 	return 0;
 }
 
 /* Writes a polled task's innermost frame back to its record, if that is
  * still the record of generation gen. */
-static __noinline void top_store(struct ad_ctx *c, __u64 task, __u64 gen,
-				 __u64 top, __u64 top_gen)
+static __always_inline void top_store(struct ad_ctx *c, __u64 task,
+				      __u64 gen, __u64 top, __u64 top_gen)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
-	struct ad_task *tk = bpf_map_lookup_elem(&tasks, &key);
+	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
 
 	if (tk && tk->pgen == c->pgen && tk->spawn_ns == gen) {
 		tk->top = top;
@@ -749,7 +832,7 @@ static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK,
 			     .id = t->task};
-	struct ad_task *tk = bpf_map_lookup_elem(&tasks, &key);
+	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
 
 	if (tk && tk->pgen == c->pgen && tk->spawn_ns == t->task_gen) {
 		t->top = tk->top;
@@ -813,7 +896,7 @@ int ad_poll_end(struct pt_regs *ctx)
 	t = thread_get(&c);
 	key.pid = c.tgid;
 	key.id = task;
-	tk = bpf_map_lookup_elem(&tasks, &key);
+	tk = bpf_map_lookup_elem(c.tasks, &key);
 	if (tk && tk->pgen != c.pgen)
 		tk = NULL;
 	if (t && t->task == task) {
@@ -847,24 +930,24 @@ int ad_poll_end(struct pt_regs *ctx)
  * full the daemon's periodic GC still finds them (their proc is gone). */
 static __always_inline void proc_gone(__u32 tgid, struct ad_proc *proc)
 {
-	struct ad_exit_event ev = {.pid = tgid, .pgen = proc->pgen};
+	__u32 pgen = proc->pgen, slot = proc->slot;
 
 	bpf_map_delete_elem(&procs, &tgid);
-	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
+	event_out(AD_EV_PROC_GONE, tgid, pgen, slot);
 }
 
 /* A thread polling a task when it dies leaves that task idle; the task
  * it was running gets back its innermost frame (store). */
-static __always_inline void task_idle(__u32 tgid, __u64 id, __u32 tid,
-				      __u64 gen, __u64 top, __u64 top_gen,
-				      bool store)
+static __always_inline void task_idle(void *tasks_map, __u32 tgid, __u64 id,
+				      __u32 tid, __u64 gen, __u64 top,
+				      __u64 top_gen, bool store)
 {
 	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK, .id = id};
 	struct ad_task *tk;
 
 	if (!id)
 		return;
-	tk = bpf_map_lookup_elem(&tasks, &key);
+	tk = bpf_map_lookup_elem(tasks_map, &key);
 	if (!tk)
 		return;
 	if (store && gen && tk->spawn_ns == gen) {
@@ -884,16 +967,25 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 			     .id = AD_THREAD_TASK_ID(tid)};
 	struct ad_proc *proc;
 	struct ad_thread *t;
+	void *tasks_map;
+	__u32 slot;
 
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	if (!proc)
 		return 0; /* not observed */
-	bpf_map_delete_elem(&tasks, &key);
-	t = bpf_task_storage_get(&threads, p, 0, 0);
-	if (t && t->pgen == proc->pgen) {
-		task_idle(tgid, t->task, tid, t->task_gen, t->top, t->top_gen,
-			  true);
-		task_idle(tgid, t->prev_task, tid, 0, 0, 0, false);
+	slot = proc->slot;
+	tasks_map = bpf_map_lookup_elem(&tasks_of, &slot);
+	if (tasks_map) {
+		/* A thread's own task: frames it left open are the GC's. */
+		if (!bpf_map_delete_elem(tasks_map, &key))
+			__sync_fetch_and_add(&proc->task_exits, 1);
+		t = bpf_task_storage_get(&threads, p, 0, 0);
+		if (t && t->pgen == proc->pgen) {
+			task_idle(tasks_map, tgid, t->task, tid, t->task_gen,
+				  t->top, t->top_gen, true);
+			task_idle(tasks_map, tgid, t->prev_task, tid, 0, 0, 0,
+				  false);
+		}
 	}
 	/* do_exit() decrements signal->live before this tracepoint; the
 	 * thread that takes it to 0 ends the thread group. (Works on every

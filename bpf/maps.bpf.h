@@ -1,43 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * maps.bpf.h - the maps of the task/frame store, included by every BPF
- * object that uses them: asyncdump.bpf.c (the probes, which create them)
- * and iter.bpf.c (the dump and reclaim iterators, loaded with the same
- * maps by fd). Layouts of keys and values: include/asyncdump_abi.h.
+ * maps.bpf.h - the maps of the task/frame store (asyncdump.bpf.c).
+ * Layouts of keys and values, and where records live (a process's own
+ * maps or the shared ones): include/asyncdump_abi.h.
  */
 #ifndef AD_MAPS_BPF_H
 #define AD_MAPS_BPF_H
 
 #include "../include/asyncdump_abi.h"
 
-/* Capacities below are defaults; the observer resizes every map before
- * load. NO_PREALLOC: kernel memory follows the live records, not the
- * configured maximum. */
+/* The record maps' definitions. Capacities are defaults: the daemon
+ * creates every record map itself, sized by its options, and gives libbpf
+ * one of each kind as the template of the outer arrays below. Sizes
+ * without BTF types: the template decides, and a strings map's value size
+ * is label_max. NO_PREALLOC: kernel memory follows the live records, not
+ * the configured maximum. */
+#define AD_RECORD_MAP_DEF(value_bytes, entries)                                \
+	__uint(type, BPF_MAP_TYPE_HASH);                                       \
+	__uint(map_flags, BPF_F_NO_PREALLOC);                                  \
+	__uint(max_entries, entries);                                          \
+	__uint(key_size, sizeof(struct ad_key));                               \
+	__uint(value_size, value_bytes)
+
+struct ad_frames_inner {
+	AD_RECORD_MAP_DEF(sizeof(struct ad_frame), AD_DEFAULT_MAX_FRAMES);
+};
+
+struct ad_tasks_inner {
+	AD_RECORD_MAP_DEF(sizeof(struct ad_task), AD_DEFAULT_MAX_TASKS);
+};
+
+/* _DYN labels and names; key = the owning record's key. */
+struct ad_strings_inner {
+	AD_RECORD_MAP_DEF(AD_DEFAULT_LABEL_MAX,
+			  AD_DEFAULT_MAX_FRAMES + AD_DEFAULT_MAX_TASKS);
+};
+
+/* The record maps, at index ad_proc.slot: each process's own (1..
+ * max_slots) and the shared ones (AD_SLOT_SHARED, 0). The daemon creates
+ * them all; the inner definitions are the template each must match
+ * (type, key and value size, flags; the daemon gives libbpf the actual
+ * template, sized by its options). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, AD_DEFAULT_MAX_FRAMES);
-	__type(key, struct ad_key);
-	__type(value, struct ad_frame);
-} frames SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS + 1);
+	__type(key, __u32);
+	__array(values, struct ad_frames_inner);
+} frames_of SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, AD_DEFAULT_MAX_TASKS);
-	__type(key, struct ad_key);
-	__type(value, struct ad_task);
-} tasks SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS + 1);
+	__type(key, __u32);
+	__array(values, struct ad_tasks_inner);
+} tasks_of SEC(".maps");
 
-/* _DYN labels and names; key = the owning record's key. Sizes without BTF
- * types so the loader can change the value size to label_max. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, AD_DEFAULT_MAX_FRAMES + AD_DEFAULT_MAX_TASKS);
-	__uint(key_size, sizeof(struct ad_key));
-	__uint(value_size, AD_DEFAULT_LABEL_MAX);
-} strings SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS + 1);
+	__type(key, __u32);
+	__array(values, struct ad_strings_inner);
+} strings_of SEC(".maps");
+
+/* Slots whose maps are ready, queued by the daemon, taken by a process's
+ * first probe hit (bpf_map_pop_elem). */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS);
+	__uint(value_size, sizeof(__u32));
+} ready_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS + 1);
+	__type(key, __u32);
+	__type(value, struct ad_slot_owner);
+} slot_owner SEC(".maps");
 
 /* label_max zero bytes: the initial value of a string before the copy,
  * which is done straight into the map value (no per-CPU buffer: the

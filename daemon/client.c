@@ -86,7 +86,8 @@ static int connect_daemon(const char *path, char *err, size_t errlen,
 int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		   int out_fd, char *err, size_t errlen)
 {
-	char buf[65536], line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
+	static char buf[1 << 20]; /* a dump can be hundreds of MB: few reads */
+	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
 	size_t got = 0;
 	char *nl = NULL;
 	int fd, code, n, werr;

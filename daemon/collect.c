@@ -27,13 +27,24 @@
 #include <unistd.h>
 
 #include "exit_codes.h"
+#include "grow.h"
+#include "keysort.h"
 #include "procmem.h"
+
+/* A frame as read, before it takes its place in the snapshot. */
+struct raw_frame {
+	uint64_t id;
+	struct ad_frame rec;
+	const char *copy; /* its _DYN label, in the snapshot's pool, or NULL */
+};
 
 struct collector {
 	struct ad_observer *obs;
 	struct ad_snapshot *snap;
 	struct ad_procmem pm;
-	char buf[AD_LABEL_MAX_LIMIT + 1]; /* strings copied by BPF */
+	struct raw_frame *raw; /* frames as read, in the BPF map's order */
+	size_t nraw, craw;
+	size_t ctasks; /* capacity of snap->tasks */
 	bool nomem;
 };
 
@@ -67,7 +78,7 @@ static int read_proc_line(const char *path, char *buf, size_t buflen)
 static void set_text(struct collector *c, struct ad_str *s, const char *text,
 		     bool truncated)
 {
-	if (ad_str_set(s, text, truncated))
+	if (ad_str_set(s, text, truncated, &c->snap->pool))
 		c->nomem = true;
 }
 
@@ -92,21 +103,34 @@ static bool read_mem_string(struct collector *c, uint64_t addr,
 	return rc == 0;
 }
 
-/* A _DYN string the BPF side copied into its strings map. */
-static void read_copied_string(struct collector *c, enum ad_key_kind kind,
-			       uint64_t id, bool truncated, struct ad_str *s)
+/* The copy of a BPF string in the snapshot's pool (NULL stays NULL). */
+static const char *pool_copy(struct collector *c, const char *text)
 {
-	int n = ad_observer_read_string(c->obs, c->snap->pid, kind, id, c->buf,
-					sizeof(c->buf));
+	const char *p;
 
-	if (n < 0) {
-		/* Deleted between the records read and now (the frame just
-		 * exited): say so rather than show an empty label. */
+	if (!text)
+		return NULL;
+	p = ad_strpool_dup(&c->snap->pool, text, strlen(text));
+	if (!p)
+		c->nomem = true;
+	return p;
+}
+
+/* A _DYN string the BPF side copied into its strings map, read with its
+ * owner and kept in the pool (pool_copy); NULL when it was deleted between
+ * the two (the frame was just exiting): say so rather than show an empty
+ * label. */
+static void copied_string(struct collector *c, const char *pooled,
+			  uint64_t id, bool truncated, struct ad_str *s)
+{
+	if (!pooled) {
 		set_placeholder(c, s, "label gone", id);
 		return;
 	}
-	c->buf[(size_t)n < sizeof(c->buf) ? (size_t)n : sizeof(c->buf) - 1] = '\0';
-	set_text(c, s, c->buf, truncated);
+	s->text = (char *)pooled;
+	s->truncated = truncated;
+	s->unreadable = false;
+	s->borrowed = true;
 }
 
 /* file, function and line of a site; *label_addr gets the site's literal
@@ -145,8 +169,8 @@ static bool resolve_site(struct collector *c, uint64_t site_addr,
  * Returns false, leaving s alone, when there is none of these (the caller
  * picks its default); clears *ok when a literal could not be read. */
 struct str_source {
-	enum ad_key_kind kind; /* strings map key of a BPF copy */
 	uint64_t id;
+	const char *copy; /* the BPF copy read with the record, or NULL */
 	bool copied, truncated, bpf_unreadable;
 	uint64_t addr, site_label;
 };
@@ -155,7 +179,7 @@ static bool resolve_string(struct collector *c, const struct str_source *src,
 			   struct ad_str *s, bool *ok)
 {
 	if (src->copied)
-		read_copied_string(c, src->kind, src->id, src->truncated, s);
+		copied_string(c, src->copy, src->id, src->truncated, s);
 	else if (src->bpf_unreadable) /* counted by BPF as label_unreadable */
 		set_placeholder(c, s, "unreadable", src->addr);
 	else if (src->addr || src->site_label)
@@ -166,11 +190,12 @@ static bool resolve_string(struct collector *c, const struct str_source *src,
 	return true;
 }
 
-static void resolve_frame(struct collector *c, struct ad_snap_frame *f)
+static void resolve_frame(struct collector *c, struct ad_snap_frame *f,
+			  const char *copy)
 {
 	struct str_source src = {
-		.kind = AD_KIND_FRAME,
 		.id = f->id,
+		.copy = copy,
 		.copied = f->rec.flags & AD_FF_LABEL_COPIED,
 		.truncated = f->rec.flags & AD_FF_LABEL_TRUNCATED,
 		.bpf_unreadable = f->rec.flags & AD_FF_LABEL_UNREADABLE,
@@ -202,11 +227,12 @@ static void thread_name(struct collector *c, uint32_t tid, struct ad_str *s)
 	set_text(c, s, comm, false);
 }
 
-static void resolve_task(struct collector *c, struct ad_snap_task *t)
+static void resolve_task(struct collector *c, struct ad_snap_task *t,
+			 const char *copy)
 {
 	struct str_source src = {
-		.kind = AD_KIND_TASK,
 		.id = t->id,
+		.copy = copy,
 		.copied = t->rec.flags & AD_TF_NAME_COPIED,
 		.truncated = t->rec.flags & AD_TF_NAME_TRUNCATED,
 		.bpf_unreadable = t->rec.flags & AD_TF_NAME_UNREADABLE,
@@ -265,11 +291,105 @@ static void apply_thread(struct collector *c, struct ad_snap_task *t)
 	ad_task_apply_thread(t->id, &t->rec, &th, c->snap->proc.pgen);
 }
 
+/* ad_record_sink: each record straight into the snapshot, its strings
+ * resolved at once (the BPF copy is valid only during the call). */
+static int on_task(void *ctx, uint64_t id, const struct ad_task *rec,
+		   const char *copy)
+{
+	struct collector *c = ctx;
+	struct ad_snapshot *snap = c->snap;
+	struct ad_snap_task *t = ad_grow(snap->tasks, &c->ctasks, snap->ntasks,
+					 sizeof(*t), 64);
+
+	if (!t) {
+		c->nomem = true;
+		return -ENOMEM;
+	}
+	snap->tasks = t;
+	t = &snap->tasks[snap->ntasks++];
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	t->rec = *rec;
+	apply_thread(c, t);
+	resolve_task(c, t, pool_copy(c, copy));
+	return c->nomem ? -ENOMEM : 0;
+}
+
+/* Frames are only gathered here; place_frames() resolves them, in order. */
+static int on_frame(void *ctx, uint64_t id, const struct ad_frame *rec,
+		    const char *copy)
+{
+	struct collector *c = ctx;
+	struct raw_frame *r = ad_grow(c->raw, &c->craw, c->nraw, sizeof(*r),
+				      1024);
+
+	if (!r) {
+		c->nomem = true;
+		return -ENOMEM;
+	}
+	c->raw = r;
+	r = &c->raw[c->nraw++];
+	r->id = id;
+	r->rec = *rec;
+	r->copy = pool_copy(c, copy);
+	return c->nomem ? -ENOMEM : 0;
+}
+
+/* How many frames ahead place_frames() fetches the record it will copy. */
+#define PLACE_AHEAD 32
+
+/* The snapshot's frames in (enter_ns, id) order, each resolved. The BPF
+ * map hands them out in hash order; in enter order a frame's parent and
+ * children are mostly near it (a parent is entered before its children),
+ * so the rebuild and the renderers, which follow those links, walk memory
+ * forward instead of missing the cache at every step (at a million
+ * frames, hundreds of ms). Reading each raw record out of order is the
+ * one random pass left, and it is prefetched. */
+static void place_frames(struct collector *c)
+{
+	struct ad_snapshot *snap = c->snap;
+	struct ad_sort_key *keys;
+	size_t n = c->nraw;
+
+	keys = malloc((n ? n : 1) * sizeof(*keys));
+	snap->frames = malloc((n ? n : 1) * sizeof(*snap->frames));
+	if (!keys || !snap->frames) {
+		free(keys);
+		c->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (struct ad_sort_key){c->raw[i].rec.enter_ns,
+					       c->raw[i].id, (uint32_t)i};
+	if (ad_sort_keys(keys, n)) {
+		free(keys);
+		c->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < n && !c->nomem; i++) {
+		const struct raw_frame *r = &c->raw[keys[i].idx];
+		struct ad_snap_frame *f = &snap->frames[snap->nframes++];
+
+		if (i + PLACE_AHEAD < n) {
+			const char *a = (const char *)&c->raw[keys[i + PLACE_AHEAD].idx];
+
+			__builtin_prefetch(a);
+			__builtin_prefetch(a + sizeof(*r) - 1);
+		}
+		memset(f, 0, sizeof(*f));
+		f->id = r->id;
+		f->rec = r->rec;
+		resolve_frame(c, f, r->copy);
+	}
+	free(keys);
+}
+
 int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 	       char *err, size_t errlen)
 {
-	struct ad_raw_records raw = {0};
 	struct collector c = {.obs = obs, .snap = snap};
+	struct ad_record_sink sink = {.task = on_task, .frame = on_frame,
+				      .ctx = &c};
 	uint64_t stale = 0;
 	char path[64];
 	int rc;
@@ -312,39 +432,27 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
 		snprintf(snap->comm, sizeof(snap->comm), "?");
 
-	rc = ad_observer_read_records(obs, pid, snap->proc.pgen, &raw, &stale);
-	if (rc < 0) {
+	ad_procmem_init_pooled(&c.pm, pid, &snap->pool);
+	rc = ad_observer_read_records(obs, pid, &snap->proc, &sink, &stale);
+	if (rc >= 0 && !c.nomem)
+		place_frames(&c);
+	ad_procmem_fini(&c.pm);
+	free(c.raw);
+	if (rc == -ESRCH) {
+		ad_snapshot_free(snap);
+		memset(snap, 0, sizeof(*snap));
+		fail(err, errlen, "process %d exited during the dump: nothing is "
+		     "left to dump", (int)pid);
+		return AD_EXIT_NO_PROCESS;
+	}
+	if (rc < 0 && !c.nomem) {
+		ad_snapshot_free(snap);
+		memset(snap, 0, sizeof(*snap));
 		fail(err, errlen, "reading the records of process %d failed: %s",
 		     (int)pid, strerror(-rc));
 		return AD_EXIT_FAILURE;
 	}
 	snap->dump_lost[AD_DUMP_STALE_RECORDS] = stale;
-
-	snap->frames = calloc(raw.nframes ? raw.nframes : 1, sizeof(*snap->frames));
-	snap->tasks = calloc(raw.ntasks ? raw.ntasks : 1, sizeof(*snap->tasks));
-	if (!snap->frames || !snap->tasks) {
-		c.nomem = true;
-		goto out;
-	}
-	ad_procmem_init(&c.pm, pid);
-	for (size_t i = 0; i < raw.ntasks && !c.nomem; i++) {
-		struct ad_snap_task *t = &snap->tasks[snap->ntasks++];
-
-		t->id = raw.task_ids[i];
-		t->rec = raw.tasks[i];
-		apply_thread(&c, t);
-		resolve_task(&c, t);
-	}
-	for (size_t i = 0; i < raw.nframes && !c.nomem; i++) {
-		struct ad_snap_frame *f = &snap->frames[snap->nframes++];
-
-		f->id = raw.frame_ids[i];
-		f->rec = raw.frames[i];
-		resolve_frame(&c, f);
-	}
-	ad_procmem_fini(&c.pm);
-out:
-	ad_raw_records_free(&raw);
 	if (c.nomem) {
 		ad_snapshot_free(snap);
 		memset(snap, 0, sizeof(*snap));

@@ -35,6 +35,7 @@ enum opt_id {
 	OPT_MAX_FRAMES,
 	OPT_MAX_TASKS,
 	OPT_MAX_PROCS,
+	OPT_MAX_SLOTS,
 	OPT_LABEL_MAX,
 	OPT_PID,
 	OPT_FORMAT,
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
 	{"max-tasks", required_argument, NULL, OPT_MAX_TASKS},
 	{"max-procs", required_argument, NULL, OPT_MAX_PROCS},
+	{"max-slots", required_argument, NULL, OPT_MAX_SLOTS},
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
 	{"pid", required_argument, NULL, OPT_PID},
 	{"format", required_argument, NULL, OPT_FORMAT},
@@ -163,8 +165,8 @@ int ad_parse_duration(const char *text, uint64_t *ns_out)
 	return 0;
 }
 
-/* --max-frames, --max-tasks, --max-procs and --label-max differ only in
- * the field they set and its bounds. */
+/* --max-frames, --max-tasks, --max-procs, --max-slots and --label-max
+ * differ only in the field they set and its bounds. */
 static int parse_capacity(int id, const char *arg, struct ad_options *opts,
 			  char *err, size_t errlen)
 {
@@ -180,6 +182,12 @@ static int parse_capacity(int id, const char *arg, struct ad_options *opts,
 		break;
 	case OPT_MAX_PROCS:
 		out = &opts->max_procs;
+		max = AD_MAX_PROCS_LIMIT;
+		break;
+	case OPT_MAX_SLOTS:
+		out = &opts->max_slots;
+		min = 0;
+		max = AD_MAX_PROCS_LIMIT;
 		break;
 	default: /* OPT_LABEL_MAX */
 		out = &opts->label_max;
@@ -213,7 +221,8 @@ static bool is_daemon_opt(int id)
 {
 	return id == OPT_ATTACH || id == OPT_ATTACH_PID ||
 	       id == OPT_MAX_FRAMES || id == OPT_MAX_TASKS ||
-	       id == OPT_MAX_PROCS || id == OPT_LABEL_MAX;
+	       id == OPT_MAX_PROCS || id == OPT_MAX_SLOTS ||
+	       id == OPT_LABEL_MAX;
 }
 
 static bool is_dump_opt(int id)
@@ -232,6 +241,7 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 	opts->max_frames = AD_DEFAULT_MAX_FRAMES;
 	opts->max_tasks = AD_DEFAULT_MAX_TASKS;
 	opts->max_procs = AD_DEFAULT_MAX_PROCS;
+	opts->max_slots = AD_OPT_SLOTS_ALL;
 	opts->label_max = AD_DEFAULT_LABEL_MAX;
 	opts->format = AD_FORMAT_TEXT;
 	opts->stuck_after_ns = AD_DEFAULT_STUCK_AFTER_NS;
@@ -281,6 +291,7 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		case OPT_MAX_FRAMES:
 		case OPT_MAX_TASKS:
 		case OPT_MAX_PROCS:
+		case OPT_MAX_SLOTS:
 		case OPT_LABEL_MAX:
 			rc = parse_capacity(c, optarg, opts, err, errlen);
 			if (rc)
@@ -357,6 +368,13 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		if (!opts->nattach_paths && !opts->nattach_pids)
 			return usage_err(err, errlen,
 					 "--daemon needs at least one --attach PATH or --attach-pid N");
+		if (opts->max_slots == AD_OPT_SLOTS_ALL)
+			opts->max_slots = opts->max_procs;
+		if (opts->max_slots > opts->max_procs)
+			return usage_err(err, errlen,
+					 "--max-slots %u is more than --max-procs %u: "
+					 "only an observed process takes a slot",
+					 opts->max_slots, opts->max_procs);
 		opts->mode = AD_MODE_DAEMON;
 	} else {
 		if (first_daemon_opt)
@@ -398,14 +416,18 @@ void ad_usage(FILE *out, const char *prog)
 		"                       and later (repeatable)\n"
 		"  --attach-pid N       attach the probes of every object process N maps,\n"
 		"                       for that process only (repeatable)\n"
-		"  --max-frames N       live frames kept, all processes (default %u)\n"
-		"  --max-tasks N        live tasks kept, all processes (default %u)\n"
-		"  --max-procs N        observed processes (default %u)\n"
+		"  --max-frames N       live frames kept per process (default %u)\n"
+		"  --max-tasks N        live tasks kept per process (default %u)\n"
+		"  --max-procs N        observed processes (default %u, at most %u)\n"
+		"  --max-slots N        processes given maps of their own, so that a dump\n"
+		"                       reads only that process's records (default: as\n"
+		"                       many as --max-procs; 0: all share one set)\n"
 		"  --label-max N        bytes copied of a _DYN label or name, NUL included\n"
 		"                       (default %u, %u to %u)\n"
 		"\n",
 		AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS, AD_DEFAULT_MAX_PROCS,
-		AD_DEFAULT_LABEL_MAX, AD_OPT_LABEL_MIN, AD_LABEL_MAX_LIMIT);
+		AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX, AD_OPT_LABEL_MIN,
+		AD_LABEL_MAX_LIMIT);
 	fprintf(out,
 		"Dump mode (asks the running observer):\n"
 		"  --pid N              the process to dump\n"

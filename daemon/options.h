@@ -24,6 +24,8 @@
 #define AD_OPT_CAPACITY_MIN 1u
 #define AD_OPT_CAPACITY_MAX (64u * 1024u * 1024u)
 #define AD_OPT_LABEL_MIN 8u
+/* max_slots while parsing when --max-slots was not given: max_procs. */
+#define AD_OPT_SLOTS_ALL UINT32_MAX
 
 enum ad_mode {
 	AD_MODE_NONE = 0,
@@ -45,6 +47,7 @@ struct ad_options {
 	uint32_t max_frames;
 	uint32_t max_tasks;
 	uint32_t max_procs;
+	uint32_t max_slots; /* <= max_procs once parsed */
 	uint32_t label_max;
 
 	/* --pid */

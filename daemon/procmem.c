@@ -36,11 +36,18 @@ void ad_procmem_init(struct ad_procmem *pm, pid_t pid)
 	pm->memfd = -1;
 }
 
+void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
+			    struct ad_strpool *pool)
+{
+	ad_procmem_init(pm, pid);
+	pm->pool = pool;
+}
+
 void ad_procmem_fini(struct ad_procmem *pm)
 {
 	for (size_t i = 0; i < pm->cache_cap; i++)
 		if (pm->cache[i].kind == PM_STRING)
-			ad_str_free(&pm->cache[i].str);
+			ad_str_free(&pm->cache[i].str); /* borrowed: kept */
 	free(pm->cache);
 	if (pm->memfd >= 0)
 		close(pm->memfd);
@@ -111,12 +118,27 @@ int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
 	return 0;
 }
 
-int ad_str_set(struct ad_str *out, const char *text, bool truncated)
+int ad_str_set(struct ad_str *out, const char *text, bool truncated,
+	       struct ad_strpool *pool)
 {
-	out->text = strdup(text);
+	out->text = pool ? ad_strpool_dup(pool, text, strlen(text))
+			 : strdup(text);
 	out->truncated = truncated;
 	out->unreadable = false;
+	out->borrowed = pool != NULL;
 	return out->text ? 0 : -ENOMEM;
+}
+
+/* The cache's own copy of a string: in the pool when there is one. */
+static void cache_text(struct ad_procmem *pm, struct ad_pm_entry *e,
+		       const char *text)
+{
+	if (pm->pool) {
+		e->str.text = ad_strpool_dup(pm->pool, text, strlen(text));
+		e->str.borrowed = true;
+	} else {
+		e->str.text = strdup(text);
+	}
 }
 
 static uint64_t hash_key(uint64_t addr, int kind)
@@ -196,13 +218,13 @@ static void fill_string(struct ad_procmem *pm, uint64_t addr,
 				 (unsigned long long)addr);
 		else
 			snprintf(ph, sizeof(ph), "<null>");
-		e->str.text = strdup(ph);
+		cache_text(pm, e, ph);
 		e->str.unreadable = true;
 		return;
 	}
 	e->str.truncated = memchr(buf, '\0', got) == NULL;
 	buf[sizeof(buf) - 1] = '\0';
-	e->str.text = strdup(buf);
+	cache_text(pm, e, buf);
 }
 
 int ad_procmem_string(struct ad_procmem *pm, uint64_t addr,
@@ -221,7 +243,8 @@ int ad_procmem_string(struct ad_procmem *pm, uint64_t addr,
 	}
 	if (!e->str.text)
 		return -ENOMEM;
-	out->text = strdup(e->str.text);
+	out->borrowed = pm->pool != NULL;
+	out->text = out->borrowed ? e->str.text : strdup(e->str.text);
 	if (!out->text)
 		return -ENOMEM;
 	out->truncated = e->str.truncated;

@@ -15,6 +15,7 @@
 
 #include "../include/asyncdump_abi.h"
 #include "snapshot.h"
+#include "strpool.h"
 
 /* Bytes read of one string, NUL included; longer strings are cut to
  * AD_PROCMEM_STR_MAX - 1 bytes and flagged truncated. */
@@ -30,9 +31,16 @@ struct ad_procmem {
 	size_t cache_cap;
 	size_t cache_used;
 	size_t reads;         /* memory reads issued (for tests and logs) */
+	struct ad_strpool *pool; /* see ad_procmem_init_pooled */
 };
 
 void ad_procmem_init(struct ad_procmem *pm, pid_t pid);
+/* As ad_procmem_init, but the cache keeps its strings in `pool` and
+ * ad_procmem_string() lends them (out->borrowed) instead of copying: every
+ * frame of a snapshot whose pool this is shares one copy of each literal.
+ * The strings outlive ad_procmem_fini; they go with the pool. */
+void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
+			    struct ad_strpool *pool);
 void ad_procmem_fini(struct ad_procmem *pm);
 
 /* Reads exactly len bytes at addr. Returns 0 or -errno (-EFAULT for an
@@ -41,7 +49,7 @@ int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
 		    size_t len);
 
 /* Resolves the NUL-terminated string at addr into *out (which then owns a
- * fresh copy). On failure *out still gets a placeholder text such as
+ * fresh copy, or borrows the pool's). On failure *out still gets a placeholder text such as
  * "<unreadable 0x7f12ab>" with unreadable set, and -errno is returned so
  * the caller can count it. Address 0 gives "<null>", -EFAULT. */
 int ad_procmem_string(struct ad_procmem *pm, uint64_t addr,
@@ -51,7 +59,9 @@ int ad_procmem_string(struct ad_procmem *pm, uint64_t addr,
 int ad_procmem_site(struct ad_procmem *pm, uint64_t addr,
 		    struct ad_site_raw *out);
 
-/* Sets *out to a heap copy of `text` (never unreadable). 0 or -ENOMEM. */
-int ad_str_set(struct ad_str *out, const char *text, bool truncated);
+/* Sets *out to a copy of `text` (never unreadable): in pool when it is
+ * not NULL (borrowed), else on the heap. 0 or -ENOMEM. */
+int ad_str_set(struct ad_str *out, const char *text, bool truncated,
+	       struct ad_strpool *pool);
 
 #endif /* AD_PROCMEM_H */

@@ -23,6 +23,7 @@
  *      mark the current frame of every running task.
  */
 #include "forest.h"
+#include "keysort.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,15 +33,27 @@
 
 /* ---- id index: open addressing over snapshot indices ---------------- */
 
-/* Keys are read from the records themselves: `id` is the first member of
- * both struct ad_snap_frame and struct ad_snap_task. */
+/* Each slot keeps the id beside the index, so a probe compares ids
+ * without reading the record, which at a million frames is a cache miss
+ * of its own (records are in the BPF map's hash order). Keys are read
+ * from the records when inserting: `id` is the first member of both
+ * struct ad_snap_frame and struct ad_snap_task. */
+struct id_slot {
+	uint64_t id;
+	uint32_t idx; /* NONE: empty */
+};
+
 struct id_index {
-	uint32_t *slot;
+	struct id_slot *slot;
 	size_t mask;
 	uint64_t seed;
 	const char *base;
 	size_t stride;
 };
+
+/* How many records ahead the linear passes prefetch the index slot they
+ * will probe: the slot is a cache miss, and the next ids are known. */
+#define PREFETCH_AHEAD 8
 
 static uint64_t key_at(const struct id_index *h, uint32_t i)
 {
@@ -62,6 +75,11 @@ static size_t hash_id(const struct id_index *h, uint64_t id)
 	return (size_t)x & h->mask;
 }
 
+static void index_prefetch(const struct id_index *h, uint64_t id)
+{
+	__builtin_prefetch(&h->slot[hash_id(h, id)]);
+}
+
 static int index_init(struct id_index *h, size_t n, const void *base,
 		      size_t stride, uint64_t seed)
 {
@@ -72,7 +90,7 @@ static int index_init(struct id_index *h, size_t n, const void *base,
 	h->slot = malloc(cap * sizeof(*h->slot));
 	if (!h->slot)
 		return -ENOMEM;
-	memset(h->slot, 0xff, cap * sizeof(*h->slot)); /* NONE */
+	memset(h->slot, 0xff, cap * sizeof(*h->slot)); /* every idx NONE */
 	h->mask = cap - 1;
 	h->seed = seed;
 	h->base = base;
@@ -84,9 +102,9 @@ static uint32_t index_find(const struct id_index *h, uint64_t id)
 {
 	size_t s = hash_id(h, id);
 
-	while (h->slot[s] != NONE) {
-		if (key_at(h, h->slot[s]) == id)
-			return h->slot[s];
+	while (h->slot[s].idx != NONE) {
+		if (h->slot[s].id == id)
+			return h->slot[s].idx;
 		s = (s + 1) & h->mask;
 	}
 	return NONE;
@@ -98,33 +116,17 @@ static bool index_add(struct id_index *h, uint32_t i)
 	uint64_t id = key_at(h, i);
 	size_t s = hash_id(h, id);
 
-	while (h->slot[s] != NONE) {
-		if (key_at(h, h->slot[s]) == id)
+	while (h->slot[s].idx != NONE) {
+		if (h->slot[s].id == id)
 			return false;
 		s = (s + 1) & h->mask;
 	}
-	h->slot[s] = i;
+	h->slot[s].id = id;
+	h->slot[s].idx = i;
 	return true;
 }
 
 /* ---- ordering -------------------------------------------------------- */
-
-struct sort_key {
-	uint64_t time; /* enter_ns or spawn_ns */
-	uint64_t id;
-	uint32_t idx;
-};
-
-static int cmp_key(const void *a, const void *b)
-{
-	const struct sort_key *x = a, *y = b;
-
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return 0;
-}
 
 static bool frame_before(const struct ad_snap_frame *f, uint32_t a, uint32_t b)
 {
@@ -197,7 +199,7 @@ static int take_tasks(struct work *w)
 {
 	const struct ad_snapshot *snap = w->snap;
 	struct ad_forest *out = w->out;
-	struct sort_key *keys;
+	struct ad_sort_key *keys;
 	size_t i, n = 0;
 
 	keys = malloc((snap->ntasks ? snap->ntasks : 1) * sizeof(*keys));
@@ -218,9 +220,8 @@ static int take_tasks(struct work *w)
 			n++;
 		}
 	}
-	qsort(keys, n, sizeof(*keys), cmp_key);
 	out->tasks = calloc(n ? n : 1, sizeof(*out->tasks));
-	if (!out->tasks) {
+	if (!out->tasks || ad_sort_keys(keys, n)) {
 		free(keys);
 		return -ENOMEM;
 	}
@@ -251,6 +252,8 @@ static void take_frames(struct work *w)
 	size_t i;
 
 	for (i = 0; i < snap->nframes; i++) {
+		if (i + PREFETCH_AHEAD < snap->nframes)
+			index_prefetch(&w->fidx, f[i + PREFETCH_AHEAD].id);
 		if (f[i].rec.pgen != snap->proc.pgen)
 			w->out->stats.stale++;
 		else if (!index_add(&w->fidx, (uint32_t)i))
@@ -262,6 +265,9 @@ static void take_frames(struct work *w)
 		const struct ad_frame *r = &f[i].rec;
 		uint32_t p;
 
+		if (i + PREFETCH_AHEAD < snap->nframes)
+			index_prefetch(&w->fidx,
+				       f[i + PREFETCH_AHEAD].rec.parent);
 		w->par[i] = NONE;
 		if (!w->keep[i])
 			continue;
@@ -316,7 +322,7 @@ static int link_children(struct work *w)
 {
 	const struct ad_snap_frame *f = w->snap->frames;
 	size_t nf = w->snap->nframes, i, n = 0;
-	struct sort_key *keys;
+	struct ad_sort_key *keys;
 	uint32_t *fill = w->depth; /* free until step 4 */
 
 	keys = malloc((w->nkept ? w->nkept : 1) * sizeof(*keys));
@@ -332,7 +338,10 @@ static int link_children(struct work *w)
 		if (w->par[i] != NONE)
 			w->coff[w->par[i] + 1]++;
 	}
-	qsort(keys, n, sizeof(*keys), cmp_key);
+	if (ad_sort_keys(keys, n)) {
+		free(keys);
+		return -ENOMEM;
+	}
 	for (i = 0; i < nf; i++) {
 		w->coff[i + 1] += w->coff[i];
 		fill[i] = 0;

@@ -21,7 +21,10 @@ struct ad_render_opts {
 
 #define AD_DEFAULT_STUCK_AFTER_NS (10ull * 1000000000ull)
 
-/* Returns 0, or -errno if writing failed. */
+/* Returns 0, or -errno if writing failed. Everything a renderer
+ * allocates is allocated before it writes its first byte: once output has
+ * begun, the only error left is a write error of `out`. The daemon relies
+ * on this to stream a dump to its client (server.c). */
 int ad_render_text(FILE *out, const struct ad_forest *forest,
 		   const struct ad_render_opts *opts);
 int ad_render_json(FILE *out, const struct ad_forest *forest,

@@ -15,12 +15,15 @@
  * {
  *   "pid": 1234,
  *   "comm": "server",
+ *   "own_maps": true | false        its records are in maps of its own
+ *                                   (false: in the shared maps, which a
+ *                                   dump of it walks whole)
  *   "observed_since_ns": <wall clock ns since the epoch of the first probe hit>,
  *   "now_ns": <wall clock ns since the epoch when the dump was taken>,
  *   "lost": { <counter>: n, ... }    every counter, zeros included:
  *       frames_full tasks_full strings_full label_unreadable exit_unknown
  *       task_exit_unknown poll_end_unknown move_unknown parent_unknown
- *       threads_full (BPF, per process), dump_label_unreadable
+ *       threads_full maps_gone (BPF, per process), dump_label_unreadable
  *       stale_records (found while collecting), procs_full (machine-wide)
  *   "stats": { frames_in, frames_shown, frames_hidden (verbose, not asked
  *       for), duplicate_frames, duplicate_tasks, orphans, cycles,
@@ -156,6 +159,7 @@ static void head(struct ad_out *o, const struct ad_forest *f,
 	ad_out_char(o, '{');
 	KV_I64(o, "pid", s->pid);
 	KV_STR(o, "comm", s->comm);
+	KV_BOOL(o, "own_maps", s->proc.slot != AD_SLOT_SHARED);
 	KV_I64(o, "observed_since_ns",
 	       (int64_t)s->proc.observed_since_ns + s->mono_to_wall_ns);
 	KV_I64(o, "now_ns", (int64_t)s->now_ns + s->mono_to_wall_ns);
@@ -209,6 +213,7 @@ static void frame_open(struct json_ctx *c, const struct ad_node *n,
 	const struct ad_snap_frame *f = n->frame;
 	struct ad_out *o = c->o;
 
+	ad_view_prefetch(c->v, n);
 	ad_out_char(o, '{');
 	KV_HEX(o, "id", f->id);
 	if (reason != AD_DETACH_NONE)
@@ -364,9 +369,16 @@ int ad_render_json(FILE *out, const struct ad_forest *forest,
 	if (!o)
 		return -ENOMEM;
 	err = ad_view_build(&v, forest, opts->verbose);
-	if (err) {
+	/* The stack holds one frame per level of the deepest path: with it
+	 * reserved, nothing is allocated once output has begun (render.h). */
+	st.e = malloc(((size_t)forest->stats.max_depth + 2) * sizeof(*st.e));
+	st.cap = (size_t)forest->stats.max_depth + 2;
+	if (err || !st.e) {
+		if (!err)
+			ad_view_free(&v);
+		free(st.e);
 		free(o);
-		return err;
+		return err ? err : -ENOMEM;
 	}
 	ad_out_init(o, out);
 	c = (struct json_ctx){ o, &v, opts, forest->snap->now_ns, NULL };

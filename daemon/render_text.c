@@ -281,7 +281,11 @@ struct sib {
 static struct ad_node *sib_at(const struct text_ctx *c, const struct sib *s,
 			      size_t i)
 {
-	return s->node ? ad_view_kid(c->v, s->node, i) : s->roots[i].node;
+	struct ad_node *n = s->node ? ad_view_kid(c->v, s->node, i)
+				    : s->roots[i].node;
+
+	ad_view_prefetch(c->v, n);
+	return n;
 }
 
 struct sib_stack {
@@ -383,10 +387,18 @@ int ad_render_text(FILE *out, const struct ad_forest *forest,
 		return -ENOMEM;
 	}
 	err = ad_view_build(&v, forest, opts->verbose);
-	if (err) {
+	/* One run of roots plus one sibling list per level of the deepest
+	 * path: with it reserved, nothing is allocated once output has
+	 * begun (render.h). */
+	st.e = malloc(((size_t)forest->stats.max_depth + 2) * sizeof(*st.e));
+	st.cap = (size_t)forest->stats.max_depth + 2;
+	if (err || !st.e) {
+		if (!err)
+			ad_view_free(&v);
+		free(st.e);
 		free(o);
 		free(c);
-		return err;
+		return err ? err : -ENOMEM;
 	}
 	ad_out_init(o, out);
 	memset(c, 0, sizeof(*c));

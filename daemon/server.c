@@ -26,9 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collect.h"
+#include "dump.h"
 #include "exit_codes.h"
-#include "forest.h"
 #include "observer.h"
 #include "protocol.h"
 #include "render.h"
@@ -66,6 +65,7 @@ struct server {
 	dev_t sock_dev;   /* identity of the socket file we bound, so exit */
 	ino_t sock_ino;   /* never removes a successor's socket */
 	bool stop;
+	bool refill_failing; /* creating slot maps failed (logged once) */
 	unsigned long served;
 };
 
@@ -219,37 +219,26 @@ int ad_server_listen(const char *path, char *err, size_t errlen)
 
 /* ---- one request ------------------------------------------------------ */
 
-/* Sends all of buf; false if the client went away or stalled. */
-static bool send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static void send_err(int fd, int code, const char *msg)
 {
 	char line[AD_PROTO_MAX_LINE];
 	int n = ad_response_err(code, msg, line, sizeof(line));
 
 	if (n > 0)
-		send_all(fd, line, (size_t)n);
+		ad_send_all(fd, line, (size_t)n);
 }
 
-static int64_t mono_ms(void)
+static int64_t mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+	return mono_us() / 1000;
 }
 
 /* Reads one request line (up to and including '\n'). Returns its length,
@@ -303,65 +292,32 @@ static int authorize(const struct ucred *peer, const struct ad_request *req,
 	return AD_EXIT_OK;
 }
 
-/* Collects, rebuilds and renders into memory, so a failure at any step
- * becomes a clean ERR line instead of a half-written dump. */
-static int dump(struct server *s, const struct ad_request *req, char **body,
-		size_t *body_len, char *msg, size_t msglen)
+static const char *format_name(enum ad_format f)
 {
-	struct ad_render_opts ropts = {
-		.format = req->format,
-		.verbose = req->verbose,
-		.stuck_after_ns = req->stuck_after_ns,
-	};
-	struct ad_snapshot snap;
-	struct ad_forest forest;
-	FILE *mem;
-	int code, rc;
-
-	code = ad_collect(s->obs, req->pid, &snap, msg, msglen);
-	if (code != AD_EXIT_OK)
-		return code;
-	rc = ad_rebuild(&snap, &forest);
-	if (rc) {
-		ad_snapshot_free(&snap);
-		snprintf(msg, msglen, "rebuilding the trees of process %d failed: %s",
-			 (int)req->pid, strerror(-rc));
-		return AD_EXIT_FAILURE;
-	}
-	*body = NULL;
-	*body_len = 0;
-	mem = open_memstream(body, body_len);
-	rc = mem ? ad_render(mem, &forest, &ropts) : -ENOMEM;
-	if (mem && fclose(mem) && !rc)
-		rc = -ENOMEM;
-	ad_forest_free(&forest);
-	ad_snapshot_free(&snap);
-	if (rc) {
-		free(*body);
-		*body = NULL;
-		snprintf(msg, msglen, "rendering process %d failed: %s",
-			 (int)req->pid, strerror(-rc));
-		return AD_EXIT_FAILURE;
-	}
-	return AD_EXIT_OK;
+	return f == AD_FORMAT_JSON ? "json" : "text";
 }
 
 static void serve_client(struct server *s, int fd)
 {
 	struct timeval tv = {.tv_sec = AD_SERVER_IO_TIMEOUT_S};
+	int sndbuf = 4 << 20;
 	struct ucred peer = {0};
 	socklen_t plen = sizeof(peer);
 	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG];
 	struct ad_request req;
-	char *body = NULL;
-	size_t body_len = 0;
+	struct ad_dump_times tm = {0};
 	ssize_t len;
+	bool gone;
 	int code;
 
 	/* The accepted socket inherits nothing from the listener's
 	 * O_NONBLOCK on Linux; the timeouts bound a stalled peer. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* Room for several render chunks in flight (the kernel caps it at
+	 * net.core.wmem_max): the daemon blocks and the client wakes less
+	 * often on a dump of hundreds of MB. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen))
 		peer.pid = 0, peer.uid = (uid_t)-1;
 
@@ -384,20 +340,28 @@ static void serve_client(struct server *s, int fd)
 	}
 	code = authorize(&peer, &req, msg, sizeof(msg));
 	if (code == AD_EXIT_OK)
-		code = dump(s, &req, &body, &body_len, msg, sizeof(msg));
-	log_line(code ? LOG_WARN_ : LOG_INFO_,
-		 "dump pid=%d format=%s for client pid=%d uid=%d: %s%s",
-		 (int)req.pid, req.format == AD_FORMAT_JSON ? "json" : "text",
-		 (int)peer.pid, (int)peer.uid, code ? "error: " : "ok",
-		 code ? msg : "");
+		code = ad_dump(s->obs, fd, &req, &tm, &gone, msg, sizeof(msg));
 	if (code) {
+		log_line(LOG_WARN_, "dump pid=%d format=%s for client pid=%d uid=%d: error: %s",
+			 (int)req.pid, format_name(req.format), (int)peer.pid,
+			 (int)peer.uid, msg);
 		send_err(fd, code, msg);
 		return;
 	}
-	if (!send_all(fd, "OK\n", 3) || !send_all(fd, body, body_len))
+	if (gone) {
 		log_line(LOG_WARN_, "client pid=%d went away during the dump of pid=%d",
 			 (int)peer.pid, (int)req.pid);
-	free(body);
+		return;
+	}
+	/* Where the time went: a slow dump says which phase to look at. */
+	log_line(LOG_INFO_,
+		 "dump pid=%d format=%s for client pid=%d uid=%d: ok, %zu frames "
+		 "%zu tasks %zu bytes; ms: collect %.1f rebuild %.1f "
+		 "render+send %.1f free %.1f",
+		 (int)req.pid, format_name(req.format), (int)peer.pid,
+		 (int)peer.uid, tm.frames, tm.tasks, tm.bytes,
+		 (double)tm.collect_us / 1e3, (double)tm.rebuild_us / 1e3,
+		 (double)tm.render_us / 1e3, (double)tm.free_us / 1e3);
 	s->served++;
 }
 
@@ -464,6 +428,62 @@ static uint64_t mono_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+/* Sweeps run in slices between the loop's other work (observer.h): a
+ * dump waits for at most one slice, not for a walk over a million records
+ * or a million deletes. A slice is AD_RECLAIM_SLICE_NS. Urgent work (dead
+ * records to delete) gets as long as the dumps just served, up to
+ * AD_RECLAIM_SLICE_MAX_NS: back-to-back dumps must not starve it, because
+ * dead records fill the maps (the probes lose records) and every dump
+ * walks over them. Measured with a process exiting with a million frames
+ * while a 1k-frame one was dumped every 10 ms: with slices capped at 50 ms
+ * the deletes took over 6 s and the small dumps stayed at ~260 ms
+ * throughout; sharing the time evenly they took ~4 s, after which the
+ * dumps took ~25 ms. The periodic sweep's walk, which usually finds
+ * nothing, stays in the background: a 1M-frame dump arriving during it
+ * waited up to 250 ms with even sharing. */
+#define AD_RECLAIM_SLICE_NS (10ull * 1000000ull)
+#define AD_RECLAIM_SLICE_MAX_NS (250ull * 1000000ull)
+
+/* A sweep is logged when it was slow (this long in all: the maps are
+ * large), and a periodic one when it reclaimed anything (the exit events
+ * should have: it found what they missed). A sweep after every process
+ * exit is routine and not logged. */
+#define AD_SLOW_SWEEP_NS (250ull * 1000000ull)
+
+static void reclaim(struct server *s, uint64_t slice_ns)
+{
+	struct ad_reclaim_stats st;
+	int rc = ad_observer_reclaim(s->obs, slice_ns, &st);
+
+	if (rc < 0)
+		log_line(LOG_WARN_, "sweep: %s", strerror(-rc));
+	else if (rc > 0 && ((st.full && st.deleted) || st.slots_released ||
+			    st.judge_ns + st.delete_ns >= AD_SLOW_SWEEP_NS))
+		log_line(LOG_INFO_,
+			 "sweep (%s): %zu records reclaimed, %zu judged dead, "
+			 "%zu processes' maps judged, %zu slots of exited "
+			 "processes released; ms: judge %.1f delete %.1f",
+			 st.full ? "periodic" : "exit events", st.deleted,
+			 st.judged, st.slots_judged, st.slots_released,
+			 (double)st.judge_ns / 1e6, (double)st.delete_ns / 1e6);
+}
+
+/* Keeps process slots ready; a failure is logged when it starts and when
+ * it ends, not at every retry. */
+static void refill(struct server *s)
+{
+	char err[512];
+
+	if (ad_observer_refill(s->obs, err, sizeof(err))) {
+		if (!s->refill_failing)
+			log_line(LOG_WARN_, "%s", err);
+		s->refill_failing = true;
+	} else if (s->refill_failing) {
+		log_line(LOG_INFO_, "process slots are being created again");
+		s->refill_failing = false;
+	}
+}
+
 static void run_loop(struct server *s)
 {
 	uint64_t next_gc = mono_s() + AD_SERVER_GC_INTERVAL_S;
@@ -477,8 +497,14 @@ static void run_loop(struct server *s)
 		nfds_t n = s->events_fd >= 0 ? 3 : 2;
 		uint64_t now = mono_s();
 		int timeout = now >= next_gc ? 0 : (int)(next_gc - now) * 1000;
-		int rc = poll(pfd, n, timeout);
+		int64_t served_us;
+		uint64_t slice;
+		int rc;
 
+		/* Pending reclaim work: only look, do not wait. */
+		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE)
+			timeout = 0;
+		rc = poll(pfd, n, timeout);
 		if (rc < 0 && errno != EINTR) {
 			log_line(LOG_ERR_, "poll: %s", strerror(errno));
 			s->stop = true;
@@ -488,24 +514,38 @@ static void run_loop(struct server *s)
 			handle_signals(s);
 		if (s->stop)
 			break;
+		/* Events first (a few µs each): a process that took a slot
+		 * gets it replaced before the next one starts, and one that
+		 * exited has its maps dropped. */
 		if (rc > 0 && n == 3 && pfd[2].revents) {
 			int h = ad_observer_handle_events(s->obs);
 
 			if (h < 0)
-				log_line(LOG_WARN_, "process-exit events: %s",
+				log_line(LOG_WARN_, "reading BPF events: %s",
 					 strerror(-h));
+			refill(s);
 		}
-		if (rc > 0 && pfd[0].revents)
-			accept_clients(s);
-		if (mono_s() >= next_gc) {
-			int g = ad_observer_gc(s->obs);
+		/* Then dumps: a client never waits for more than one slice
+		 * of reclaim work. */
+		served_us = 0;
+		if (rc > 0 && pfd[0].revents) {
+			int64_t t0 = mono_us();
 
-			if (g > 0)
-				log_line(LOG_INFO_, "swept %d records of exited processes", g);
-			else if (g < 0)
-				log_line(LOG_WARN_, "sweep: %s", strerror(-g));
+			accept_clients(s);
+			served_us = mono_us() - t0;
+		}
+		if (mono_s() >= next_gc) {
+			ad_observer_gc(s->obs);
+			refill(s); /* retries a refill that failed */
 			next_gc = mono_s() + AD_SERVER_GC_INTERVAL_S;
 		}
+		slice = AD_RECLAIM_SLICE_NS;
+		if (ad_observer_reclaim_pending(s->obs) == AD_RECLAIM_URGENT &&
+		    (uint64_t)served_us * 1000 > slice)
+			slice = (uint64_t)served_us * 1000;
+		if (slice > AD_RECLAIM_SLICE_MAX_NS)
+			slice = AD_RECLAIM_SLICE_MAX_NS;
+		reclaim(s, slice);
 	}
 }
 
@@ -518,6 +558,7 @@ static int open_and_attach(struct server *s)
 		.max_frames = o->max_frames,
 		.max_tasks = o->max_tasks,
 		.max_procs = o->max_procs,
+		.max_slots = o->max_slots,
 		.label_max = o->label_max,
 	};
 	char err[512];
@@ -529,8 +570,10 @@ static int open_and_attach(struct server *s)
 		return (rc == -EPERM || rc == -EACCES) ? AD_EXIT_PERMISSION
 						       : AD_EXIT_ATTACH;
 	}
-	log_line(LOG_INFO_, "observer loaded: max_frames=%u max_tasks=%u max_procs=%u label_max=%u",
-		 o->max_frames, o->max_tasks, o->max_procs, o->label_max);
+	log_line(LOG_INFO_, "observer loaded: max_frames=%u max_tasks=%u (per process) "
+		 "max_procs=%u max_slots=%u label_max=%u",
+		 o->max_frames, o->max_tasks, o->max_procs, o->max_slots,
+		 o->label_max);
 	for (size_t i = 0; i < o->nattach_paths; i++) {
 		rc = ad_observer_attach_path(s->obs, o->attach_paths[i], -1,
 					     err, sizeof(err));

@@ -8,10 +8,12 @@
 
 void ad_str_free(struct ad_str *s)
 {
-	free(s->text);
+	if (!s->borrowed)
+		free(s->text);
 	s->text = NULL;
 	s->truncated = false;
 	s->unreadable = false;
+	s->borrowed = false;
 }
 
 void ad_snapshot_free(struct ad_snapshot *snap)
@@ -30,6 +32,7 @@ void ad_snapshot_free(struct ad_snapshot *snap)
 	}
 	free(snap->frames);
 	free(snap->tasks);
+	ad_strpool_free(&snap->pool);
 	snap->frames = NULL;
 	snap->tasks = NULL;
 	snap->nframes = 0;

@@ -12,14 +12,18 @@
 #include <stdint.h>
 
 #include "../include/asyncdump_abi.h"
+#include "strpool.h"
 
 /* A string read from the observed process (or copied by BPF). Owned by the
- * snapshot. `text` is never NULL once resolved; when it could not be read
+ * snapshot: a heap copy of its own, or (borrowed) a string in the
+ * snapshot's pool, shared by every frame that shows the same text.
+ * `text` is never NULL once resolved; when it could not be read
  * `unreadable` is set and text is e.g. "<unreadable 0x7f12...>". */
 struct ad_str {
 	char *text;
 	bool truncated;
 	bool unreadable;
+	bool borrowed; /* text lives in snapshot.pool: not freed on its own */
 };
 
 struct ad_snap_frame {
@@ -61,6 +65,7 @@ struct ad_snapshot {
 	size_t ntasks;
 	struct ad_snap_frame *frames;
 	size_t nframes;
+	struct ad_strpool pool;   /* borrowed strings (struct ad_str) */
 };
 
 /* The innermost frame of a task that a thread is running: while a thread
@@ -75,8 +80,10 @@ struct ad_snapshot {
 bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
 			  const struct ad_thread *th, uint32_t pgen);
 
+/* Frees text unless borrowed; clears s either way. */
 void ad_str_free(struct ad_str *s);
-/* Frees everything the snapshot owns (not the struct itself). */
+/* Frees everything the snapshot owns, its pool included (not the struct
+ * itself). */
 void ad_snapshot_free(struct ad_snapshot *snap);
 
 #endif /* AD_SNAPSHOT_H */

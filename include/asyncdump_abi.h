@@ -41,7 +41,8 @@ enum ad_probe {
 #define AD_THREAD_TASK_BIT (1ULL << 63)
 #define AD_THREAD_TASK_ID(tid) (AD_THREAD_TASK_BIT | (__u64)(__u32)(tid))
 
-/* Key of every per-process map: frames, tasks and strings. */
+/* Key of every record map: frames, tasks and strings (a process's own
+ * maps and the shared ones alike, see "Where records live" below). */
 struct ad_key {
 	__u32 pid;  /* tgid of the observed process */
 	__u32 kind; /* enum ad_key_kind; AD_KIND_FRAME/TASK in their own maps */
@@ -116,20 +117,53 @@ enum ad_lost {
 	AD_LOST_MOVE_UNKNOWN,     /* MOVE of a frame that is not live */
 	AD_LOST_PARENT_UNKNOWN,   /* ENTER_AT/MOVE/SPAWN naming a parent not live */
 	AD_LOST_THREADS_FULL,     /* per-thread state could not be created */
+	AD_LOST_MAPS_GONE,        /* event dropped: the process's own maps
+				   * were missing (never expected: the daemon
+				   * removes them only after the process) */
 	AD_LOST_COUNT,
 };
 #define AD_LOST_NAMES                                                          \
 	"frames_full", "tasks_full", "strings_full", "label_unreadable",      \
 		"exit_unknown", "task_exit_unknown", "poll_end_unknown",      \
-		"move_unknown", "parent_unknown", "threads_full"
+		"move_unknown", "parent_unknown", "threads_full", "maps_gone"
+
+/* Where records live.
+ *
+ * Each observed process incarnation has maps of its own: a frames, a tasks
+ * and a strings hash map, held at index `slot` of the map-in-map arrays
+ * frames_of, tasks_of and strings_of. A dump then reads only that
+ * process's records, whatever other processes hold, and reclaiming an
+ * exited process is dropping its maps. BPF cannot create maps: asyncdumpd
+ * creates them ahead of time and queues the ready slots (queue map
+ * ready_slots); a process's first probe hit takes one. When none is ready
+ * (a burst of new processes faster than the daemon refills, or more
+ * processes than --max-slots), the process keeps its records in the
+ * shared maps, slot 0, for its whole life: nothing is lost, but a dump of
+ * it walks every shared record (counted: AD_GLOBAL_PROCS_SHARED). */
+#define AD_SLOT_SHARED 0u /* ad_proc.slot of a process in the shared maps;
+			   * its own slots are 1..max_slots */
 
 /* procs map value, keyed by tgid: one observed process. Created at its
  * first probe hit, deleted when the process exits or execs. */
 struct ad_proc {
 	__u64 observed_since_ns; /* first probe hit (CLOCK_MONOTONIC) */
 	__u32 pgen;              /* unique per process incarnation, never 0 */
-	__u32 pad;
+	__u32 slot;              /* its own maps, or AD_SLOT_SHARED */
+	__u64 task_exits;        /* task records deleted (TASK_EXIT, thread
+				  * exit): each may leave frames behind for
+				  * the daemon to reclaim; unchanged, its
+				  * sweeps skip the process's maps */
 	__u64 lost[AD_LOST_COUNT];
+};
+
+/* slot_owner map value (array, index = slot): the incarnation that took
+ * the slot, written by BPF when it takes one and zeroed by the daemon
+ * before it queues the slot again. Lets the daemon find slots whose
+ * owner has gone when the exit event was lost to a full ring buffer. */
+struct ad_slot_owner {
+	__u32 pid;
+	__u32 pgen;
+	__u64 taken_ns; /* CLOCK_MONOTONIC */
 };
 
 /* Machine-wide counters (array map "globals", one slot each): events that
@@ -137,13 +171,24 @@ struct ad_proc {
 enum ad_global {
 	AD_GLOBAL_PGEN,       /* last process generation handed out */
 	AD_GLOBAL_PROCS_FULL, /* events dropped: procs map full */
+	AD_GLOBAL_PROCS_SHARED, /* processes that found no ready slot and
+				 * keep their records in the shared maps */
 	AD_GLOBAL_COUNT,
 };
 
-/* Ring buffer event: a process whose records must be reclaimed. */
-struct ad_exit_event {
+/* Ring buffer events, BPF to daemon. */
+enum ad_event_type {
+	AD_EV_PROC_GONE = 1,  /* the incarnation exited or exec'd: reclaim
+			       * its records (drop its slot's maps) */
+	AD_EV_SLOT_TAKEN = 2, /* a new incarnation took a ready slot: queue
+			       * another one */
+};
+
+struct ad_event {
+	__u32 type; /* enum ad_event_type */
 	__u32 pid;
 	__u32 pgen;
+	__u32 slot; /* AD_SLOT_SHARED for a process in the shared maps */
 };
 
 /* Per-thread state (task storage "threads").
@@ -166,7 +211,7 @@ struct ad_thread {
 	__u64 own_top_gen;
 	__u64 own_gen;   /* spawn_ns of the own task's record, 0 = none yet */
 	__u32 pgen;      /* incarnation this state belongs to, 0 = new */
-	__u32 pad;
+	__u32 slot;      /* that incarnation's ad_proc.slot */
 };
 
 /* LP64 layout of struct asyncdump_site as the observer reads it from the
@@ -179,11 +224,24 @@ struct ad_site_raw {
 	__u32 flags;
 };
 
-/* Defaults for capacities set when the observer loads (asyncdumpd options). */
-#define AD_DEFAULT_MAX_FRAMES (256u * 1024u)
-#define AD_DEFAULT_MAX_TASKS (64u * 1024u)
+/* Defaults for capacities set when the observer loads (asyncdumpd
+ * options). Frames and tasks are per process (each slot's maps, and the
+ * shared maps, have these capacities); a strings map holds max_frames +
+ * max_tasks. Every map is a hash map without preallocation: memory
+ * follows the live records, plus 16 bytes per hash bucket (capacity
+ * rounded up to a power of two) for each process's maps. */
+#define AD_DEFAULT_MAX_FRAMES (64u * 1024u)
+#define AD_DEFAULT_MAX_TASKS (16u * 1024u)
 #define AD_DEFAULT_MAX_PROCS 1024u
+/* Each slot in use holds three map fds in the daemon. */
+#define AD_MAX_PROCS_LIMIT 16384u
 #define AD_DEFAULT_LABEL_MAX 64u /* bytes copied for a _DYN string, NUL included */
 #define AD_LABEL_MAX_LIMIT 4096u
+
+/* A string copied less than this long ago may still lack its owner's
+ * COPIED flag: the copying probe is sleepable and sets the flag only after
+ * the copy, which may have to fault the string's page in. Reclaim leaves
+ * such strings alone. */
+#define AD_STRING_GRACE_NS (10ull * 1000000000ull)
 
 #endif /* ASYNCDUMP_ABI_H */

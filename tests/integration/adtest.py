@@ -297,14 +297,15 @@ class ADTestCase(unittest.TestCase):
 
     def check_doc(self, doc, pid):
         """The schema every dump must follow (README "JSON")."""
-        for key in ("pid", "comm", "observed_since_ns", "now_ns", "lost", "tasks"):
+        for key in ("pid", "comm", "own_maps", "observed_since_ns", "now_ns",
+                    "lost", "tasks"):
             self.assertIn(key, doc, "top-level key %s missing" % key)
         self.assertEqual(doc["pid"], pid)
         self.assertIsInstance(doc["lost"], dict)
         for name in ("frames_full", "tasks_full", "strings_full",
                      "label_unreadable", "exit_unknown", "task_exit_unknown",
                      "poll_end_unknown", "move_unknown", "parent_unknown",
-                     "threads_full"):
+                     "threads_full", "maps_gone"):
             self.assertIn(name, doc["lost"], "lost counter %s missing" % name)
         self.assertLessEqual(doc["observed_since_ns"], doc["now_ns"])
         for t in doc["tasks"]:

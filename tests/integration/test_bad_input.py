@@ -98,7 +98,8 @@ class BadInput(adtest.ADTestCase):
     def test_100k_frames(self):
         exe = prog("many_frames")
         n = 100000
-        d = self.start_daemon(attach=[exe])
+        # more than the default per-process capacity
+        d = self.start_daemon(attach=[exe], extra=["--max-frames", "131072"])
         p = self.start([exe, str(n)])
         p.ready(timeout=60)
         t0 = time.monotonic()

@@ -56,7 +56,7 @@ static void test_daemon_all_options(void **state)
 	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/bin/a", "--attach=/lib/b.so",
 			       "--attach-pid", "42", "--attach-pid=7", "--socket", "/tmp/s",
 			       "--max-frames", "1000", "--max-tasks", "200", "--max-procs", "3",
-			       "--label-max", "128"),
+			       "--max-slots", "2", "--label-max", "128"),
 			 0);
 	assert_int_equal(o.mode, AD_MODE_DAEMON);
 	assert_int_equal(o.nattach_paths, 2);
@@ -69,7 +69,28 @@ static void test_daemon_all_options(void **state)
 	assert_int_equal(o.max_frames, 1000);
 	assert_int_equal(o.max_tasks, 200);
 	assert_int_equal(o.max_procs, 3);
+	assert_int_equal(o.max_slots, 2);
 	assert_int_equal(o.label_max, 128);
+	ad_options_free(&o);
+}
+
+/* Every observed process gets maps of its own unless --max-slots says
+ * fewer; 0 puts every process in the shared maps. */
+static void test_slots_follow_procs(void **state)
+{
+	struct ad_options o;
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-procs", "7"), 0);
+	assert_int_equal(o.max_slots, 7);
+	ad_options_free(&o);
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-slots", "0"), 0);
+	assert_int_equal(o.max_slots, 0);
+	assert_int_equal(o.max_procs, AD_DEFAULT_MAX_PROCS);
+	ad_options_free(&o);
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-slots", "3",
+			       "--max-procs", "3"), 0);
+	assert_int_equal(o.max_slots, 3);
 	ad_options_free(&o);
 }
 
@@ -85,6 +106,7 @@ static void test_daemon_defaults(void **state)
 	assert_int_equal(o.max_frames, AD_DEFAULT_MAX_FRAMES);
 	assert_int_equal(o.max_tasks, AD_DEFAULT_MAX_TASKS);
 	assert_int_equal(o.max_procs, AD_DEFAULT_MAX_PROCS);
+	assert_int_equal(o.max_slots, AD_DEFAULT_MAX_PROCS); /* as many */
 	assert_int_equal(o.label_max, AD_DEFAULT_LABEL_MAX);
 	ad_options_free(&o);
 }
@@ -166,7 +188,8 @@ static void test_usage_text(void **state)
 	fclose(f);
 	const char *must[] = {
 		"--daemon", "--attach PATH", "--attach-pid", "--socket", "--max-frames",
-		"--max-tasks", "--max-procs", "--label-max", "--pid N", "--format",
+		"--max-tasks", "--max-procs", "--max-slots", "--label-max", "--pid N",
+		"--format",
 		"--verbose", "--stuck-after", "--help", "--version", "Exit codes",
 		AD_DEFAULT_SOCKET_PATH, AD_SOCKET_ENV,
 	};
@@ -202,6 +225,7 @@ static void test_modes(void **state)
 	EXPECT_USAGE("--attach only applies to --daemon", "--pid", "3", "--attach", "/a");
 	EXPECT_USAGE("--max-frames only applies", "--pid", "3", "--max-frames", "9");
 	EXPECT_USAGE("--attach-pid only applies", "--pid", "3", "--attach-pid", "9");
+	EXPECT_USAGE("--max-slots only applies", "--pid", "3", "--max-slots", "0");
 	EXPECT_USAGE("--pid given twice", "--pid", "3", "--pid", "4");
 }
 
@@ -229,6 +253,10 @@ static void test_bad_options(void **state)
 	EXPECT_USAGE("--max-tasks", "--daemon", "--attach", "/a", "--max-tasks", "-5");
 	EXPECT_USAGE("--max-procs", "--daemon", "--attach", "/a", "--max-procs",
 		     "99999999999999999999999");
+	EXPECT_USAGE("--max-procs", "--daemon", "--attach", "/a", "--max-procs", "16385");
+	EXPECT_USAGE("--max-slots", "--daemon", "--attach", "/a", "--max-slots", "x");
+	EXPECT_USAGE("--max-slots 5 is more than --max-procs 4", "--daemon", "--attach",
+		     "/a", "--max-procs", "4", "--max-slots", "5");
 	EXPECT_USAGE("--label-max", "--daemon", "--attach", "/a", "--label-max", "4097");
 	EXPECT_USAGE("--label-max", "--daemon", "--attach", "/a", "--label-max", "7");
 }
@@ -317,6 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_daemon_all_options),
 		cmocka_unit_test(test_daemon_defaults),
+		cmocka_unit_test(test_slots_follow_procs),
 		cmocka_unit_test(test_dump_all_options),
 		cmocka_unit_test(test_socket_env),
 		cmocka_unit_test(test_help_version),

@@ -145,8 +145,13 @@ static void test_small_tree(void **state)
 	j = render_parse(&b, &json_opts);
 	assert_int_equal(num(j, "pid"), 1234);
 	assert_string_equal(str(j, "comm"), "server");
+	assert_false(boolean(j, "own_maps")); /* slot 0: the shared maps */
 	assert_int_equal(num(j, "observed_since_ns"), wall0);
 	assert_int_equal(num(j, "now_ns"), wall0 + 12004000000LL);
+	json_object_put(j);
+	b.s.proc.slot = 3;
+	j = render_parse(&b, &json_opts);
+	assert_true(boolean(j, "own_maps"));
 	assert_int_equal(num(get(j, "stats"), "frames_shown"), 5);
 	assert_int_equal(len(j, "tasks"), 2);
 

@@ -1,0 +1,193 @@
+/*
+ * observer_read.c - one process's records read back from the BPF maps
+ * (observer.h): its process record, its tasks and frames with their _DYN
+ * strings, and the per-thread state of the threads running its tasks.
+ *
+ * A process with a slot has maps of its own, read whole: the cost of a
+ * dump follows the dumped process, not what other processes hold. One in
+ * the shared maps (it found no ready slot) is read by walking the shared
+ * maps and keeping its records.
+ */
+#include "observer_impl.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "asyncdump.skel.h"
+
+int ad_observer_read_proc(struct ad_observer *obs, pid_t pid,
+			  struct ad_proc *out)
+{
+	uint32_t key = (uint32_t)pid;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.procs), &key, out))
+		return -errno;
+	return 0;
+}
+
+struct read_ctx {
+	const struct ad_record_sink *sink;
+	struct ad_mapset maps;
+	uint32_t pid, pgen, label_max;
+	uint64_t stale;
+	/* The process's _DYN strings, read before its records: key ->
+	 * offset of the NUL-terminated text in text[]. */
+	struct ad_idtab strs;
+	char *text;
+	size_t ntext, ctext;
+	char *one; /* label_max + 1 bytes, for a string read on its own */
+};
+
+/* The string map value v cut at its NUL, or at label_max (BPF marks a
+ * longer string truncated and the value holds its first bytes). */
+static size_t str_len(const struct read_ctx *c, const char *v)
+{
+	return strnlen(v, c->label_max);
+}
+
+static int on_string(void *ctx, const void *k, const void *v)
+{
+	struct read_ctx *c = ctx;
+	const struct ad_key *key = k;
+	size_t n = str_len(c, v);
+	char *t;
+
+	if (key->pid != c->pid)
+		return 0;
+	if (c->ntext + n + 1 > c->ctext) {
+		size_t cap = c->ctext ? c->ctext * 2 : 64 * 1024;
+
+		while (cap < c->ntext + n + 1)
+			cap *= 2;
+		t = realloc(c->text, cap);
+		if (!t)
+			return -ENOMEM;
+		c->text = t;
+		c->ctext = cap;
+	}
+	memcpy(c->text + c->ntext, v, n);
+	c->text[c->ntext + n] = '\0';
+	if (ad_idtab_put(&c->strs, key, c->ntext, 0))
+		return -ENOMEM;
+	c->ntext += n + 1;
+	return 0;
+}
+
+/* The copied string of the record at key: from the table, or, for a
+ * record whose string was copied after the table was read, looked up on
+ * its own. NULL if there is none any more (the owner was exiting). */
+static const char *string_of(struct read_ctx *c, const struct ad_key *key)
+{
+	const struct ad_idtab_ent *e = ad_idtab_get(&c->strs, key);
+
+	if (e)
+		return c->text + e->val;
+	if (bpf_map_lookup_elem(c->maps.strings, key, c->one))
+		return NULL;
+	c->one[str_len(c, c->one)] = '\0';
+	return c->one;
+}
+
+/* Only records of the process asked for, and of its current incarnation;
+ * those of an older one (in the shared maps, until reclaimed) are counted
+ * (dump_lost.stale_records). */
+static bool wanted(struct read_ctx *c, const struct ad_key *key, uint32_t pgen)
+{
+	if (key->pid != c->pid)
+		return false;
+	if (pgen != c->pgen) {
+		c->stale++;
+		return false;
+	}
+	return true;
+}
+
+static int on_task(void *ctx, const void *k, const void *v)
+{
+	struct read_ctx *c = ctx;
+	const struct ad_key *key = k;
+	struct ad_task t;
+
+	memcpy(&t, v, sizeof(t));
+	if (!wanted(c, key, t.pgen))
+		return 0;
+	return c->sink->task(c->sink->ctx, key->id, &t,
+			     (t.flags & AD_TF_NAME_COPIED) ? string_of(c, key)
+							   : NULL);
+}
+
+static int on_frame(void *ctx, const void *k, const void *v)
+{
+	struct read_ctx *c = ctx;
+	const struct ad_key *key = k;
+	struct ad_frame f;
+
+	memcpy(&f, v, sizeof(f));
+	if (!wanted(c, key, f.pgen))
+		return 0;
+	return c->sink->frame(c->sink->ctx, key->id, &f,
+			      (f.flags & AD_FF_LABEL_COPIED) ? string_of(c, key)
+							     : NULL);
+}
+
+int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
+			     const struct ad_proc *proc,
+			     const struct ad_record_sink *sink, uint64_t *stale)
+{
+	struct read_ctx c = {.sink = sink, .pid = (uint32_t)pid,
+			     .pgen = proc->pgen, .label_max = obs->label_max};
+	int e;
+
+	if (proc->slot == AD_SLOT_SHARED)
+		c.maps = ad_obs_shared_maps(obs);
+	else if (!ad_obs_slot_maps(obs, proc->slot, (uint32_t)pid, proc->pgen,
+				   &c.maps))
+		return -ESRCH; /* exited meanwhile: its maps are gone */
+	ad_idtab_init(&c.strs);
+	c.one = malloc((size_t)obs->label_max + 1);
+	if (!c.one)
+		return -ENOMEM;
+	/* Strings first: a record's COPIED flag is set after its string is
+	 * stored, so a record read later finds its string here, or (copied
+	 * in between) on its own in string_of(). */
+	e = ad_walk_map(c.maps.strings, sizeof(struct ad_key), obs->label_max,
+			on_string, &c);
+	if (!e)
+		e = ad_walk_map(c.maps.tasks, sizeof(struct ad_key),
+				sizeof(struct ad_task), on_task, &c);
+	if (!e)
+		e = ad_walk_map(c.maps.frames, sizeof(struct ad_key),
+				sizeof(struct ad_frame), on_frame, &c);
+	if (!e && stale)
+		*stale = c.stale;
+	ad_idtab_free(&c.strs);
+	free(c.text);
+	free(c.one);
+	return e;
+}
+
+/* pidfd_open() flag for a thread that is not a group leader (Linux 6.9). */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+int ad_observer_read_thread(struct ad_observer *obs, pid_t tid,
+			    struct ad_thread *out)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	int e = 0;
+
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	/* Task storage is keyed by pidfd from user space. */
+	if (bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.threads), &fd, out))
+		e = -errno;
+	close(fd);
+	return e;
+}
