@@ -287,46 +287,65 @@ class Bench:
                 prefix = ["taskset", "-c", "1"] if pinned else []
                 prog = ready_program(self.procs, prefix + [self.probe, "rate", "--hold", "1000"])
                 try:
-                    und, dum, dumps = self.windows(d, prog, window)
+                    got, dumps = self.windows(d, prog, window)
                 finally:
                     prog.finish()
             finally:
                 d.stop()
         finally:
             os.sched_setaffinity(0, saved)
+        und, dum, spin, exe = (got[m] for m in ("none", "dump", "spin", "exec"))
         r.row("pairs/s undumped (observed by asyncdumpd)", median(und), "/s")
         r.row("pairs/s dumped every 10 ms vs undumped", median(dum), "/s", median(und),
               "undumped", Target(">=", 0.99, "ratio", ">= 0.99x"))
-        r.samples("undumped", und, "pairs/s")
-        r.samples("dumped", dum, "pairs/s")
-        r.note("%d windows of %.0f s each, order U D D U ...; %s dumps of the 1000-frame "
-               "process (every 10 ms, or back to back when one took longer), median %.1f ms"
-               % (len(und) + len(dum), window, len(dumps), median(dumps) * 1e3))
+        r.row("control: CPU 0 spinning, no dump, vs undumped", median(spin), "/s",
+              median(und), "undumped")
+        r.row("control: /bin/true started every 10 ms, vs undumped", median(exe), "/s",
+              median(und), "undumped")
+        r.row("dumped vs the /bin/true control", median(dum), "/s", median(exe), "exec")
+        for m in ("none", "dump", "spin", "exec"):
+            r.samples(m, got[m], "pairs/s")
+        r.note("%d windows of %.0f s each, the four kinds interleaved; %s dumps of the "
+               "1000-frame process (every 10 ms, or back to back when one took longer), "
+               "median %.1f ms" % (sum(len(v) for v in got.values()), window, len(dumps),
+                                    median(dumps) * 1e3))
+        r.note("the controls do nothing to the observed program: they show what any work "
+               "on the other CPU, and any process start at the dumps' rate, costs it on "
+               "this machine")
         r.note("pinned: observed program on CPU 1, asyncdumpd and the dumping client on CPU 0"
                if pinned else "not pinned: fewer than 2 CPUs")
 
     def windows(self, d, prog, window):
+        """The observed program's rate in windows of each kind, interleaved
+        so that drift hits every kind alike: none (undumped), dump (a dump
+        every 10 ms), and two controls that never touch the program: spin
+        (CPU 0 busy) and exec (/bin/true started every 10 ms)."""
         prog.send("run 0.5")  # warm-up: first hits, BPF thread state
         prog.expect("RATE", 30)
-        und, dum, dumps = [], [], []
-        for i in range(self.reps * 2):
-            dumped = (i % 4) in (1, 2)  # U D D U U D D U ...
-            stop = threading.Event()
-            th = None
-            if dumped:
-                th = threading.Thread(target=dumper, args=(d, prog.pid, stop, dumps), daemon=True)
-                th.start()
-            try:
-                prog.send("run %.3f" % window)
-                rate = float(prog.expect("RATE", window + 60)[0])
-            finally:
-                stop.set()
+        kinds = ("none", "dump", "spin", "exec")
+        got, dumps = {k: [] for k in kinds}, []
+        for i in range(self.reps):
+            for kind in (kinds if i % 2 == 0 else kinds[::-1]):
+                stop = threading.Event()
+                th = None
+                if kind == "dump":
+                    th = threading.Thread(target=dumper, args=(d, prog.pid, stop, dumps),
+                                          daemon=True)
+                elif kind != "none":
+                    th = threading.Thread(target=CONTROLS[kind], args=(stop,), daemon=True)
                 if th:
-                    th.join(60)
-            (dum if dumped else und).append(rate)
+                    th.start()
+                try:
+                    prog.send("run %.3f" % window)
+                    rate = float(prog.expect("RATE", window + 60)[0])
+                finally:
+                    stop.set()
+                    if th:
+                        th.join(60)
+                got[kind].append(rate)
         if not dumps or any(x is None for x in dumps):
             raise BenchError("the dumper's dumps failed during the dumped windows")
-        return und, dum, dumps
+        return got, dumps
 
     # ----------------------------------------------------- 5. memory ---
     def memory(self):
@@ -421,6 +440,34 @@ def dumper(d, pid, stop, out):
             stop.wait(wait)
         else:
             nxt = time.monotonic()
+
+
+def every_10ms(stop, work):
+    nxt = time.monotonic()
+    while not stop.is_set():
+        work()
+        nxt += 0.010
+        wait = nxt - time.monotonic()
+        if wait > 0:
+            stop.wait(wait)
+        else:
+            nxt = time.monotonic()
+
+
+def spin(stop):
+    """Control: keep this CPU busy, touching nothing of the program's."""
+    x = 0
+    while not stop.is_set():
+        for _ in range(10000):
+            x += 1
+
+
+def exec_true(stop):
+    """Control: start a process every 10 ms, as the dumper does."""
+    every_10ms(stop, lambda: subprocess.run(["/bin/true"]))
+
+
+CONTROLS = {"spin": spin, "exec": exec_true}
 
 
 def kfmt(n):
