@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "dumpmem.h"
 #include "exit_codes.h"
 #include "observer.h"
 #include "protocol.h"
@@ -67,6 +68,7 @@ struct server {
 	bool stop;
 	bool refill_failing; /* creating slot maps failed (logged once) */
 	unsigned long served;
+	struct ad_dumpmem mem; /* the dumps' memory, kept between dumps */
 };
 
 /* ---- socket ---------------------------------------------------------- */
@@ -484,6 +486,32 @@ static void refill(struct server *s)
 	}
 }
 
+/* The daemon's resident memory in MB (/proc/self/statm), 0 if unknown. */
+static double rss_mb(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1e6;
+}
+
+/* The last dumps' memory back to the system once none came for a while
+ * (dumpmem.h). */
+static void release_dump_memory(struct server *s)
+{
+	double before = rss_mb();
+
+	if (ad_dumpmem_release(&s->mem, mono_ms()))
+		log_line(LOG_INFO_,
+			 "no dump for %d s: gave the dumps' memory back, resident %.1f MB -> %.1f MB",
+			 AD_DUMPMEM_LINGER_MS / 1000, before, rss_mb());
+}
+
 static void run_loop(struct server *s)
 {
 	uint64_t next_gc = mono_s() + AD_SERVER_GC_INTERVAL_S;
@@ -497,9 +525,12 @@ static void run_loop(struct server *s)
 		nfds_t n = s->events_fd >= 0 ? 3 : 2;
 		uint64_t now = mono_s();
 		int timeout = now >= next_gc ? 0 : (int)(next_gc - now) * 1000;
-		int64_t served_us;
+		int64_t served_us, mem_due = ad_dumpmem_due_in_ms(&s->mem, mono_ms());
 		uint64_t slice;
 		int rc;
+
+		if (mem_due >= 0 && mem_due < timeout)
+			timeout = (int)mem_due;
 
 		/* Pending reclaim work: only look, do not wait. */
 		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE)
@@ -533,7 +564,10 @@ static void run_loop(struct server *s)
 
 			accept_clients(s);
 			served_us = mono_us() - t0;
+			/* Any request, failed ones too, may have allocated. */
+			ad_dumpmem_dumped(&s->mem, mono_ms());
 		}
+		release_dump_memory(s);
 		if (mono_s() >= next_gc) {
 			ad_observer_gc(s->obs);
 			refill(s); /* retries a refill that failed */
@@ -617,6 +651,7 @@ int ad_server_run(const struct ad_options *opts)
 	struct stat st;
 	int code, lock_fd = -1;
 
+	ad_dumpmem_setup(&s.mem);
 	/* Signals are blocked before anything slow, so a SIGTERM during
 	 * loading is seen by the loop rather than killing us mid-attach. */
 	if (setup_signals(&s)) {

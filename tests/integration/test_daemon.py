@@ -573,6 +573,29 @@ class DaemonTest(adtest.ADTestCase):
 
     # ------------------------------------------- processes exiting or gone
 
+    def test_dump_memory_kept_then_given_back_when_idle(self):
+        """The dumps' memory stays for the next dump, then is given back
+        after AD_DUMPMEM_LINGER_MS (10 s) without one, once, and logged."""
+        d = self.shared_daemon()
+        p = self.observed()
+        line = "gave the dumps' memory back"
+        self.dump_json(d, p.pid)
+        t0 = time.monotonic()
+        before = d.stderr().count(line)
+        # not while dumps may still come ...
+        time.sleep(5)
+        self.assertEqual(d.stderr().count(line), before,
+                         "memory given back less than 10 s after a dump:\n" + d.stderr())
+        # ... but once the daemon has been idle for the linger time
+        while d.stderr().count(line) == before and time.monotonic() - t0 < 30:
+            time.sleep(0.1)
+        self.assertEqual(d.stderr().count(line), before + 1,
+                         "memory not given back within 30 s of the last dump:\n" + d.stderr())
+        self.assertGreaterEqual(time.monotonic() - t0, 9.0)
+        self.assertRegex(d.stderr(), r"no dump for 10 s: " + line +
+                         r", resident [0-9.]+ MB -> [0-9.]+ MB")
+        self.assert_serving(d, "after giving the dumps' memory back")
+
     def test_dump_of_a_reaped_process(self):
         d = self.shared_daemon()
         p = self.observed()
