@@ -14,6 +14,9 @@ Sections (--only takes their numbers or names):
                 a 1k-frame process beside 1M frames of another process
   4 throughput  the observed program's rate while dumped every 10 ms vs undumped
   5 memory      kernel bytes per live frame from the maps' own accounting
+  6 profile     where an observed pair's time goes (perf, cpu-clock samples):
+                the uprobe round trip, the BPF programs' code, hash map
+                operations, helpers; asyncdumpd against the floor
 
 Every value is the median of several samples (printed raw under its row);
 each row shows its baseline, the ratio, the target and met/MISSED by how
@@ -40,7 +43,7 @@ from benchlib import (BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
                       maps_memlock, probe_bench, ready_program)
 from report import Report, Target, median  # noqa: E402
 
-SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory"]
+SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory", "profile"]
 
 
 class Bench:
@@ -54,6 +57,8 @@ class Bench:
         self.floor = os.path.join(b, "bench", "bench_floor")
         self.script = os.path.join(HERE, "bookkeeping.bt")
         self.reps = 3 if args.quick else 5
+        self.top_symbols = []
+        self.first_dumps = {}  # label: wall time of the first dump of it
 
     # -------------------------------------------------------- header ---
     def header(self):
@@ -222,6 +227,8 @@ class Bench:
         for n in sizes:
             r.row("%s frames" % kfmt(n), median(times[n]) * 1e3, "ms",
                   target=Target("<=", 1000, "value", "<= 1000 ms") if n == 1_000_000 else None)
+        r.row("1M frames, first dump (daemon's heap grows)", self.first_dumps["1M"] * 1e3,
+              "ms", median(times[sizes[-1]]) * 1e3, "next")
         for n in sizes:
             r.row("%s frames, per frame" % kfmt(n), median(times[n]) / n * 1e9, "ns")
         slopes = []
@@ -243,6 +250,10 @@ class Bench:
         r.note("linear = the log-log slope of time against frames is <= 1.1 at every 10x "
                "step (per-frame cost grows < 26% per 10x); a slope < 1 is a fixed cost "
                "(client start, connect) amortized")
+        r.note("each size's first dump is timed apart: the daemon keeps its dumps' memory "
+               "for the next dump (10 s, daemon/dumpmem.h), so the first dump of a larger "
+               "process also pays the page faults of the memory it adds; first dumps: %s"
+               % ", ".join("%s %.1f ms" % (k, v * 1e3) for k, v in self.first_dumps.items()))
         r.note("shape: N/100 tasks, each a root with chains of 8 under it (hold_frames.c); "
                "each size checked by one read-through dump: " + "; ".join(checks))
 
@@ -257,6 +268,7 @@ class Bench:
         if own:
             prog = self.hold_frames(n)
         try:
+            first = d.dump_time(prog.pid)  # the daemon's heap not yet this size
             head, nbytes = d.dump_head(prog.pid)
             m = re.search(r'"frames_in":(\d+)', head)
             got = int(m.group(1)) if m else -1
@@ -267,6 +279,7 @@ class Bench:
                 raise BenchError("dump of %d frames holds frames_in %d, losses %s"
                                  % (n, got, lost or "none"))
             checks.append("%s: %d frames, %.1f MB" % (label or kfmt(n), got, nbytes / 1e6))
+            self.first_dumps[label or kfmt(n)] = first
             return [d.dump_time(prog.pid) for _ in range(self.reps)]
         finally:
             if own:
@@ -422,6 +435,100 @@ class Bench:
             time.sleep(0.05)
 
 
+    # ---------------------------------------------------- 6. profile ---
+    def profile(self):
+        """Not timing but attribution: the kernel's cpu-clock samples of one
+        probe_bench run under the floor and one under asyncdumpd, grouped
+        by what the sampled code does, as ns per pair (share of the samples
+        times the pair cost measured in the same, profiled, run)."""
+        r = self.rep
+        r.begin("6. Profile: where an observed pair's time goes (perf cpu-clock samples)")
+        pairs = 500_000 if self.args.quick else 2_000_000
+        got = {}
+        for kind in ("floor", "asyncdumpd"):
+            obs = self.start_observer(kind)
+            try:
+                got[kind] = self.perf_pairs(pairs)
+            finally:
+                obs.stop()
+        (fl_ns, fl), (ad_ns, ad) = got["floor"], got["asyncdumpd"]
+        r.row("whole pair under perf, asyncdumpd vs floor", ad_ns, "ns", fl_ns, "floor")
+        for cat in PROFILE_CATEGORIES:
+            r.row("%s, asyncdumpd vs floor" % cat, ad.get(cat, 0.0) * ad_ns, "ns",
+                  fl.get(cat, 0.0) * fl_ns, "floor")
+        added = ad_ns - fl_ns
+        for cat in PROFILE_CATEGORIES:
+            r.row("%s: of what asyncdumpd adds" % cat,
+                  ad.get(cat, 0.0) * ad_ns - fl.get(cat, 0.0) * fl_ns, "ns", added, "added")
+        r.say("    top symbols under asyncdumpd (share of its samples):")
+        for sym, share in self.top_symbols[:16]:
+            r.say("      %5.1f%%  %s" % (share * 100, sym))
+        r.note("%d pairs, 1 thread on CPU 1, perf record -e cpu-clock -F 20000; ns = share of "
+               "the run's samples x its ns per pair (perf's own cost included, so pairs "
+               "cost more than in section 2); samples taken with interrupts off land "
+               "where they are turned back on, so a spin lock's critical section counts "
+               "toward its unlock" % pairs)
+        r.note("helpers: bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_get_current_task_btf, "
+               "bpf_task_storage_get, bpf_get_attach_cookie and what they call; hash map ops: "
+               "update, lookup, delete and the element allocator; the floor's programs are "
+               "empty, so what it shows there is sampling skew")
+
+    def perf_pairs(self, pairs):
+        """(ns per pair, {category: share}) of one profiled probe_bench run;
+        its symbols, largest share first, go to self.top_symbols."""
+        out = os.path.join(self.procs.tmpdir(), "perf.data")
+        argv = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-o", out, "--",
+                "taskset", "-c", "1", self.probe, "asyncdump", "--pairs", str(pairs)]
+        rec = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             timeout=300)
+        text = rec.stdout.decode()
+        m = re.search(r"^NS_PER_PAIR (\S+)", text, re.M)
+        active = re.search(r"^ACTIVE (\d+)", text, re.M)
+        if rec.returncode != 0 or not m or not active or active.group(1) == "0":
+            raise BenchError("perf record of probe_bench failed (rc %d) or its probes were "
+                             "not attached: %s" % (rec.returncode,
+                                                   rec.stderr.decode(errors="replace")[-2000:]))
+        rep = subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children",
+                              "--sort", "sym"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, timeout=300)
+        shares, top = {}, []
+        for line in rep.stdout.decode(errors="replace").splitlines():
+            s = re.match(r"^\s*([\d.]+)%\s+\[(.)\]\s+(\S+)", line)
+            if not s:
+                continue
+            share, space, sym = float(s.group(1)) / 100, s.group(2), s.group(3)
+            cat = profile_category(space, sym)
+            shares[cat] = shares.get(cat, 0.0) + share
+            top.append(("[%s] %s (%s)" % (space, sym, cat), share))
+        if not top:
+            raise BenchError("perf report found no samples in " + out)
+        self.top_symbols = top
+        return float(m.group(1)), shares
+
+
+# What the sampled code does, by symbol; the first match wins, and any
+# other kernel symbol is the uprobe round trip itself (trap or trampoline,
+# syscall, uprobe lookup, perf-event dispatch), which the floor pays too.
+PROFILE_CATEGORIES = ("BPF programs' code", "hash map ops", "helpers",
+                      "uprobe round trip", "user space loop")
+PROFILE_RULES = (
+    ("BPF programs' code", r"^bpf_prog_"),
+    ("hash map ops", r"htab|lookup_nulls_elem|bpf_mem_|unit_(alloc|free)|"
+     r"percpu_counter|check_and_free_fields|^memcmp$|jhash|freelist"),
+    ("helpers", r"^bpf_get_|ktime|read_tsc|kvm_clock|pvclock|task_storage|local_storage|"
+     r"task_init_private|attach_cookie"),
+)
+
+
+def profile_category(space, sym):
+    if space != "k":
+        return "user space loop"
+    for cat, rule in PROFILE_RULES:
+        if re.search(rule, sym):
+            return cat
+    return "uprobe round trip"
+
+
 def dumper(d, pid, stop, out):
     """A dump started every 10 ms until stop; appends each one's wall time
     (None for a failed dump)."""
@@ -511,7 +618,7 @@ def parse_args():
         args.sections = []
         for s in args.only.split(","):
             s = s.strip()
-            name = SECTIONS[int(s) - 1] if s.isdigit() and 1 <= int(s) <= 5 else s
+            name = SECTIONS[int(s) - 1] if s.isdigit() and 1 <= int(s) <= len(SECTIONS) else s
             if name not in SECTIONS:
                 ap.error("unknown section %r" % s)
             args.sections.append(name)
@@ -521,7 +628,7 @@ def parse_args():
 def preflight(args):
     if os.geteuid() != 0:
         sys.exit("run.py: must run as root (BPF and USDT attach need root)")
-    for tool in ("bpftrace", "bpftool", "taskset"):
+    for tool in ("bpftrace", "bpftool", "taskset", "perf"):
         if subprocess.run(["sh", "-c", "command -v " + tool], stdout=subprocess.DEVNULL).returncode:
             sys.exit("run.py: %s not found: install it with: bash scripts/install-deps.sh" % tool)
     for b in ("daemon/asyncdumpd", "bench/probe_bench", "bench/hold_frames", "bench/bench_floor"):

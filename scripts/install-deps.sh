@@ -19,6 +19,7 @@ packages=(
 	libcmocka-dev libjson-c-dev libsystemd-dev
 	systemtap-sdt-dev
 	bpftrace # the comparison point of the benchmark (bench/bookkeeping.bt)
+	linux-perf # the benchmark's profile of an observed pair (section 6)
 	python3 procps
 )
 
