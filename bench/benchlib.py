@@ -238,10 +238,12 @@ def maps_memlock(ids):
 
 
 class Floor:
-    """bench_floor: the empty programs on the same probe sites."""
+    """bench_floor: the empty programs on the same probe sites, or (store)
+    the least a hash map store of frames does there."""
 
-    def __init__(self, procs, floor_bin, target):
-        self.prog = ready_program(procs, [floor_bin, target], timeout=60)
+    def __init__(self, procs, floor_bin, target, store=False):
+        argv = [floor_bin] + (["--store"] if store else []) + [target]
+        self.prog = ready_program(procs, argv, timeout=60)
 
     def stop(self):
         self.prog.finish(timeout=15)

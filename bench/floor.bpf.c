@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * floor.bpf.c - the floor of the observed cost: an EMPTY program on the
- * asyncdump enter and exit probes. What a pair costs with it attached is
- * what the kernel charges for the two uprobe hits and two BPF program
- * runs alone; asyncdumpd's programs add their bookkeeping on top.
- *
- * <bpf/usdt.bpf.h> is included only because bpf_program__attach_usdt()
- * needs the spec maps it defines; the programs read no argument.
+ * floor.bpf.c - the floors of the observed cost, on the asyncdump enter
+ * and exit probes:
+ *   floor_enter/floor_exit  EMPTY programs: what a pair costs with them
+ *                           attached is what the kernel charges for the two
+ *                           uprobe hits and two BPF program runs alone;
+ *   store_enter/store_exit  the least a store of frames in a BPF hash map
+ *                           does: ENTER inserts one record under (tgid,
+ *                           frame id) with the enter time, EXIT deletes it.
+ *                           No thread state, no parent, no loss counting:
+ *                           what any design keeping each frame in a hash map
+ *                           pays before doing anything useful.
+ * asyncdumpd's programs add their bookkeeping on top of the first, and do
+ * more than the second.
  */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
@@ -14,6 +20,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
+
+#include "../bpf/usdt_args.bpf.h" /* the frame id read as asyncdumpd does */
+#include "frames_map.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -28,5 +37,38 @@ SEC("usdt")
 int floor_exit(struct pt_regs *ctx)
 {
 	(void)ctx;
+	return 0;
+}
+
+/* Not preallocated, like asyncdumpd's frames maps. */
+AD_BENCH_FRAMES_MAP(store, BPF_F_NO_PREALLOC);
+
+SEC("usdt")
+int store_enter(struct pt_regs *ctx)
+{
+	struct ad_key key = {.pid = bpf_get_current_pid_tgid() >> 32,
+			     .kind = AD_KIND_FRAME};
+	struct ad_frame f = {};
+	__u64 id;
+
+	if (ad_usdt_args(ctx, &id, 1))
+		return 0;
+	key.id = id;
+	f.enter_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&store, &key, &f, BPF_ANY);
+	return 0;
+}
+
+SEC("usdt")
+int store_exit(struct pt_regs *ctx)
+{
+	struct ad_key key = {.pid = bpf_get_current_pid_tgid() >> 32,
+			     .kind = AD_KIND_FRAME};
+	__u64 id;
+
+	if (ad_usdt_args(ctx, &id, 1))
+		return 0;
+	key.id = id;
+	bpf_map_delete_elem(&store, &key);
 	return 0;
 }

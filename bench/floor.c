@@ -1,9 +1,10 @@
 /*
- * floor.c - attach the empty programs of floor.bpf.c to the asyncdump
- * enter and exit probes of one binary, in every process that maps it now
- * or later (pid -1, as asyncdumpd --attach does), for bench/run.py.
+ * floor.c - attach the empty programs of floor.bpf.c (or, with --store,
+ * its minimal hash-map store) to the asyncdump enter and exit probes of
+ * one binary, in every process that maps it now or later (pid -1, as
+ * asyncdumpd --attach does), for bench/run.py.
  *
- *   bench_floor BINARY
+ *   bench_floor [--store] BINARY
  *
  * Prints READY <pid> once attached; detaches and exits 0 on stdin EOF,
  * SIGTERM or SIGINT. Exits 1 with a message naming what failed otherwise.
@@ -11,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,27 +64,39 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct bpf_link *enter = NULL, *exit_link = NULL;
+	struct bpf_program *on_enter, *on_exit;
+	bool store = argc == 3 && !strcmp(argv[1], "--store");
+	const char *binary = argv[argc - 1];
 	struct floor *skel;
 	int rc = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench_floor BINARY\n");
+	if (argc != 2 && !store) {
+		fprintf(stderr, "usage: bench_floor [--store] BINARY\n");
 		return 2;
 	}
-	if (access(argv[1], R_OK)) {
-		fprintf(stderr, "bench_floor: cannot read %s: %s\n", argv[1], strerror(errno));
+	if (access(binary, R_OK)) {
+		fprintf(stderr, "bench_floor: cannot read %s: %s\n", binary, strerror(errno));
 		return 1;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	skel = floor__open_and_load();
+	skel = floor__open();
 	if (!skel) {
-		fprintf(stderr, "bench_floor: loading floor.bpf.o failed: %s (run as root)\n",
-			strerror(errno));
+		fprintf(stderr, "bench_floor: opening floor.bpf.o failed: %s\n", strerror(errno));
 		return 1;
 	}
-	if (attach(skel->progs.floor_enter, argv[1], "enter", &enter) ||
-	    attach(skel->progs.floor_exit, argv[1], "exit", &exit_link))
+	/* Only the pair attached is loaded. */
+	on_enter = store ? skel->progs.store_enter : skel->progs.floor_enter;
+	on_exit = store ? skel->progs.store_exit : skel->progs.floor_exit;
+	bpf_program__set_autoload(store ? skel->progs.floor_enter : skel->progs.store_enter, false);
+	bpf_program__set_autoload(store ? skel->progs.floor_exit : skel->progs.store_exit, false);
+	if (floor__load(skel)) {
+		fprintf(stderr, "bench_floor: loading floor.bpf.o failed: %s (run as root)\n",
+			strerror(errno));
+		goto out;
+	}
+	if (attach(on_enter, binary, "enter", &enter) ||
+	    attach(on_exit, binary, "exit", &exit_link))
 		goto out;
 	printf("READY %d\n", (int)getpid());
 	fflush(stdout);

@@ -9,14 +9,18 @@ Release, unsanitized) first. Needs root (BPF), bpftrace, bpftool, taskset.
 Sections (--only takes their numbers or names):
   1 unobserved  ns per probe, ASYNCDUMP_ENTER/EXIT vs empty loop and <sys/sdt.h>
   2 observed    ns per enter+exit pair: asyncdumpd vs empty-program floor vs
-                bpftrace script, in-process registry for context; 1 and 2 threads
+                bpftrace script, the least a hash map store does (one insert,
+                one delete) and an in-process registry for context; 1 and 2
+                threads
   3 dump        wall time of a JSON dump of 10k/100k/1M live frames; linearity;
                 a 1k-frame process beside 1M frames of another process
   4 throughput  the observed program's rate while dumped every 10 ms vs undumped
   5 memory      kernel bytes per live frame from the maps' own accounting
   6 profile     where an observed pair's time goes (perf, cpu-clock samples):
                 the uprobe round trip, the BPF programs' code, hash map
-                operations, helpers; asyncdumpd against the floor
+                operations, helpers; asyncdumpd against the floor; and what
+                one hash insert+delete, lookup or helper call costs inside the
+                kernel, without a uprobe (bench_opcost)
 
 Every value is the median of several samples (printed raw under its row);
 each row shows its baseline, the ratio, the target and met/MISSED by how
@@ -55,6 +59,8 @@ class Bench:
         self.probe = os.path.join(b, "bench", "probe_bench")
         self.hold = os.path.join(b, "bench", "hold_frames")
         self.floor = os.path.join(b, "bench", "bench_floor")
+        self.opcost = os.path.join(b, "bench", "bench_opcost")
+        self.floor_1t = None  # section 2's empty-program floor, ns per pair
         self.script = os.path.join(HERE, "bookkeeping.bt")
         self.reps = 3 if args.quick else 5
         self.top_symbols = []
@@ -114,7 +120,7 @@ class Bench:
         r = self.rep
         r.begin("2. Observed: ns per enter+exit pair")
         pairs = 200_000 if self.args.quick else 500_000
-        kinds = ("asyncdumpd", "floor", "bpftrace", "shared")
+        kinds = ("asyncdumpd", "floor", "bpftrace", "shared", "store")
         got = {(k, t): [] for k in kinds for t in (1, 2)}
         verified = None
         for _ in range(self.reps):  # rounds: each observer measured close in time
@@ -138,6 +144,7 @@ class Bench:
                                                  pin=True)[0])
         m = {key: median(v) for key, v in got.items()}
         ad1, fl1, bt1 = m[("asyncdumpd", 1)], m[("floor", 1)], m[("bpftrace", 1)]
+        self.floor_1t = fl1
         r.row("empty-program floor, 1 thread", fl1, "ns")
         r.row("asyncdumpd vs floor, 1 thread", ad1, "ns", fl1, "floor",
               Target("<=", 1.25, "ratio", "<= 1.25x floor"))
@@ -151,6 +158,9 @@ class Bench:
         r.row("bpftrace script, 2 threads vs 1", m[("bpftrace", 2)], "ns", bt1, "1 thr")
         r.row("asyncdumpd, shared maps (--max-slots 0) vs own", m[("shared", 1)], "ns",
               ad1, "own")
+        r.row("least hash store (1 insert + 1 delete) vs floor", m[("store", 1)], "ns",
+              fl1, "floor")
+        r.row("asyncdumpd vs least hash store, 1 thread", ad1, "ns", m[("store", 1)], "store")
         r.row("in-process registry (unobserved), 1 thread", median(reg[1]), "ns", ad1, "ad")
         r.row("in-process registry (unobserved), 2 threads", median(reg[2]), "ns",
               median(reg[1]), "1 thr")
@@ -162,14 +172,18 @@ class Bench:
                "pinned to CPU i; every observed sample's probe semaphore was nonzero "
                "(observer attached)" % pairs)
         r.note("bpftrace script verified: " + verified)
+        r.note("least hash store: bench/floor.bpf.c's store_enter/store_exit, one insert "
+               "under (tgid, frame id) with the enter time and one delete, in a map like "
+               "asyncdumpd's frames map: what keeping each frame in a BPF hash map costs "
+               "before any bookkeeping (no thread state, parent or loss counting)")
 
     def start_observer(self, kind):
         if kind == "asyncdumpd":
             return Daemon(self.procs, self.daemon, [self.probe])
         if kind == "shared":
             return Daemon(self.procs, self.daemon, [self.probe], ["--max-slots", "0"])
-        if kind == "floor":
-            return Floor(self.procs, self.floor, self.probe)
+        if kind in ("floor", "store"):
+            return Floor(self.procs, self.floor, self.probe, store=kind == "store")
         return Bpftrace(self.procs, self.script, self.probe)
 
     def verify_bpftrace(self, bt):
@@ -442,7 +456,7 @@ class Bench:
         by what the sampled code does, as ns per pair (share of the samples
         times the pair cost measured in the same, profiled, run)."""
         r = self.rep
-        r.begin("6. Profile: where an observed pair's time goes (perf cpu-clock samples)")
+        r.begin("6. Profile: where an observed pair's time goes (perf samples, in-kernel op costs)")
         pairs = 500_000 if self.args.quick else 2_000_000
         got = {}
         for kind in ("floor", "asyncdumpd"):
@@ -472,6 +486,34 @@ class Bench:
                "bpf_task_storage_get, bpf_get_attach_cookie and what they call; hash map ops: "
                "update, lookup, delete and the element allocator; the floor's programs are "
                "empty, so what it shows there is sampling skew")
+        self.op_costs()
+
+    def op_costs(self):
+        """bench_opcost: each operation repeated in a bpf_loop inside the
+        kernel, less the empty iteration; beside the budget the 1.25x-floor
+        target leaves for all of a pair's bookkeeping."""
+        r = self.rep
+        out = subprocess.run([self.opcost, "--reps", "3" if self.args.quick else "11"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        ops = dict((k, float(v)) for k, v in
+                   re.findall(r"^OP (\S+) (\S+)$", out.stdout.decode(), re.M))
+        if out.returncode != 0 or "empty" not in ops:
+            raise BenchError("bench_opcost failed (rc %d): %s"
+                             % (out.returncode, out.stderr.decode(errors="replace").strip()))
+        budget = None if self.floor_1t is None else 0.25 * self.floor_1t
+        what = {"hash_insert_delete": "in-kernel: hash insert + delete (as frames map)",
+                "hash_insert_delete_prealloc": "in-kernel: same, preallocated map",
+                "hash_lookup": "in-kernel: hash lookup, found",
+                "ktime_get_ns": "in-kernel: bpf_ktime_get_ns",
+                "get_current_pid_tgid": "in-kernel: bpf_get_current_pid_tgid"}
+        for op, label in what.items():
+            r.row(label, ops[op] - ops["empty"], "ns", budget, "budget")
+        r.note("in-kernel: bench_opcost runs each operation in a bpf_loop in a syscall "
+               "program (BPF_PROG_TEST_RUN), no uprobe, less the empty iteration (%.1f ns); "
+               "budget: what the <= 1.25x floor target leaves for all of a pair's "
+               "bookkeeping, 0.25 x section 2's floor%s" % (
+                   ops["empty"], "" if budget is not None else
+                   " (not measured: run section 2 with this one)"))
 
     def perf_pairs(self, pairs):
         """(ns per pair, {category: share}) of one profiled probe_bench run;
@@ -631,7 +673,8 @@ def preflight(args):
     for tool in ("bpftrace", "bpftool", "taskset", "perf"):
         if subprocess.run(["sh", "-c", "command -v " + tool], stdout=subprocess.DEVNULL).returncode:
             sys.exit("run.py: %s not found: install it with: bash scripts/install-deps.sh" % tool)
-    for b in ("daemon/asyncdumpd", "bench/probe_bench", "bench/hold_frames", "bench/bench_floor"):
+    for b in ("daemon/asyncdumpd", "bench/probe_bench", "bench/hold_frames", "bench/bench_floor",
+              "bench/bench_opcost"):
         if not os.access(os.path.join(args.build, b), os.X_OK):
             sys.exit("run.py: %s/%s not built: run scripts/bench.sh (it builds first)"
                      % (args.build, b))

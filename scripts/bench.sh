@@ -31,6 +31,6 @@ done
 echo "== configure ($build, Release, unsanitized)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DASYNCDUMP_SANITIZE=OFF >/dev/null
 echo "== build"
-cmake --build "$build" -j "$jobs" --target asyncdumpd probe_bench hold_frames bench_floor
+cmake --build "$build" -j "$jobs" --target asyncdumpd probe_bench hold_frames bench_floor bench_opcost
 echo "== run"
 exec env PYTHONDONTWRITEBYTECODE=1 python3 "$root/bench/run.py" --build "$build" "$@"
