@@ -1,6 +1,6 @@
 /*
- * dumpmem.c - the memory of the dumps, kept between them and given back
- * when the daemon is idle (see dumpmem.h for why).
+ * dumpmem.c - the memory of the dumps and sweeps, kept between them and
+ * given back when the daemon is idle (see dumpmem.h for why).
  */
 #include "dumpmem.h"
 
@@ -9,7 +9,7 @@
 
 void ad_dumpmem_setup(struct ad_dumpmem *m)
 {
-	m->last_dump_ms = 0;
+	m->last_use_ms = 0;
 	m->kept = false;
 	/* No mmap'ed blocks: a large block unmapped after one dump would be
 	 * faulted in page by page again by the next. */
@@ -19,9 +19,9 @@ void ad_dumpmem_setup(struct ad_dumpmem *m)
 	mallopt(M_TRIM_THRESHOLD, INT_MAX);
 }
 
-void ad_dumpmem_dumped(struct ad_dumpmem *m, int64_t now_ms)
+void ad_dumpmem_used(struct ad_dumpmem *m, int64_t now_ms)
 {
-	m->last_dump_ms = now_ms;
+	m->last_use_ms = now_ms;
 	m->kept = true;
 }
 
@@ -31,7 +31,7 @@ int64_t ad_dumpmem_due_in_ms(const struct ad_dumpmem *m, int64_t now_ms)
 
 	if (!m->kept)
 		return -1;
-	due = m->last_dump_ms + AD_DUMPMEM_LINGER_MS - now_ms;
+	due = m->last_use_ms + AD_DUMPMEM_LINGER_MS - now_ms;
 	return due > 0 ? due : 0;
 }
 

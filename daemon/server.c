@@ -68,7 +68,7 @@ struct server {
 	bool stop;
 	bool refill_failing; /* creating slot maps failed (logged once) */
 	unsigned long served;
-	struct ad_dumpmem mem; /* the dumps' memory, kept between dumps */
+	struct ad_dumpmem mem; /* the dumps' and sweeps' memory, kept a while */
 };
 
 /* ---- socket ---------------------------------------------------------- */
@@ -457,6 +457,9 @@ static void reclaim(struct server *s, uint64_t slice_ns)
 	struct ad_reclaim_stats st;
 	int rc = ad_observer_reclaim(s->obs, slice_ns, &st);
 
+	/* Its list of dead records was freed into the heap (dumpmem.h). */
+	if (rc > 0 && st.judged)
+		ad_dumpmem_used(&s->mem, mono_ms());
 	if (rc < 0)
 		log_line(LOG_WARN_, "sweep: %s", strerror(-rc));
 	else if (rc > 0 && ((st.full && st.deleted) || st.slots_released ||
@@ -500,15 +503,15 @@ static double rss_mb(void)
 	return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1e6;
 }
 
-/* The last dumps' memory back to the system once none came for a while
- * (dumpmem.h). */
+/* The last dumps' and sweeps' memory back to the system once the daemon
+ * has been idle for a while (dumpmem.h). */
 static void release_dump_memory(struct server *s)
 {
 	double before = rss_mb();
 
 	if (ad_dumpmem_release(&s->mem, mono_ms()))
 		log_line(LOG_INFO_,
-			 "no dump for %d s: gave the dumps' memory back, resident %.1f MB -> %.1f MB",
+			 "idle for %d s: gave the memory of the last dumps and sweeps back, resident %.1f MB -> %.1f MB",
 			 AD_DUMPMEM_LINGER_MS / 1000, before, rss_mb());
 }
 
@@ -565,7 +568,7 @@ static void run_loop(struct server *s)
 			accept_clients(s);
 			served_us = mono_us() - t0;
 			/* Any request, failed ones too, may have allocated. */
-			ad_dumpmem_dumped(&s->mem, mono_ms());
+			ad_dumpmem_used(&s->mem, mono_ms());
 		}
 		release_dump_memory(s);
 		if (mono_s() >= next_gc) {

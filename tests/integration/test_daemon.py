@@ -578,7 +578,7 @@ class DaemonTest(adtest.ADTestCase):
         after AD_DUMPMEM_LINGER_MS (10 s) without one, once, and logged."""
         d = self.shared_daemon()
         p = self.observed()
-        line = "gave the dumps' memory back"
+        line = "gave the memory of the last dumps and sweeps back"
         self.dump_json(d, p.pid)
         t0 = time.monotonic()
         before = d.stderr().count(line)
@@ -592,7 +592,7 @@ class DaemonTest(adtest.ADTestCase):
         self.assertEqual(d.stderr().count(line), before + 1,
                          "memory not given back within 30 s of the last dump:\n" + d.stderr())
         self.assertGreaterEqual(time.monotonic() - t0, 9.0)
-        self.assertRegex(d.stderr(), r"no dump for 10 s: " + line +
+        self.assertRegex(d.stderr(), r"idle for 10 s: " + line +
                          r", resident [0-9.]+ MB -> [0-9.]+ MB")
         self.assert_serving(d, "after giving the dumps' memory back")
 

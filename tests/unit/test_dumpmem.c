@@ -29,7 +29,7 @@ static void test_due_after_the_linger_time(void **state)
 
 	(void)state;
 	ad_dumpmem_setup(&m);
-	ad_dumpmem_dumped(&m, 1000);
+	ad_dumpmem_used(&m, 1000);
 	assert_int_equal(ad_dumpmem_due_in_ms(&m, 1000), AD_DUMPMEM_LINGER_MS);
 	assert_int_equal(ad_dumpmem_due_in_ms(&m, 1000 + AD_DUMPMEM_LINGER_MS - 1), 1);
 	assert_false(ad_dumpmem_release(&m, 1000 + AD_DUMPMEM_LINGER_MS - 1));
@@ -50,7 +50,7 @@ static void test_each_dump_restarts_the_wait(void **state)
 	(void)state;
 	ad_dumpmem_setup(&m);
 	for (int i = 0; i < 5; i++) { /* a dump every half linger time */
-		ad_dumpmem_dumped(&m, t);
+		ad_dumpmem_used(&m, t);
 		t += AD_DUMPMEM_LINGER_MS / 2;
 		assert_false(ad_dumpmem_release(&m, t));
 	}
@@ -70,7 +70,7 @@ static void test_memory_still_usable_after_release(void **state)
 	for (size_t i = 0; i < (64u << 20); i += 4096)
 		big[i] = (char)i;
 	free(big);
-	ad_dumpmem_dumped(&m, 0);
+	ad_dumpmem_used(&m, 0);
 	assert_true(ad_dumpmem_release(&m, AD_DUMPMEM_LINGER_MS));
 	big = malloc(64u << 20);
 	assert_non_null(big);
