@@ -13,7 +13,8 @@
  * back (malloc_trim), so an idle daemon does not hold a big dump's memory.
  * A sweep that judged records dead counts like a dump: its list of them
  * (tens of MB after a process exits with a million frames in the shared
- * maps) is freed into the same heap and must be given back too.
+ * maps) is freed into the same heap and must be given back too; so does
+ * the daemon's start (libbpf parsing the kernel's BTF).
  *
  * The policy (when memory is due back) is pure and unit-tested; the two
  * libc calls are ad_dumpmem_setup() and ad_dumpmem_release().

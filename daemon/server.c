@@ -511,13 +511,17 @@ static void release_dump_memory(struct server *s)
 
 	if (ad_dumpmem_release(&s->mem, mono_ms()))
 		log_line(LOG_INFO_,
-			 "idle for %d s: gave the memory of the last dumps and sweeps back, resident %.1f MB -> %.1f MB",
+			 "idle for %d s: gave the memory no longer used back to the system, resident %.1f MB -> %.1f MB",
 			 AD_DUMPMEM_LINGER_MS / 1000, before, rss_mb());
 }
 
 static void run_loop(struct server *s)
 {
 	uint64_t next_gc = mono_s() + AD_SERVER_GC_INTERVAL_S;
+
+	/* Loading and attaching freed memory into the heap too (libbpf's
+	 * parse of the kernel's BTF, about 10 MB): given back once idle. */
+	ad_dumpmem_used(&s->mem, mono_ms());
 
 	while (!s->stop) {
 		struct pollfd pfd[3] = {

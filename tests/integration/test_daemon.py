@@ -578,7 +578,7 @@ class DaemonTest(adtest.ADTestCase):
         after AD_DUMPMEM_LINGER_MS (10 s) without one, once, and logged."""
         d = self.shared_daemon()
         p = self.observed()
-        line = "gave the memory of the last dumps and sweeps back"
+        line = "gave the memory no longer used back to the system"
         self.dump_json(d, p.pid)
         t0 = time.monotonic()
         before = d.stderr().count(line)
