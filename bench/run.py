@@ -45,6 +45,8 @@ sys.path.insert(0, HERE)
 
 from benchlib import (BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
                       maps_memlock, probe_bench, ready_program)
+from perfprofile import CATEGORIES as PROFILE_CATEGORIES  # noqa: E402
+from perfprofile import perf_profile, shares_by_category  # noqa: E402
 from report import Report, Target, median  # noqa: E402
 
 SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory", "profile"]
@@ -516,82 +518,22 @@ class Bench:
                    " (not measured: run section 2 with this one)"))
 
     def perf_pairs(self, pairs):
-        """(ns per pair, {category: share}) of one profiled probe_bench run;
-        its symbols, largest share first, go to self.top_symbols."""
-        out = os.path.join(self.procs.tmpdir(), "perf.data")
-        argv = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-o", out, "--",
-                "taskset", "-c", "1", self.probe, "asyncdump", "--pairs", str(pairs)]
-        rec = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             timeout=300)
-        text = rec.stdout.decode()
+        """(ns per pair, {category: share}) of one probe_bench run under
+        perf; its symbols, largest share first, go to self.top_symbols."""
+        argv = ["taskset", "-c", "1", self.probe, "asyncdump", "--pairs", str(pairs)]
+        text, samples = perf_profile(argv, os.path.join(self.procs.tmpdir(), "perf.data"))
         m = re.search(r"^NS_PER_PAIR (\S+)", text, re.M)
         active = re.search(r"^ACTIVE (\d+)", text, re.M)
-        if rec.returncode != 0 or not m or not active or active.group(1) == "0":
-            raise BenchError("perf record of probe_bench failed (rc %d) or its probes were "
-                             "not attached: %s" % (rec.returncode,
-                                                   rec.stderr.decode(errors="replace")[-2000:]))
-        rep = subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children",
-                              "--sort", "sym"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=300)
-        shares, top = {}, []
-        for line in rep.stdout.decode(errors="replace").splitlines():
-            s = re.match(r"^\s*([\d.]+)%\s+\[(.)\]\s+(\S+)", line)
-            if not s:
-                continue
-            share, space, sym = float(s.group(1)) / 100, s.group(2), s.group(3)
-            cat = profile_category(space, sym)
-            shares[cat] = shares.get(cat, 0.0) + share
-            top.append(("[%s] %s (%s)" % (space, sym, cat), share))
-        if not top:
-            raise BenchError("perf report found no samples in " + out)
-        self.top_symbols = top
-        return float(m.group(1)), shares
-
-
-# What the sampled code does, by symbol; the first match wins, and any
-# other kernel symbol is the uprobe round trip itself (trap or trampoline,
-# syscall, uprobe lookup, perf-event dispatch), which the floor pays too.
-PROFILE_CATEGORIES = ("BPF programs' code", "hash map ops", "helpers",
-                      "uprobe round trip", "user space loop")
-PROFILE_RULES = (
-    ("BPF programs' code", r"^bpf_prog_"),
-    ("hash map ops", r"htab|lookup_nulls_elem|bpf_mem_|unit_(alloc|free)|"
-     r"percpu_counter|check_and_free_fields|^memcmp$|jhash|freelist"),
-    ("helpers", r"^bpf_get_|ktime|read_tsc|kvm_clock|pvclock|task_storage|local_storage|"
-     r"task_init_private|attach_cookie"),
-)
-
-
-def profile_category(space, sym):
-    if space != "k":
-        return "user space loop"
-    for cat, rule in PROFILE_RULES:
-        if re.search(rule, sym):
-            return cat
-    return "uprobe round trip"
-
-
-def dumper(d, pid, stop, out):
-    """A dump started every 10 ms until stop; appends each one's wall time
-    (None for a failed dump)."""
-    nxt = time.monotonic()
-    while not stop.is_set():
-        t0 = time.monotonic()
-        try:
-            r = subprocess.run(d.dump_argv(pid), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=60)
-            out.append(time.monotonic() - t0 if r.returncode == 0 else None)
-        except subprocess.TimeoutExpired:
-            out.append(None)
-        nxt += 0.010
-        wait = nxt - time.monotonic()
-        if wait > 0:
-            stop.wait(wait)
-        else:
-            nxt = time.monotonic()
+        if not m or not active or active.group(1) == "0":
+            raise BenchError("probe_bench under perf printed no cost, or its probes were "
+                             "not attached: " + text[-2000:])
+        self.top_symbols = [("%s (%s)" % (sym, cat), share) for sym, cat, share in samples]
+        return float(m.group(1)), shares_by_category(samples)
 
 
 def every_10ms(stop, work):
+    """work() started every 10 ms until stop (back to back when one call
+    takes longer)."""
     nxt = time.monotonic()
     while not stop.is_set():
         work()
@@ -601,6 +543,20 @@ def every_10ms(stop, work):
             stop.wait(wait)
         else:
             nxt = time.monotonic()
+
+
+def dumper(d, pid, stop, out):
+    """A dump started every 10 ms until stop; appends each one's wall time
+    (None for a failed dump)."""
+    def one():
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run(d.dump_argv(pid), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60)
+            out.append(time.monotonic() - t0 if r.returncode == 0 else None)
+        except subprocess.TimeoutExpired:
+            out.append(None)
+    every_10ms(stop, one)
 
 
 def spin(stop):
