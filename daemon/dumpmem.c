@@ -9,8 +9,8 @@
 
 void ad_dumpmem_setup(struct ad_dumpmem *m)
 {
-	m->last_use_ms = 0;
-	m->kept = false;
+	m->since_ms = 0;
+	m->kept = m->dumped = false;
 	/* No mmap'ed blocks: a large block unmapped after one dump would be
 	 * faulted in page by page again by the next. */
 	mallopt(M_MMAP_MAX, 0);
@@ -19,9 +19,17 @@ void ad_dumpmem_setup(struct ad_dumpmem *m)
 	mallopt(M_TRIM_THRESHOLD, INT_MAX);
 }
 
-void ad_dumpmem_used(struct ad_dumpmem *m, int64_t now_ms)
+void ad_dumpmem_dumped(struct ad_dumpmem *m, int64_t now_ms)
 {
-	m->last_use_ms = now_ms;
+	m->since_ms = now_ms;
+	m->kept = m->dumped = true;
+}
+
+void ad_dumpmem_freed(struct ad_dumpmem *m, int64_t now_ms)
+{
+	if (m->kept)
+		return;
+	m->since_ms = now_ms;
 	m->kept = true;
 }
 
@@ -31,17 +39,18 @@ int64_t ad_dumpmem_due_in_ms(const struct ad_dumpmem *m, int64_t now_ms)
 
 	if (!m->kept)
 		return -1;
-	due = m->last_use_ms + AD_DUMPMEM_LINGER_MS - now_ms;
+	due = m->since_ms + AD_DUMPMEM_LINGER_MS - now_ms;
 	return due > 0 ? due : 0;
 }
 
-bool ad_dumpmem_release(struct ad_dumpmem *m, int64_t now_ms)
+bool ad_dumpmem_release(struct ad_dumpmem *m, int64_t now_ms, bool *after_dump)
 {
 	if (ad_dumpmem_due_in_ms(m, now_ms) != 0)
 		return false;
+	*after_dump = m->dumped;
 	/* Gives back the heap's free top and, with madvise, the free pages
 	 * inside it (glibc 2.8+), whatever is still allocated above them. */
 	malloc_trim(0);
-	m->kept = false;
+	m->kept = m->dumped = false;
 	return true;
 }

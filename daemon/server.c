@@ -68,6 +68,7 @@ struct server {
 	bool stop;
 	bool refill_failing; /* creating slot maps failed (logged once) */
 	unsigned long served;
+	unsigned long requests; /* dump requests that reached ad_dump() */
 	struct ad_dumpmem mem; /* the dumps' and sweeps' memory, kept a while */
 };
 
@@ -341,8 +342,10 @@ static void serve_client(struct server *s, int fd)
 		return;
 	}
 	code = authorize(&peer, &req, msg, sizeof(msg));
-	if (code == AD_EXIT_OK)
+	if (code == AD_EXIT_OK) {
+		s->requests++;
 		code = ad_dump(s->obs, fd, &req, &tm, &gone, msg, sizeof(msg));
+	}
 	if (code) {
 		log_line(LOG_WARN_, "dump pid=%d format=%s for client pid=%d uid=%d: error: %s",
 			 (int)req.pid, format_name(req.format), (int)peer.pid,
@@ -457,9 +460,10 @@ static void reclaim(struct server *s, uint64_t slice_ns)
 	struct ad_reclaim_stats st;
 	int rc = ad_observer_reclaim(s->obs, slice_ns, &st);
 
-	/* Its list of dead records was freed into the heap (dumpmem.h). */
-	if (rc > 0 && st.judged)
-		ad_dumpmem_used(&s->mem, mono_ms());
+	/* A finished or dropped sweep freed its list of dead records into
+	 * the heap (dumpmem.h). */
+	if (rc < 0 || (rc > 0 && st.judged))
+		ad_dumpmem_freed(&s->mem, mono_ms());
 	if (rc < 0)
 		log_line(LOG_WARN_, "sweep: %s", strerror(-rc));
 	else if (rc > 0 && ((st.full && st.deleted) || st.slots_released ||
@@ -507,12 +511,21 @@ static double rss_mb(void)
  * has been idle for a while (dumpmem.h). */
 static void release_dump_memory(struct server *s)
 {
-	double before = rss_mb();
+	double before, after;
+	bool after_dump;
 
-	if (ad_dumpmem_release(&s->mem, mono_ms()))
+	if (ad_dumpmem_due_in_ms(&s->mem, mono_ms()) != 0)
+		return;
+	before = rss_mb();
+	if (!ad_dumpmem_release(&s->mem, mono_ms(), &after_dump))
+		return;
+	after = rss_mb();
+	/* After a dump always (what a dump costs in memory, and for how
+	 * long, is worth a line); after other work only when it mattered. */
+	if (after_dump || before - after >= 1.0)
 		log_line(LOG_INFO_,
 			 "idle for %d s: gave the memory no longer used back to the system, resident %.1f MB -> %.1f MB",
-			 AD_DUMPMEM_LINGER_MS / 1000, before, rss_mb());
+			 AD_DUMPMEM_LINGER_MS / 1000, before, after);
 }
 
 static void run_loop(struct server *s)
@@ -521,7 +534,7 @@ static void run_loop(struct server *s)
 
 	/* Loading and attaching freed memory into the heap too (libbpf's
 	 * parse of the kernel's BTF, about 10 MB): given back once idle. */
-	ad_dumpmem_used(&s->mem, mono_ms());
+	ad_dumpmem_freed(&s->mem, mono_ms());
 
 	while (!s->stop) {
 		struct pollfd pfd[3] = {
@@ -568,11 +581,14 @@ static void run_loop(struct server *s)
 		served_us = 0;
 		if (rc > 0 && pfd[0].revents) {
 			int64_t t0 = mono_us();
+			unsigned long requests = s->requests;
 
 			accept_clients(s);
 			served_us = mono_us() - t0;
-			/* Any request, failed ones too, may have allocated. */
-			ad_dumpmem_used(&s->mem, mono_ms());
+			/* Any dump request, failed ones too, may have allocated;
+			 * a liveness check (connect, close) has not. */
+			if (s->requests != requests)
+				ad_dumpmem_dumped(&s->mem, mono_ms());
 		}
 		release_dump_memory(s);
 		if (mono_s() >= next_gc) {

@@ -6,6 +6,8 @@ runs the program under test, and dumps it with `asyncdumpd --pid`.
 
 Environment (set by CMake through ctest; defaults suit a build in ./build):
   AD_DAEMON       path of asyncdumpd
+  AD_DAEMON_PLAIN path of asyncdumpd built without sanitizers (default:
+                  AD_DAEMON), for tests of what it does with its memory
   AD_EXAMPLES     directory of the example binaries
   AD_HEADER       directory of the header-safety binaries
   AD_PROGS        directory of the bad-input test programs
@@ -28,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("AD_BUILD_DIR", os.path.join(ROOT, "build"))
 DAEMON = os.environ.get("AD_DAEMON", os.path.join(BUILD, "daemon", "asyncdumpd"))
+# The daemon built without sanitizers (the same one in an unsanitized tree).
+DAEMON_PLAIN = os.environ.get("AD_DAEMON_PLAIN", DAEMON)
 EXAMPLES = os.environ.get("AD_EXAMPLES", os.path.join(BUILD, "examples"))
 HEADER = os.environ.get("AD_HEADER", os.path.join(BUILD, "tests", "header"))
 PROGS = os.environ.get("AD_PROGS", os.path.join(BUILD, "tests", "integration", "progs"))
@@ -171,13 +175,14 @@ class Proc:
 class Daemon:
     """`asyncdumpd --daemon` on a private socket, attached to `attach`.
 
-    `socket` overrides the socket path (default: in the private directory)."""
+    `socket` overrides the socket path (default: in the private directory);
+    `daemon` the binary (default DAEMON)."""
 
-    def __init__(self, attach=(), attach_pids=(), extra=(), socket=None):
+    def __init__(self, attach=(), attach_pids=(), extra=(), socket=None, daemon=None):
         self.dir = tempfile.mkdtemp(prefix="adtest.")
         self.socket = socket or os.path.join(self.dir, "asyncdumpd.sock")
         self.errpath = os.path.join(self.dir, "daemon.stderr")
-        argv = [DAEMON, "--daemon", "--socket", self.socket]
+        argv = [daemon or DAEMON, "--daemon", "--socket", self.socket]
         for path in attach:
             argv += ["--attach", path]
         for pid in attach_pids:
