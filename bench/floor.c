@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	struct floor *skel;
 	int rc = 1;
 
-	if (argc != 2 && !store) {
+	if ((argc != 2 && !store) || binary[0] == '-') {
 		fprintf(stderr, "usage: bench_floor [--store] BINARY\n");
 		return 2;
 	}
