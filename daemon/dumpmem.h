@@ -6,7 +6,7 @@
  * rebuild, sort buffers) and frees it all when sent. Left to glibc, the
  * large blocks are mmap'ed and unmapped per dump, so the next dump faults
  * every page in again, and the kernel clears each one: measured on the
- * project's machines (a VM), a third of a 1M-frame dump's time. Here every
+ * project's machines (a VM), a sixth to a third of a 1M-frame dump's time. Here every
  * allocation comes from the heap and freed memory stays mapped, so dumps
  * repeated within AD_DUMPMEM_LINGER_MS (a watch loop, a script polling a
  * wedged service) reuse it; after that long without a dump it is handed

@@ -511,13 +511,15 @@ static double rss_mb(void)
  * has been idle for a while (dumpmem.h). */
 static void release_dump_memory(struct server *s)
 {
+	int64_t now = mono_ms();
 	double before, after;
 	bool after_dump;
 
-	if (ad_dumpmem_due_in_ms(&s->mem, mono_ms()) != 0)
+	/* Checked first only so that the resident size is read when needed. */
+	if (ad_dumpmem_due_in_ms(&s->mem, now) != 0)
 		return;
 	before = rss_mb();
-	if (!ad_dumpmem_release(&s->mem, mono_ms(), &after_dump))
+	if (!ad_dumpmem_release(&s->mem, now, &after_dump))
 		return;
 	after = rss_mb();
 	/* After a dump always (what a dump costs in memory, and for how
