@@ -63,6 +63,18 @@ struct ad_ctx {
 	void *strings;
 };
 
+/* The error of a map update, as an int. Before Linux 6.4 the verifier
+ * turns the helper call into a direct call of the map's own update
+ * function, which returns an int: the upper half of the 64-bit result is
+ * zero there, so -EEXIST read as a long is 4294967279 (seen on Debian
+ * 12's 6.1: a thread losing the race to create its process record was
+ * counted as procs_full). Compared as an int it is -EEXIST everywhere. */
+static __always_inline int map_update(void *map, const void *key,
+				      const void *value, __u64 flags)
+{
+	return (int)bpf_map_update_elem(map, key, value, flags);
+}
+
 static __always_inline void global_inc(__u32 which)
 {
 	__u64 *g = bpf_map_lookup_elem(&globals, &which);
@@ -95,19 +107,57 @@ static __always_inline void event_out(__u32 type, __u32 pid, __u32 pgen,
 	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
 }
 
+/* Takes a ready slot (asyncdump_abi.h, struct ad_ready); 0 if none is
+ * ready. Only a process's first probe hit comes here, so the scan of the
+ * few entries costs nothing on the hot paths. */
+static __always_inline __u32 slot_take(void)
+{
+	__u32 zero = 0;
+	struct ad_ready *r = bpf_map_lookup_elem(&ready_slots, &zero);
+
+	if (!r)
+		return 0;
+#pragma unroll
+	for (__u32 i = 0; i < AD_READY_RING; i++) {
+		__u32 s = *(volatile __u32 *)&r->slot[i];
+
+		if (s && __sync_val_compare_and_swap(&r->slot[i], s, 0) == s)
+			return s;
+	}
+	return 0;
+}
+
+/* Puts a slot taken by slot_take() back into an empty entry; false if
+ * none was empty (never expected: the daemon fills at most half). */
+static __always_inline bool slot_give_back(__u32 slot)
+{
+	__u32 zero = 0;
+	struct ad_ready *r = bpf_map_lookup_elem(&ready_slots, &zero);
+
+	if (!r)
+		return false;
+#pragma unroll
+	for (__u32 i = 0; i < AD_READY_RING; i++) {
+		if (__sync_val_compare_and_swap(&r->slot[i], 0, slot) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* First probe hit of a process incarnation: a new pgen, never 0, and a
  * slot (its own maps) if the daemon has one ready, else the shared maps.
  * Two threads may race here; BPF_NOEXIST makes one win and the other
  * adopt its record (wasting one pgen, which is harmless, and giving its
- * slot back). */
+ * slot back). Uses only map types every program may use, sleepable ones
+ * included (Linux 6.1 refuses a queue map there). */
 static __noinline struct ad_proc *proc_create(__u32 tgid)
 {
 	__u32 which = AD_GLOBAL_PGEN;
 	struct ad_slot_owner owner = {};
 	struct ad_proc np = {};
-	__u32 slot = 0;
+	__u32 slot;
 	__u64 *g;
-	long err;
+	int err;
 
 	g = bpf_map_lookup_elem(&globals, &which);
 	if (!g)
@@ -116,8 +166,7 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 	if (np.pgen == 0) /* wrapped */
 		np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
 	np.observed_since_ns = bpf_ktime_get_ns();
-	if (bpf_map_pop_elem(&ready_slots, &slot))
-		slot = AD_SLOT_SHARED;
+	slot = slot_take();
 	np.slot = slot;
 	if (slot) {
 		/* Before the process record: the daemon never takes back a
@@ -127,12 +176,19 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 		owner.taken_ns = np.observed_since_ns;
 		bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
 	}
-	err = bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST);
+	err = map_update(&procs, &tgid, &np, BPF_NOEXIST);
 	if (err) {
 		if (slot) {
-			owner = (struct ad_slot_owner){};
-			bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
-			bpf_map_push_elem(&ready_slots, &slot, 0);
+			/* Cleared before it is given back, so that a process
+			 * taking it at once owns it cleanly; if there was no
+			 * room, the owner stays written: a pgen no process
+			 * has, so the daemon's check releases the slot. */
+			struct ad_slot_owner none = {};
+
+			bpf_map_update_elem(&slot_owner, &slot, &none, BPF_ANY);
+			if (!slot_give_back(slot))
+				bpf_map_update_elem(&slot_owner, &slot, &owner,
+						    BPF_ANY);
 		}
 		if (err != -EEXIST) {
 			global_inc(AD_GLOBAL_PROCS_FULL);
@@ -237,7 +293,7 @@ static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = id};
 	struct ad_task nt = {};
 	struct ad_task *tk;
-	long err;
+	int err;
 
 	tk = bpf_map_lookup_elem(c->tasks, &key);
 	if (tk && tk->pgen == c->pgen)
@@ -252,8 +308,7 @@ static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 	}
 	/* NOEXIST unless replacing a stale record, so two threads creating
 	 * the same task agree on one spawn_ns. */
-	err = bpf_map_update_elem(c->tasks, &key, &nt,
-				  tk ? BPF_ANY : BPF_NOEXIST);
+	err = map_update(c->tasks, &key, &nt, tk ? BPF_ANY : BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		AD_LOST(c, AD_LOST_TASKS_FULL);
 		return NULL;
@@ -369,13 +424,15 @@ static __always_inline char *str_again(struct ad_ctx *c, struct ad_key *key)
  * outcome (AD_STR_*), which the caller records in its owner, looked up
  * again: this may sleep.
  *
- * The programs calling this are loaded sleepable (see observer.c): a
- * string literal passed as a _DYN label sits in a read-only page this
- * process may never have touched, which the non-faulting read cannot see.
- * bpf_copy_from_user() faults that page in (and the next one, for a
- * string crossing a page boundary), then the read is retried. */
+ * may_fault: the calling program is loaded sleepable (where the kernel
+ * allows it: observer.c). A string literal passed as a _DYN label sits in
+ * a read-only page this process may never have touched, which the
+ * non-faulting read cannot see; bpf_copy_from_user() faults that page in
+ * (and the next one, for a string crossing a page boundary), then the
+ * read is retried. Without it (a kernel without sleepable uprobes) such
+ * a string is counted and shown unreadable. */
 static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
-				      __u64 src)
+				      __u64 src, bool may_fault)
 {
 	__u32 zero = 0, out = AD_STR_COPIED;
 	char *z, *dst;
@@ -393,14 +450,14 @@ static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
 	if (!dst)
 		return 0;
 	n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
-	if (n < 0) {
+	if (n < 0 && may_fault) {
 		bpf_copy_from_user(&last, 1, (const void *)src); /* may sleep */
 		dst = str_again(c, key);
 		if (!dst)
 			return AD_STR_UNREADABLE;
 		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
 	}
-	if (n < 0) {
+	if (n < 0 && may_fault) {
 		__u64 next = (src | 4095) + 1;
 
 		if (next - src < label_max)
@@ -440,7 +497,7 @@ static __always_inline __u32 str_flags(__u32 out, __u32 copied,
  * from_top: parent = that task's innermost frame, which becomes this one. */
 static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 				       __u64 parent, __u64 label, __u32 flags,
-				       __u64 site, bool from_top)
+				       __u64 site, bool from_top, bool may_fault)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
 	struct ad_task *tk = NULL;
@@ -497,7 +554,7 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		}
 	}
 	if (flags & ASYNCDUMP_F_DYN) {
-		__u32 out = str_copy(c, &key, label);
+		__u32 out = str_copy(c, &key, label, may_fault);
 		/* Looked up after the copy (which may sleep), and only this
 		 * frame: not a later one that reused its id meanwhile. */
 		struct ad_frame *fp = bpf_map_lookup_elem(c->frames, &key);
@@ -522,11 +579,14 @@ int ad_enter(struct pt_regs *ctx)
 	site = a[1];
 	if (!ctx_init(&c, true))
 		return 0;
-	return frame_enter(&c, 0, frame, 0, 0, 0, site, true);
+	return frame_enter(&c, 0, frame, 0, 0, 0, site, true, false);
 }
 
-SEC("usdt")
-int ad_enter_dyn(struct pt_regs *ctx)
+/* ENTER_DYN, ENTER_AT and TASK_SPAWN_DYN may copy a _DYN string: each
+ * comes twice, loaded sleepable (copies fault a string's page in) or,
+ * where the kernel has no sleepable uprobes, not (ad_nf_*: such a string
+ * is counted unreadable). The daemon loads one of each pair. */
+static __always_inline int enter_dyn(struct pt_regs *ctx, bool may_fault)
 {
 	__u64 a[3], frame, label, site;
 	struct ad_ctx c;
@@ -538,14 +598,26 @@ int ad_enter_dyn(struct pt_regs *ctx)
 	site = a[2];
 	if (!ctx_init(&c, true))
 		return 0;
-	return frame_enter(&c, 0, frame, 0, label, ASYNCDUMP_F_DYN, site, true);
+	return frame_enter(&c, 0, frame, 0, label, ASYNCDUMP_F_DYN, site, true,
+			   may_fault);
+}
+
+SEC("usdt")
+int ad_enter_dyn(struct pt_regs *ctx)
+{
+	return enter_dyn(ctx, true);
+}
+
+SEC("usdt")
+int ad_nf_enter_dyn(struct pt_regs *ctx)
+{
+	return enter_dyn(ctx, false);
 }
 
 /* ENTER_AT, and ENTER_F: parent ASYNCDUMP_PARENT_INNERMOST takes the
  * task's innermost frame as the parent and makes this frame the innermost,
  * exactly as ENTER does, but with the caller's flags. */
-SEC("usdt")
-int ad_enter_at(struct pt_regs *ctx)
+static __always_inline int enter_at(struct pt_regs *ctx, bool may_fault)
 {
 	__u64 a[6], task, frame, parent, label, flags, site;
 	struct ad_ctx c;
@@ -564,7 +636,19 @@ int ad_enter_at(struct pt_regs *ctx)
 	if (!ctx_init(&c, true))
 		return 0;
 	return frame_enter(&c, task, frame, from_top ? 0 : parent, label,
-			   (__u32)flags, site, from_top);
+			   (__u32)flags, site, from_top, may_fault);
+}
+
+SEC("usdt")
+int ad_enter_at(struct pt_regs *ctx)
+{
+	return enter_at(ctx, true);
+}
+
+SEC("usdt")
+int ad_nf_enter_at(struct pt_regs *ctx)
+{
+	return enter_at(ctx, false);
 }
 
 /* Frame f (id) is leaving its place (EXIT, or MOVE elsewhere). If it is
@@ -710,7 +794,8 @@ static __noinline void task_exited(struct ad_ctx *c)
 
 static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 				      __u64 parent_task, __u64 parent_frame,
-				      __u64 name, __u64 site, bool dyn)
+				      __u64 name, __u64 site, bool dyn,
+				      bool may_fault)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
 	struct ad_task nt = {};
@@ -734,7 +819,7 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 		return 0;
 	}
 	if (dyn) {
-		__u32 out = str_copy(c, &key, name);
+		__u32 out = str_copy(c, &key, name, may_fault);
 
 		tp = bpf_map_lookup_elem(c->tasks, &key);
 		if (tp && tp->spawn_ns == c->now && tp->pgen == c->pgen)
@@ -759,11 +844,11 @@ int ad_task_spawn(struct pt_regs *ctx)
 	site = a[3];
 	if (!ctx_init(&c, true))
 		return 0;
-	return task_spawn(&c, task, parent_task, parent_frame, 0, site, false);
+	return task_spawn(&c, task, parent_task, parent_frame, 0, site, false,
+			  false);
 }
 
-SEC("usdt")
-int ad_task_spawn_dyn(struct pt_regs *ctx)
+static __always_inline int task_spawn_dyn(struct pt_regs *ctx, bool may_fault)
 {
 	__u64 a[5], task, parent_task, parent_frame, name, site;
 	struct ad_ctx c;
@@ -777,7 +862,20 @@ int ad_task_spawn_dyn(struct pt_regs *ctx)
 	site = a[4];
 	if (!ctx_init(&c, true))
 		return 0;
-	return task_spawn(&c, task, parent_task, parent_frame, name, site, true);
+	return task_spawn(&c, task, parent_task, parent_frame, name, site, true,
+			  may_fault);
+}
+
+SEC("usdt")
+int ad_task_spawn_dyn(struct pt_regs *ctx)
+{
+	return task_spawn_dyn(ctx, true);
+}
+
+SEC("usdt")
+int ad_nf_spawn_dyn(struct pt_regs *ctx)
+{
+	return task_spawn_dyn(ctx, false);
 }
 
 SEC("usdt")
@@ -1007,5 +1105,30 @@ int BPF_PROG(ad_sched_exec, struct task_struct *p)
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	if (proc)
 		proc_gone(tgid, proc);
+	return 0;
+}
+
+/* Every thread with state (struct ad_thread_rec), for a dump: the
+ * innermost frame of a task being polled is in its thread's state, and
+ * Linux 6.1 cannot look a single thread's task storage up from user space
+ * (no PIDFD_THREAD before 6.9). The daemon runs it for one process (the
+ * iterator's pid parameter, Linux 6.1) or, where the kernel cannot, over
+ * every task, keeping those of the process. */
+SEC("iter/task")
+int ad_iter_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct ad_thread_rec rec;
+	struct ad_thread *t;
+
+	if (!task)
+		return 0;
+	t = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!t || !t->pgen)
+		return 0;
+	rec.tgid = task->tgid;
+	rec.tid = task->pid;
+	__builtin_memcpy(&rec.state, t, sizeof(rec.state));
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

@@ -62,12 +62,14 @@ struct {
 	__array(values, struct ad_strings_inner);
 } strings_of SEC(".maps");
 
-/* Slots whose maps are ready, queued by the daemon, taken by a process's
- * first probe hit (bpf_map_pop_elem). */
+/* Slots whose maps are ready, filled by the daemon (which maps it into
+ * its memory), taken by a process's first probe hit (struct ad_ready). */
 struct {
-	__uint(type, BPF_MAP_TYPE_QUEUE);
-	__uint(max_entries, AD_DEFAULT_MAX_PROCS);
-	__uint(value_size, sizeof(__u32));
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ad_ready);
 } ready_slots SEC(".maps");
 
 struct {

@@ -45,6 +45,8 @@ struct collector {
 	struct raw_frame *raw; /* frames as read, in the BPF map's order */
 	size_t nraw, craw;
 	size_t ctasks; /* capacity of snap->tasks */
+	struct ad_thread_rec *thr; /* the process's thread states, by tid */
+	size_t nthr, cthr;
 	bool nomem;
 };
 
@@ -278,17 +280,52 @@ static bool process_exited(pid_t pid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+static int on_thread(void *ctx, const struct ad_thread_rec *rec)
+{
+	struct collector *c = ctx;
+	struct ad_thread_rec *t = ad_grow(c->thr, &c->cthr, c->nthr,
+					  sizeof(*t), 64);
+
+	if (!t)
+		return -ENOMEM;
+	c->thr = t;
+	c->thr[c->nthr++] = *rec;
+	return 0;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct ad_thread_rec *)a)->tid;
+	uint32_t y = ((const struct ad_thread_rec *)b)->tid;
+
+	return (x > y) - (x < y);
+}
+
+/* Every thread state of the process, read before its records, sorted by
+ * tid. 0 or -errno. */
+static int read_threads(struct collector *c, pid_t pid)
+{
+	int e = ad_observer_read_threads(c->obs, pid, on_thread, c);
+
+	if (!e && c->nthr)
+		qsort(c->thr, c->nthr, sizeof(*c->thr), by_tid);
+	return e;
+}
+
 /* A task some thread is running: its innermost frame is in that thread's
  * BPF state, not in the record (asyncdump_abi.h, struct ad_thread). A
  * thread that is gone or has no state leaves the record as it is. */
 static void apply_thread(struct collector *c, struct ad_snap_task *t)
 {
-	struct ad_thread th;
+	struct ad_thread_rec key = {.tid = t->rec.tid};
+	const struct ad_thread_rec *th;
 
-	if (!t->rec.tid ||
-	    ad_observer_read_thread(c->obs, (pid_t)t->rec.tid, &th))
+	if (!t->rec.tid || !c->nthr)
 		return;
-	ad_task_apply_thread(t->id, &t->rec, &th, c->snap->proc.pgen);
+	th = bsearch(&key, c->thr, c->nthr, sizeof(*c->thr), by_tid);
+	if (th)
+		ad_task_apply_thread(t->id, &t->rec, &th->state,
+				     c->snap->proc.pgen);
 }
 
 /* ad_record_sink: each record straight into the snapshot, its strings
@@ -432,12 +469,22 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
 		snprintf(snap->comm, sizeof(snap->comm), "?");
 
+	rc = read_threads(&c, pid);
+	if (rc < 0) {
+		free(c.thr);
+		ad_snapshot_free(snap);
+		memset(snap, 0, sizeof(*snap));
+		fail(err, errlen, "reading the thread states of process %d "
+		     "failed: %s", (int)pid, strerror(-rc));
+		return AD_EXIT_FAILURE;
+	}
 	ad_procmem_init_pooled(&c.pm, pid, &snap->pool);
 	rc = ad_observer_read_records(obs, pid, &snap->proc, &sink, &stale);
 	if (rc >= 0 && !c.nomem)
 		place_frames(&c);
 	ad_procmem_fini(&c.pm);
 	free(c.raw);
+	free(c.thr);
 	if (rc == -ESRCH) {
 		ad_snapshot_free(snap);
 		memset(snap, 0, sizeof(*snap));

@@ -13,6 +13,7 @@ enum ad_exit {
 	AD_EXIT_NO_PROCESS = 5,   /* --pid: no such process */
 	AD_EXIT_PERMISSION = 6,   /* not allowed (socket, BPF, /proc/N/mem) */
 	AD_EXIT_ATTACH = 7,       /* --daemon: BPF load or probe attach failed */
+	AD_EXIT_KERNEL = 8,       /* --daemon: the kernel lacks a feature it needs */
 };
 
 #endif /* AD_EXIT_CODES_H */

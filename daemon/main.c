@@ -10,11 +10,35 @@
 
 #include "client.h"
 #include "exit_codes.h"
+#include "kernel_features.h"
 #include "options.h"
 #include "protocol.h"
 #include "server.h"
 
 #define PROG "asyncdumpd"
+
+/* The version, and what this kernel lets the daemon do (probing needs
+ * the daemon's privileges). */
+static int print_version(void)
+{
+	struct ad_features f;
+	char err[512], line[256];
+	int rc;
+
+	printf("%s\n", ad_version_string());
+	if (geteuid()) {
+		printf("kernel: features not probed (run as root to see them)\n");
+		return AD_EXIT_OK;
+	}
+	rc = ad_features_probe(&f, err, sizeof(err));
+	if (rc) {
+		printf("kernel: %s\n", err);
+		return AD_EXIT_OK;
+	}
+	for (unsigned int i = 0; ad_features_line(&f, i, line, sizeof(line)); i++)
+		printf("kernel: %s\n", line);
+	return AD_EXIT_OK;
+}
 
 static int run_dump(const struct ad_options *opts)
 {
@@ -55,8 +79,7 @@ int main(int argc, char *argv[])
 		code = AD_EXIT_OK;
 		break;
 	case AD_MODE_VERSION:
-		printf("%s\n", ad_version_string());
-		code = AD_EXIT_OK;
+		code = print_version();
 		break;
 	case AD_MODE_DAEMON:
 		code = ad_server_run(&opts);

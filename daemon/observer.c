@@ -10,7 +10,6 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "asyncdump.skel.h"
 #include "elf_notes.h"
 #include "grow.h"
+#include "libbpf_log.h"
 
 /* Events ring buffer size; an event takes 24 bytes, and a full ring only
  * delays reclaim and slot refills until the next ad_observer_gc(). */
@@ -40,47 +40,34 @@ struct ad_mapset ad_obs_shared_maps(const struct ad_observer *obs)
 	return obs->slots[AD_SLOT_SHARED].maps;
 }
 
-void ad_obs_set_err(char *err, size_t errlen, const char *fmt, ...)
+/* Where libbpf's own account of a failure is (the verifier's log, a
+ * note it could not parse): shown above, or to be asked for. */
+static const char *libbpf_reason(void)
 {
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* libbpf logs only when asked: stdout belongs to the daemon's output. */
-static int libbpf_log(enum libbpf_print_level level, const char *fmt,
-		      va_list ap)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
+	return ad_libbpf_log_shown()
+		       ? " (libbpf's log above says why)"
+		       : " (set " AD_DEBUG_ENV "=1 for libbpf's reason)";
 }
 
 /* EPERM/EACCES mean "not root" only when we are not: as root they come
- * from the verifier (a program it refused) or a security policy. */
+ * from the verifier (a program it refused) or a security policy, and
+ * libbpf's log says which (privilege_reason()). */
 static const char *privilege_hint(int e)
 {
 	if (e != EPERM && e != EACCES)
 		return "";
 	return geteuid() ? "; run asyncdumpd as root"
-			 : "; refused although running as root: set "
-			   "ASYNCDUMP_DEBUG=1 for libbpf's reason (a kernel "
+			 : "; refused although running as root (a kernel "
 			   "security policy or lockdown may forbid it)";
 }
 
-/* What to do when attaching a USDT probe fails (e > 0). */
+static const char *privilege_reason(int e)
+{
+	return (e == EPERM || e == EACCES) && !geteuid() ? libbpf_reason() : "";
+}
+
+/* What to do when attaching a USDT probe fails (e > 0), and where
+ * libbpf's reason is when it has one (attach_reason()). */
 static const char *attach_hint(int e)
 {
 	switch (e) {
@@ -97,11 +84,15 @@ static const char *attach_hint(int e)
 	case ENOENT:
 	case EINVAL:
 		return "; libbpf could not use its probe notes: build it with "
-		       "this version's usdt/asyncdump.h (set ASYNCDUMP_DEBUG=1 "
-		       "for libbpf's reason)";
+		       "this version's usdt/asyncdump.h";
 	default:
 		return "";
 	}
+}
+
+static const char *attach_reason(int e)
+{
+	return e == ENOENT || e == EINVAL ? libbpf_reason() : privilege_reason(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -114,10 +105,41 @@ static int resize(struct bpf_map *map, uint32_t entries, char *err,
 	int e = bpf_map__set_max_entries(map, entries);
 
 	if (e)
-		ad_obs_set_err(err, errlen, "sizing BPF map %s to %" PRIu32
+		ad_set_err(err, errlen, "sizing BPF map %s to %" PRIu32
 			" entries failed: %s", bpf_map__name(map), entries,
 			strerror(-e));
 	return e;
+}
+
+/* The programs that may copy a _DYN string come in two variants
+ * (bpf/asyncdump.bpf.c): sleepable, so they can fault a string's page in,
+ * where the kernel allows it (libbpf 1.1 has no "usdt.s" section: the
+ * flag is set here); else the non-faulting ad_nf_* ones. Only the chosen
+ * ones are loaded. The hot ENTER/EXIT programs are never sleepable. */
+static int dyn_variant(struct asyncdump *skel, bool sleepable, char *err,
+		       size_t errlen)
+{
+	struct bpf_program *pairs[][2] = {
+		{skel->progs.ad_enter_dyn, skel->progs.ad_nf_enter_dyn},
+		{skel->progs.ad_enter_at, skel->progs.ad_nf_enter_at},
+		{skel->progs.ad_task_spawn_dyn, skel->progs.ad_nf_spawn_dyn},
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		int e = bpf_program__set_autoload(pairs[i][!sleepable], true);
+
+		if (!e)
+			e = bpf_program__set_autoload(pairs[i][sleepable], false);
+		if (!e && sleepable)
+			e = bpf_program__set_flags(pairs[i][0], BPF_F_SLEEPABLE);
+		if (e) {
+			ad_set_err(err, errlen,
+				       "choosing the _DYN probe programs failed: %s",
+				       strerror(-e));
+			return e;
+		}
+	}
+	return 0;
 }
 
 /* Sizes every map: the shared record maps and the slot tables (slots
@@ -130,8 +152,6 @@ static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
 	int e;
 
 	if ((e = resize(skel->maps.procs, o->max_procs, err, errlen)) ||
-	    (e = resize(skel->maps.ready_slots, nslots ? nslots : 1, err,
-			errlen)) ||
 	    (e = resize(skel->maps.slot_owner, nslots + 1, err, errlen)) ||
 	    (e = resize(skel->maps.frames_of, nslots + 1, err, errlen)) ||
 	    (e = resize(skel->maps.tasks_of, nslots + 1, err, errlen)) ||
@@ -141,25 +161,12 @@ static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
 	/* label_max bounds the string copy; the verifier checks it against
 	 * these value sizes, so they must agree. */
 	if ((e = bpf_map__set_value_size(skel->maps.zeros, o->label_max))) {
-		ad_obs_set_err(err, errlen, "setting the label size to %" PRIu32
+		ad_set_err(err, errlen, "setting the label size to %" PRIu32
 			" failed: %s", o->label_max, strerror(-e));
 		return e;
 	}
 	skel->rodata->label_max = o->label_max;
-	/* The probes that copy a _DYN string run sleepable so they can fault
-	 * in a string's page (libbpf 1.1 has no "usdt.s" section). The hot
-	 * ENTER/EXIT programs stay non-sleepable. */
-	if ((e = bpf_program__set_flags(skel->progs.ad_enter_dyn,
-					BPF_F_SLEEPABLE)) ||
-	    (e = bpf_program__set_flags(skel->progs.ad_enter_at,
-					BPF_F_SLEEPABLE)) ||
-	    (e = bpf_program__set_flags(skel->progs.ad_task_spawn_dyn,
-					BPF_F_SLEEPABLE))) {
-		ad_obs_set_err(err, errlen, "marking the _DYN probes sleepable failed: %s",
-			strerror(-e));
-		return e;
-	}
-	return 0;
+	return dyn_variant(skel, o->features->sleepable, err, errlen);
 }
 
 /* The maps of a slot must be like the inner map each outer map (frames_of
@@ -177,18 +184,19 @@ static int set_templates(struct ad_observer *obs, char *err, size_t errlen)
 	int fds[3] = {m->frames, m->tasks, m->strings};
 
 	if (e) {
-		ad_obs_set_err(err, errlen,
+		ad_set_err(err, errlen,
 			       "creating the shared BPF maps (%" PRIu32 " frames, %"
-			       PRIu32 " tasks) failed: %s%s", obs->max_frames,
+			       PRIu32 " tasks) failed: %s%s%s", obs->max_frames,
 			       obs->max_tasks, strerror(-e),
 			       e == -ENOMEM ? "; lower --max-frames/--max-tasks"
-					    : privilege_hint(-e));
+					    : privilege_hint(-e),
+			       privilege_reason(-e));
 		return e;
 	}
 	for (unsigned int i = 0; i < 3; i++) {
 		e = bpf_map__set_inner_map_fd(outer[i], fds[i]);
 		if (e) {
-			ad_obs_set_err(err, errlen,
+			ad_set_err(err, errlen,
 				       "setting the template of BPF map %s failed: %s",
 				       bpf_map__name(outer[i]), strerror(-e));
 			return e;
@@ -201,6 +209,10 @@ static int check_opts(const struct ad_observer_opts *in,
 		      struct ad_observer_opts *o, char *err, size_t errlen)
 {
 	*o = *in;
+	if (!o->features) {
+		ad_set_err(err, errlen, "the kernel's features were not probed");
+		return -EINVAL;
+	}
 	if (!o->max_frames)
 		o->max_frames = AD_DEFAULT_MAX_FRAMES;
 	if (!o->max_tasks)
@@ -210,19 +222,19 @@ static int check_opts(const struct ad_observer_opts *in,
 	if (!o->label_max)
 		o->label_max = AD_DEFAULT_LABEL_MAX;
 	if (o->max_slots > o->max_procs) {
-		ad_obs_set_err(err, errlen, "%" PRIu32 " process slots for %"
+		ad_set_err(err, errlen, "%" PRIu32 " process slots for %"
 			       PRIu32 " processes: use at most as many slots",
 			       o->max_slots, o->max_procs);
 		return -EINVAL;
 	}
 	if (o->max_procs > AD_MAX_PROCS_LIMIT) {
-		ad_obs_set_err(err, errlen, "%" PRIu32 " processes is too many: "
+		ad_set_err(err, errlen, "%" PRIu32 " processes is too many: "
 			       "use at most %u", o->max_procs,
 			       AD_MAX_PROCS_LIMIT);
 		return -EINVAL;
 	}
 	if (o->label_max < 2 || o->label_max > AD_LABEL_MAX_LIMIT) {
-		ad_obs_set_err(err, errlen, "label length %" PRIu32
+		ad_set_err(err, errlen, "label length %" PRIu32
 			" out of range: use 2 to %u bytes", o->label_max,
 			AD_LABEL_MAX_LIMIT);
 		return -EINVAL;
@@ -241,25 +253,26 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	e = check_opts(opts, &o, err, errlen);
 	if (e)
 		return e;
-	libbpf_set_print(getenv("ASYNCDUMP_DEBUG") ? libbpf_log : libbpf_quiet);
+	ad_libbpf_log_init();
 	obs = calloc(1, sizeof(*obs));
 	if (!obs) {
-		ad_obs_set_err(err, errlen, "out of memory");
+		ad_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	obs->label_max = o.label_max;
+	obs->features = *o.features;
 	obs->max_frames = o.max_frames;
 	obs->max_tasks = o.max_tasks;
 	ad_obs_reclaim_init(obs);
 	if (ad_obs_slots_init(obs, o.max_slots)) {
-		ad_obs_set_err(err, errlen, "out of memory");
+		ad_set_err(err, errlen, "out of memory");
 		e = -ENOMEM;
 		goto fail;
 	}
 	obs->skel = asyncdump__open();
 	if (!obs->skel) {
 		e = -errno;
-		ad_obs_set_err(err, errlen, "opening the BPF object failed: %s",
+		ad_set_err(err, errlen, "opening the BPF object failed: %s",
 			strerror(-e));
 		goto fail;
 	}
@@ -271,15 +284,21 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 		goto fail;
 	e = asyncdump__load(obs->skel);
 	if (e) {
-		ad_obs_set_err(err, errlen, "loading BPF programs failed: %s%s",
-			       strerror(-e),
-			       (-e == EPERM || -e == EACCES) ? privilege_hint(-e) :
-			       " (set ASYNCDUMP_DEBUG=1 to see the verifier log)");
+		/* As root, whatever the error, the verifier's log says why. */
+		ad_set_err(err, errlen, "loading BPF programs failed: %s%s%s",
+			   strerror(-e), privilege_hint(-e),
+			   geteuid() ? "" : libbpf_reason());
+		goto fail;
+	}
+	e = ad_obs_ready_map(obs);
+	if (e) {
+		ad_set_err(err, errlen, "mapping the ready-slot table failed: %s",
+			       strerror(-e));
 		goto fail;
 	}
 	e = ad_obs_shared_install(obs);
 	if (e) {
-		ad_obs_set_err(err, errlen, "installing the shared BPF maps failed: %s",
+		ad_set_err(err, errlen, "installing the shared BPF maps failed: %s",
 			       strerror(-e));
 		goto fail;
 	}
@@ -288,18 +307,18 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 		bpf_program__attach(obs->skel->progs.ad_sched_exit);
 	if (!obs->skel->links.ad_sched_exit) {
 		e = -errno;
-		ad_obs_set_err(err, errlen,
-			"attaching to sched_process_exit failed: %s%s",
-			strerror(-e), privilege_hint(-e));
+		ad_set_err(err, errlen,
+			"attaching to sched_process_exit failed: %s%s%s",
+			strerror(-e), privilege_hint(-e), privilege_reason(-e));
 		goto fail;
 	}
 	obs->skel->links.ad_sched_exec =
 		bpf_program__attach(obs->skel->progs.ad_sched_exec);
 	if (!obs->skel->links.ad_sched_exec) {
 		e = -errno;
-		ad_obs_set_err(err, errlen,
-			"attaching to sched_process_exec failed: %s%s",
-			strerror(-e), privilege_hint(-e));
+		ad_set_err(err, errlen,
+			"attaching to sched_process_exec failed: %s%s%s",
+			strerror(-e), privilege_hint(-e), privilege_reason(-e));
 		goto fail;
 	}
 	/* Before any probe is attached, so the first processes get their
@@ -312,7 +331,7 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 				   ad_obs_handle_event, obs, NULL);
 	if (!obs->rb) {
 		e = -errno;
-		ad_obs_set_err(err, errlen, "opening the events ring buffer failed: %s",
+		ad_set_err(err, errlen, "opening the events ring buffer failed: %s",
 			strerror(-e));
 		goto fail;
 	}
@@ -341,6 +360,7 @@ void ad_observer_close(struct ad_observer *obs)
 	ring_buffer__free(obs->rb);
 	ad_obs_reclaim_fini(obs);
 	ad_obs_slots_fini(obs);
+	ad_obs_ready_unmap(obs);
 	asyncdump__destroy(obs->skel);
 	free(obs);
 }
@@ -364,17 +384,24 @@ uint64_t ad_observer_global(struct ad_observer *obs, enum ad_global which)
 /* Attaching                                                           */
 /* ------------------------------------------------------------------ */
 
-static struct bpf_program *probe_prog(struct asyncdump *s, unsigned int which)
+/* The program of each probe, of the variant loaded (dyn_variant()). */
+static struct bpf_program *probe_prog(const struct ad_observer *obs,
+				      unsigned int which)
 {
+	const struct asyncdump *s = obs->skel;
+	bool sl = obs->features.sleepable;
 	struct bpf_program *progs[AD_PROBE_COUNT] = {
 		[AD_PROBE_TASK_SPAWN] = s->progs.ad_task_spawn,
-		[AD_PROBE_TASK_SPAWN_DYN] = s->progs.ad_task_spawn_dyn,
+		[AD_PROBE_TASK_SPAWN_DYN] = sl ? s->progs.ad_task_spawn_dyn
+					       : s->progs.ad_nf_spawn_dyn,
 		[AD_PROBE_TASK_EXIT] = s->progs.ad_task_exit,
 		[AD_PROBE_POLL_BEGIN] = s->progs.ad_poll_begin,
 		[AD_PROBE_POLL_END] = s->progs.ad_poll_end,
 		[AD_PROBE_ENTER] = s->progs.ad_enter,
-		[AD_PROBE_ENTER_DYN] = s->progs.ad_enter_dyn,
-		[AD_PROBE_ENTER_AT] = s->progs.ad_enter_at,
+		[AD_PROBE_ENTER_DYN] = sl ? s->progs.ad_enter_dyn
+					  : s->progs.ad_nf_enter_dyn,
+		[AD_PROBE_ENTER_AT] = sl ? s->progs.ad_enter_at
+					 : s->progs.ad_nf_enter_at,
 		[AD_PROBE_EXIT] = s->progs.ad_exit,
 		[AD_PROBE_MOVE] = s->progs.ad_move,
 	};
@@ -424,7 +451,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 
 	if (stat(path, &st)) {
 		e = -errno;
-		ad_obs_set_err(err, errlen, "cannot open %s: %s", shown, strerror(errno));
+		ad_set_err(err, errlen, "cannot open %s: %s", shown, strerror(errno));
 		return e;
 	}
 	a.dev = st.st_dev;
@@ -435,7 +462,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	 * pid -1, per-pid ones dropped) nothing may fail any more. */
 	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
 	if (!grown) {
-		ad_obs_set_err(err, errlen, "out of memory attaching %s", shown);
+		ad_set_err(err, errlen, "out of memory attaching %s", shown);
 		return -ENOMEM;
 	}
 	obs->att = grown;
@@ -443,7 +470,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	if (e)
 		return e;
 	if (!probes.sites) {
-		ad_obs_set_err(err, errlen,
+		ad_set_err(err, errlen,
 			"%s has no asyncdump probes: build it with usdt/asyncdump.h",
 			shown);
 		return -ENOENT;
@@ -451,16 +478,16 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	for (unsigned int i = 0; i < AD_PROBE_COUNT; i++) {
 		if (!probes.per_probe[i])
 			continue; /* the program does not use this macro */
-		a.links[i] = bpf_program__attach_usdt(probe_prog(obs->skel, i),
+		a.links[i] = bpf_program__attach_usdt(probe_prog(obs, i),
 						      pid, path,
 						      ASYNCDUMP_PROVIDER,
 						      ad_probe_name(i), NULL);
 		if (!a.links[i]) {
 			e = -errno;
-			ad_obs_set_err(err, errlen,
-				"attaching probe %s:%s in %s failed: %s%s",
+			ad_set_err(err, errlen,
+				"attaching probe %s:%s in %s failed: %s%s%s",
 				ASYNCDUMP_PROVIDER, ad_probe_name(i), shown,
-				strerror(-e), attach_hint(-e));
+				strerror(-e), attach_hint(-e), attach_reason(-e));
 			detach(&a);
 			return e ? e : -EINVAL;
 		}
@@ -511,7 +538,7 @@ int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 	if (!f) {
 		int e = errno;
 
-		ad_obs_set_err(err, errlen, "cannot read %s: %s%s", maps, strerror(e),
+		ad_set_err(err, errlen, "cannot read %s: %s%s", maps, strerror(e),
 			e == ENOENT ? " (no such process)" : privilege_hint(e));
 		return -e;
 	}
@@ -537,7 +564,7 @@ int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 		} else if (n < 0 && n != -ENOENT && n != -ENOEXEC &&
 			   !first_errno) {
 			first_errno = n;
-			ad_obs_set_err(err, errlen, "%s", first_err);
+			ad_set_err(err, errlen, "%s", first_err);
 		}
 	}
 	fclose(f);
@@ -546,7 +573,7 @@ int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 	/* Every object with probes is attached already (for every process
 	 * or for this one): nothing to add, and nothing wrong. */
 	if (!total && !first_errno && !covered) {
-		ad_obs_set_err(err, errlen,
+		ad_set_err(err, errlen,
 			"process %d maps no object with asyncdump probes: build "
 			"it with usdt/asyncdump.h", (int)pid);
 		return -ENOENT;

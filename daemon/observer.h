@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "../include/asyncdump_abi.h"
+#include "kernel_features.h"
 
 struct ad_observer_opts {
 	uint32_t max_frames; /* live frames per process (AD_DEFAULT_MAX_FRAMES) */
@@ -22,6 +23,9 @@ struct ad_observer_opts {
 	uint32_t max_slots;  /* processes given maps of their own, <= max_procs
 			      * (asyncdump_abi.h, "Where records live") */
 	uint32_t label_max;  /* bytes kept of a _DYN string, NUL included */
+	/* What the kernel can do (ad_features_probe()): which variant of
+	 * the programs to load, how to read thread states. Required. */
+	const struct ad_features *features;
 };
 
 struct ad_observer;
@@ -142,10 +146,15 @@ int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
 			     const struct ad_proc *proc,
 			     const struct ad_record_sink *sink,
 			     uint64_t *stale);
-/* The BPF per-thread state of thread tid (any process), found through a
- * pidfd of the thread. -ENOENT if the thread has none or is gone. */
-int ad_observer_read_thread(struct ad_observer *obs, pid_t tid,
-			    struct ad_thread *out);
+/* Hands the BPF per-thread state of every thread of `pid` that has one to
+ * fn (rec valid only during the call; a nonzero return stops the read and
+ * is returned), through the task iterator: over that process's threads,
+ * or where the kernel cannot limit it, over every task of the host.
+ * Threads starting or exiting meanwhile may be missed. 0 or -errno. */
+int ad_observer_read_threads(struct ad_observer *obs, pid_t pid,
+			     int (*fn)(void *ctx,
+				       const struct ad_thread_rec *rec),
+			     void *ctx);
 uint64_t ad_observer_global(struct ad_observer *obs, enum ad_global which);
 uint32_t ad_observer_label_max(const struct ad_observer *obs);
 

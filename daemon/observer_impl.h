@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "errmsg.h"
 #include "idtab.h"
 #include "observer.h"
 
@@ -39,7 +40,9 @@ struct ad_mapset {
 
 /* A slot: one process's own maps (asyncdump_abi.h, "Where records live").
  *   EMPTY: no maps.
- *   READY: maps created, in the outer arrays and queued in ready_slots.
+ *   READY: maps created, in the outer arrays and put in the ready_slots
+ *          table (or taken from it by a process whose SLOT_TAKEN event
+ *          has not been read yet).
  *   OWNED: taken by the incarnation (pid, pgen).
  * The daemon learns a slot was taken from an AD_EV_SLOT_TAKEN event or,
  * if that was lost, from the slot_owner map. */
@@ -56,13 +59,14 @@ struct ad_slot {
 	uint64_t swept_exits, swept_tasks_full;
 };
 
-/* How many slots the daemon keeps ready. A new process takes one at its
- * first probe hit; the daemon makes another as soon as it reads the
- * event. More processes than this starting faster than the daemon reacts
+/* How many slots the daemon keeps ready, at most half the entries of the
+ * ready_slots table (asyncdump_abi.h, struct ad_ready). A new process
+ * takes one at its first probe hit; the daemon makes another as soon as
+ * it reads the event. More processes than this starting faster than the daemon reacts
  * (a few ms, or one dump) go to the shared maps, which loses nothing but
  * makes their dumps walk every shared record. Each ready slot costs the
  * hash buckets of its three maps (16 bytes per bucket, README). */
-#define AD_READY_SLOTS 4u
+#define AD_READY_SLOTS (AD_READY_RING / 2u)
 
 /* A map walked in batches (observer_walk.c), resumable, so that a sweep
  * can read a million records a few thousand at a time between dumps. */
@@ -122,6 +126,8 @@ struct ad_reclaim {
 
 struct ad_observer {
 	struct asyncdump *skel; /* the probes; creates every shared map */
+	struct ad_features features; /* the variant loaded */
+	struct ad_ready *ready;      /* the ready_slots table, mapped */
 	struct ring_buffer *rb;
 	uint32_t label_max;
 	uint32_t max_frames, max_tasks; /* capacity of each record map */
@@ -131,9 +137,6 @@ struct ad_observer {
 	size_t natt, catt;
 	struct ad_reclaim rq;
 };
-
-void ad_obs_set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 uint64_t ad_obs_mono_ns(void);
 
@@ -156,6 +159,10 @@ int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
  * are the template of every slot's maps), installed after. 0 or -errno. */
 int ad_obs_shared_create(struct ad_observer *obs);
 int ad_obs_shared_install(struct ad_observer *obs);
+/* Maps the ready_slots table into obs->ready (after load), and back out.
+ * 0 or -errno. */
+int ad_obs_ready_map(struct ad_observer *obs);
+void ad_obs_ready_unmap(struct ad_observer *obs);
 /* The slot table, all EMPTY. 0 or -ENOMEM. */
 int ad_obs_slots_init(struct ad_observer *obs, uint32_t nslots);
 void ad_obs_slots_fini(struct ad_observer *obs);

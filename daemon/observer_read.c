@@ -1,7 +1,7 @@
 /*
  * observer_read.c - one process's records read back from the BPF maps
  * (observer.h): its process record, its tasks and frames with their _DYN
- * strings, and the per-thread state of the threads running its tasks.
+ * strings, and the per-thread state of its threads (a task iterator).
  *
  * A process with a slot has maps of its own, read whole: the cost of a
  * dump follows the dumped process, not what other processes hold. One in
@@ -13,10 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "asyncdump.skel.h"
@@ -172,22 +170,57 @@ int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
 	return e;
 }
 
-/* pidfd_open() flag for a thread that is not a group leader (Linux 6.9). */
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
-
-int ad_observer_read_thread(struct ad_observer *obs, pid_t tid,
-			    struct ad_thread *out)
+/* Reads whole records from the iterator's fd, however read() cuts them. */
+int ad_observer_read_threads(struct ad_observer *obs, pid_t pid,
+			     int (*fn)(void *ctx,
+				       const struct ad_thread_rec *rec),
+			     void *ctx)
 {
-	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	int e = 0;
+	LIBBPF_OPTS(bpf_iter_attach_opts, o);
+	union bpf_iter_link_info li;
+	struct ad_thread_rec recs[64];
+	size_t have = 0;
+	struct bpf_link *link;
+	int fd, e = 0;
 
-	if (fd < 0)
-		return errno == ESRCH ? -ENOENT : -errno;
-	/* Task storage is keyed by pidfd from user space. */
-	if (bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.threads), &fd, out))
+	memset(&li, 0, sizeof(li));
+	if (obs->features.task_iter_pid) {
+		li.task.pid = (uint32_t)pid;
+		o.link_info = &li;
+		o.link_info_len = sizeof(li);
+	}
+	link = bpf_program__attach_iter(obs->skel->progs.ad_iter_threads, &o);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
 		e = -errno;
+		bpf_link__destroy(link);
+		return e;
+	}
+	for (;;) {
+		ssize_t n = read(fd, (char *)recs + have, sizeof(recs) - have);
+		size_t whole;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		whole = have / sizeof(recs[0]);
+		for (size_t i = 0; i < whole && !e; i++)
+			if (recs[i].tgid == (uint32_t)pid)
+				e = fn(ctx, &recs[i]);
+		if (e)
+			break;
+		have -= whole * sizeof(recs[0]);
+		memmove(recs, (char *)recs + whole * sizeof(recs[0]), have);
+	}
 	close(fd);
+	bpf_link__destroy(link);
 	return e;
 }

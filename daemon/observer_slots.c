@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "asyncdump.skel.h"
@@ -144,8 +145,47 @@ int ad_obs_shared_install(struct ad_observer *obs)
 	return 0;
 }
 
+int ad_obs_ready_map(struct ad_observer *obs)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, (size_t)(page > 0 ? page : 4096),
+		       PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(obs->skel->maps.ready_slots), 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	obs->ready = p;
+	return 0;
+}
+
+void ad_obs_ready_unmap(struct ad_observer *obs)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (obs->ready)
+		munmap(obs->ready, (size_t)(page > 0 ? page : 4096));
+	obs->ready = NULL;
+}
+
+/* Puts a READY slot in an empty entry of the table, as BPF does when it
+ * gives one back: compare-and-swap, since BPF takes and gives back
+ * concurrently. -ENOSPC if no entry is empty (never expected: the daemon
+ * keeps at most half of them filled). */
+static int ready_put(struct ad_observer *obs, uint32_t slot)
+{
+	for (uint32_t i = 0; i < AD_READY_RING; i++) {
+		uint32_t empty = 0;
+
+		if (__atomic_compare_exchange_n(&obs->ready->slot[i], &empty,
+						slot, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
 /* Makes EMPTY slot `slot` READY: its maps created and installed, its
- * owner cleared, the slot queued. */
+ * owner cleared, the slot put in the ready table. */
 static int make_ready(struct ad_observer *obs, uint32_t slot)
 {
 	struct asyncdump *s = obs->skel;
@@ -167,12 +207,13 @@ static int make_ready(struct ad_observer *obs, uint32_t slot)
 	    (e = install(s->maps.strings_of, slot, m.strings)))
 		goto fail;
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.slot_owner), &slot, &none,
-				BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(s->maps.ready_slots), NULL, &slot,
 				BPF_ANY)) {
 		e = -errno;
 		goto fail;
 	}
+	e = ready_put(obs, slot);
+	if (e)
+		goto fail;
 	sl->maps = m;
 	sl->state = AD_SLOT_READY;
 	obs->nready++;
@@ -197,7 +238,7 @@ int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 			return 0; /* every slot is taken: --max-procs */
 		e = make_ready(obs, slot);
 		if (e) {
-			ad_obs_set_err(err, errlen,
+			ad_set_err(err, errlen,
 				       "creating the BPF maps of a process slot "
 				       "failed: %s; new processes keep their "
 				       "records in the shared maps until this "
@@ -289,11 +330,11 @@ int ad_obs_slots_check(struct ad_observer *obs)
 			continue;
 		if (sl->state == AD_SLOT_READY) {
 			if (!o.pid)
-				continue; /* still queued */
+				continue; /* still in the ready table */
 			own(obs, slot, o.pid, o.pgen);
 		} else if (!o.pid) {
 			/* BPF gave it back (a thread lost the race to create
-			 * the process record) and queued it again. */
+			 * the process record) into the ready table. */
 			sl->state = AD_SLOT_READY;
 			sl->pid = sl->pgen = 0;
 			obs->nready++;

@@ -440,7 +440,13 @@ void ad_usage(FILE *out, const char *prog)
 		"  --socket PATH        the observer's unix socket (default: $%s, else\n"
 		"                       %s)\n"
 		"  --help               this text\n"
-		"  --version            print the version\n"
+		"  --version            print the version and, as root, what this\n"
+		"                       kernel lets the observer do\n"
+		"\n"
+		"Environment:\n"
+		"  ASYNCDUMP_DISABLE_FEATURES=LIST  leave kernel features unused even if\n"
+		"                       present (comma list: sleepable, task-iter-pid)\n"
+		"  ASYNCDUMP_DEBUG=1    show libbpf's messages (the verifier's log)\n"
 		"\n",
 		AD_SOCKET_ENV, AD_DEFAULT_SOCKET_PATH);
 	fprintf(out,
@@ -452,8 +458,10 @@ void ad_usage(FILE *out, const char *prog)
 		"  %d  the process has hit no asyncdump probe since the observer started\n"
 		"  %d  no such process\n"
 		"  %d  permission denied (socket, BPF or process memory): run as root\n"
-		"  %d  --daemon: loading BPF or attaching probes failed\n",
+		"  %d  --daemon: loading BPF or attaching probes failed\n"
+		"  %d  --daemon: the kernel lacks a feature the observer needs (the\n"
+		"     message names it and the oldest kernel that has it)\n",
 		AD_EXIT_OK, AD_EXIT_FAILURE, AD_EXIT_USAGE, AD_EXIT_NO_OBSERVER,
 		prog, AD_EXIT_NOT_OBSERVED, AD_EXIT_NO_PROCESS,
-		AD_EXIT_PERMISSION, AD_EXIT_ATTACH);
+		AD_EXIT_PERMISSION, AD_EXIT_ATTACH, AD_EXIT_KERNEL);
 }

@@ -610,19 +610,46 @@ static void run_loop(struct server *s)
 
 /* ---- setup, teardown -------------------------------------------------- */
 
+/* What the kernel can do, and the variant of the programs chosen: logged
+ * before they are loaded. */
+static int probe_kernel(struct ad_features *f)
+{
+	char err[512], line[256];
+	int rc = ad_features_probe(f, err, sizeof(err));
+
+	if (rc == -ENOTSUP) {
+		log_line(LOG_ERR_, "%s", err);
+		return AD_EXIT_KERNEL;
+	}
+	if (rc < 0) {
+		log_line(LOG_ERR_, "cannot probe the kernel's BPF features: %s", err);
+		return (rc == -EPERM || rc == -EACCES) ? AD_EXIT_PERMISSION
+		       : rc == -EINVAL		       ? AD_EXIT_USAGE
+						       : AD_EXIT_ATTACH;
+	}
+	for (unsigned int i = 0; ad_features_line(f, i, line, sizeof(line)); i++)
+		log_line(LOG_INFO_, "kernel: %s", line);
+	return AD_EXIT_OK;
+}
+
 static int open_and_attach(struct server *s)
 {
 	const struct ad_options *o = s->opts;
+	struct ad_features feat;
 	struct ad_observer_opts oo = {
 		.max_frames = o->max_frames,
 		.max_tasks = o->max_tasks,
 		.max_procs = o->max_procs,
 		.max_slots = o->max_slots,
 		.label_max = o->label_max,
+		.features = &feat,
 	};
 	char err[512];
 	int rc;
 
+	rc = probe_kernel(&feat);
+	if (rc != AD_EXIT_OK)
+		return rc;
 	rc = ad_observer_open(&oo, &s->obs, err, sizeof(err));
 	if (rc < 0) {
 		log_line(LOG_ERR_, "cannot load the BPF observer: %s", err);

@@ -134,14 +134,29 @@ enum ad_lost {
  * frames_of, tasks_of and strings_of. A dump then reads only that
  * process's records, whatever other processes hold, and reclaiming an
  * exited process is dropping its maps. BPF cannot create maps: asyncdumpd
- * creates them ahead of time and queues the ready slots (queue map
- * ready_slots); a process's first probe hit takes one. When none is ready
+ * creates them ahead of time and puts the ready slots in the table
+ * ready_slots (struct ad_ready); a process's first probe hit takes one.
+ * When none is ready
  * (a burst of new processes faster than the daemon refills, or more
  * processes than --max-slots), the process keeps its records in the
  * shared maps, slot 0, for its whole life: nothing is lost, but a dump of
  * it walks every shared record (counted: AD_GLOBAL_PROCS_SHARED). */
 #define AD_SLOT_SHARED 0u /* ad_proc.slot of a process in the shared maps;
 			   * its own slots are 1..max_slots */
+
+/* ready_slots map value (an array of one, mmap'ed by the daemon): slots
+ * whose maps are ready, 0 = an empty entry. Not a QUEUE map: Linux 6.1
+ * refuses queue maps in sleepable programs, and a process's first probe
+ * may be a sleepable _DYN one. Every change is a compare-and-swap, on
+ * both sides: the daemon fills an empty entry (0 -> slot), a process
+ * takes a slot (slot -> 0), and one that lost the race to create its
+ * process record gives it back into an empty entry (0 -> slot). The
+ * daemon keeps at most half the entries filled, so giving back always
+ * finds room. */
+#define AD_READY_RING 8u
+struct ad_ready {
+	__u32 slot[AD_READY_RING];
+};
 
 /* procs map value, keyed by tgid: one observed process. Created at its
  * first probe hit, deleted when the process exits or execs. */
@@ -198,8 +213,8 @@ struct ad_event {
  * (two hash lookups less per frame). The record's `top` is brought up to
  * date when the thread stops running the task (POLL_END, a nested
  * POLL_BEGIN, thread exit); a thread's own task keeps it here for good.
- * A dump reads the running threads' state (asyncdumpd looks it up by
- * thread pidfd) for the tasks they run. */
+ * A dump reads the running threads' state for the tasks they run, through
+ * the task iterator ad_iter_threads (struct ad_thread_rec). */
 struct ad_thread {
 	__u64 task;      /* task being polled, 0 = the thread's own task */
 	__u64 task_gen;  /* its spawn_ns; 0 = no record (the slow path) */
@@ -212,6 +227,15 @@ struct ad_thread {
 	__u64 own_gen;   /* spawn_ns of the own task's record, 0 = none yet */
 	__u32 pgen;      /* incarnation this state belongs to, 0 = new */
 	__u32 slot;      /* that incarnation's ad_proc.slot */
+};
+
+/* What the task iterator ad_iter_threads writes for each thread that has
+ * state: Linux 6.1 has no pidfd of a single thread (PIDFD_THREAD is 6.9),
+ * which the task storage lookup from user space would need. */
+struct ad_thread_rec {
+	__u32 tgid;
+	__u32 tid;
+	struct ad_thread state;
 };
 
 /* LP64 layout of struct asyncdump_site as the observer reads it from the

@@ -8,6 +8,7 @@
 #   bash scripts/bench.sh --quick               # shorter samples, for development
 #   bash scripts/bench.sh --only 2,dump --out /tmp/bench.txt
 #   BUILD_DIR=/tmp/b bash scripts/bench.sh      # another build directory
+#   bash scripts/bench.sh --build-only          # build, do not run (kernel-vm.sh --bench)
 #
 # Arguments go to bench/run.py (see its --help). Needs root: it loads BPF.
 set -euo pipefail
@@ -18,10 +19,14 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 
-if [ "$(id -u)" -ne 0 ]; then
-	die "must run as root: it loads BPF programs and attaches USDT probes"
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then
+	build_only=1
+	shift
 fi
-for tool in cmake pkg-config clang bpftool bpftrace perf python3 taskset; do
+tools=(cmake pkg-config clang bpftool)
+[ "$build_only" = 1 ] || tools+=(bpftrace perf python3 taskset)
+for tool in "${tools[@]}"; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: install the dependencies first with: bash scripts/install-deps.sh"
 done
@@ -32,5 +37,9 @@ echo "== configure ($build, Release, unsanitized)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DASYNCDUMP_SANITIZE=OFF >/dev/null
 echo "== build"
 cmake --build "$build" -j "$jobs" --target asyncdumpd probe_bench hold_frames bench_floor bench_opcost
+[ "$build_only" = 0 ] || exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	die "must run as root: it loads BPF programs and attaches USDT probes"
+fi
 echo "== run"
 exec env PYTHONDONTWRITEBYTECODE=1 python3 "$root/bench/run.py" --build "$build" "$@"

@@ -21,6 +21,8 @@ packages=(
 	bpftrace # the comparison point of the benchmark (bench/bookkeeping.bt)
 	linux-perf # the benchmark's profile of an observed pair (section 6)
 	python3 procps
+	# the tests on Debian 12's own kernel (scripts/kernel-vm.sh)
+	qemu-system-x86 debootstrap e2fsprogs
 )
 
 # Skip the (slow) index update when everything is already there, as on a

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # run-tests.sh - build everything with ASan/UBSan and warnings as errors, then
 # run every test: cmocka unit tests, header-safety tests and the integration
-# tests that load real BPF (those need root).
+# tests that load real BPF (those need root), on this machine's kernel and
+# then on Debian 12's own 6.1 booted under qemu (scripts/kernel-vm.sh).
 #
 #   bash scripts/run-tests.sh            # from anywhere in the checkout
 #   BUILD_DIR=/tmp/b bash scripts/run-tests.sh
-#   CTEST_ARGS="-R unit" bash scripts/run-tests.sh   # a subset
+#   CTEST_ARGS="-R unit" bash scripts/run-tests.sh   # a subset (no guest)
+#   ASYNCDUMP_VM=0 bash scripts/run-tests.sh   # this kernel only (not in CI)
 #
 # Exits nonzero if the build or any test fails. With CI=true a test that did
 # not run (skipped, e.g. because it could not attach) is a failure too: in
-# CI every integration test must really run.
+# CI every integration test must really run, on both kernels.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,7 +20,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 die() { echo "run-tests.sh: $*" >&2; exit 1; }
 
-for tool in cmake ctest pkg-config clang bpftool; do
+for tool in cmake ctest pkg-config clang bpftool qemu-system-x86_64 debootstrap; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: install the dependencies first with: bash scripts/install-deps.sh"
 done
@@ -57,4 +59,17 @@ if [ "${ASYNCDUMP_REQUIRE_BPF:-}" = "1" ] &&
 	grep -Eq '\*\*\*Skipped|Not Run|The following tests did not run' "$log"; then
 	die "some tests were skipped; in CI every test must run (see $log)"
 fi
-echo "run-tests.sh: all tests passed"
+echo "run-tests.sh: all tests passed on $(uname -r)"
+
+# The same integration tests on the kernel Debian 12 users run.
+if [ -n "${CTEST_ARGS:-}" ]; then
+	echo "run-tests.sh: a subset was asked for (CTEST_ARGS): not running the guest kernel"
+elif [ "${ASYNCDUMP_VM:-1}" = "0" ]; then
+	[ "${CI:-}" != "true" ] || die "ASYNCDUMP_VM=0 is not allowed in CI: both kernels are tested there"
+	echo "run-tests.sh: ASYNCDUMP_VM=0: not running the guest kernel"
+else
+	echo "== integration tests on Debian 12's own kernel (qemu)"
+	vm_start=$SECONDS
+	BUILD_DIR="$build" bash "$root/scripts/kernel-vm.sh"
+	echo "run-tests.sh: all tests passed on both kernels (guest stage: $((SECONDS - vm_start))s)"
+fi

@@ -47,10 +47,44 @@ EXIT_NOT_OBSERVED = 4
 EXIT_NO_PROCESS = 5
 EXIT_PERMISSION = 6
 EXIT_ATTACH = 7
+EXIT_KERNEL = 8
 
 SOCKET_TIMEOUT = 30.0
 READY_TIMEOUT = 20.0
 DUMP_TIMEOUT = 60.0
+
+
+# The fallbacks the daemon takes where a kernel lacks a feature, forced on
+# a kernel that has them (daemon/kernel_features.h).
+NO_OPTIONAL_FEATURES = {"ASYNCDUMP_DISABLE_FEATURES": "sleepable,task-iter-pid"}
+
+# What `asyncdumpd --version` says an attached 5-byte nop becomes.
+SITE_CALL = 0xE8
+SITE_INT3 = 0xCC
+
+
+def kernel_features(env=None):
+    """{what: variant} from the "kernel: <what>: <variant>" lines of
+    `asyncdumpd --version` (run as root)."""
+    out = subprocess.run([DAEMON, "--version"], stdout=subprocess.PIPE,
+                         check=True, env=dict(os.environ, **(env or {})))
+    feats = {}
+    for line in out.stdout.decode().splitlines()[1:]:
+        assert line.startswith("kernel: "), line
+        what, _, variant = line[len("kernel: "):].partition(": ")
+        feats[what] = variant
+    return feats
+
+
+def attached_site_byte():
+    """The first byte of an attached, hit 5-byte nop probe site on this
+    kernel, by the daemon's own probe: a CALL where the kernel optimizes
+    uprobes (Linux 6.18), an int3 elsewhere."""
+    site = kernel_features()["attached probe sites"]
+    if site.startswith("a call"):
+        return SITE_CALL
+    assert site.startswith("a breakpoint"), site
+    return SITE_INT3
 
 
 def example(name):
@@ -176,9 +210,11 @@ class Daemon:
     """`asyncdumpd --daemon` on a private socket, attached to `attach`.
 
     `socket` overrides the socket path (default: in the private directory);
-    `daemon` the binary (default DAEMON)."""
+    `daemon` the binary (default DAEMON); `env` adds to its environment
+    (e.g. ASYNCDUMP_DISABLE_FEATURES)."""
 
-    def __init__(self, attach=(), attach_pids=(), extra=(), socket=None, daemon=None):
+    def __init__(self, attach=(), attach_pids=(), extra=(), socket=None, daemon=None,
+                 env=None):
         self.dir = tempfile.mkdtemp(prefix="adtest.")
         self.socket = socket or os.path.join(self.dir, "asyncdumpd.sock")
         self.errpath = os.path.join(self.dir, "daemon.stderr")
@@ -191,7 +227,8 @@ class Daemon:
         self.argv = argv
         self.err = open(self.errpath, "wb")
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                  stdout=self.err, stderr=subprocess.STDOUT)
+                                  stdout=self.err, stderr=subprocess.STDOUT,
+                                  env=dict(os.environ, **(env or {})))
 
     def stderr(self):
         try:
@@ -260,15 +297,20 @@ class ADTestCase(unittest.TestCase):
         if not os.access(DAEMON, os.X_OK):
             self.unavailable("asyncdumpd not built at %s" % DAEMON)
 
+    def tmpdir(self):
+        d = tempfile.mkdtemp(prefix="adtest.")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
     def need_bin(self, path):
         self.assertTrue(os.access(path, os.X_OK), "not built: %s" % path)
         return path
 
-    def start_daemon(self, attach=(), attach_pids=(), extra=(), socket=None):
+    def start_daemon(self, attach=(), attach_pids=(), extra=(), socket=None, env=None):
         self.need_env()
         for path in attach:
             self.assertTrue(os.path.exists(path), "not built: %s" % path)
-        d = Daemon(attach, attach_pids, extra, socket)
+        d = Daemon(attach, attach_pids, extra, socket, env=env)
         self.addCleanup(d.cleanup)
         err = d.wait_ready()
         if err:

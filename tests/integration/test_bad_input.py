@@ -60,6 +60,9 @@ class BadInput(adtest.ADTestCase):
         """A _DYN label whose page is not resident when the probe fires is
         copied all the same (the copying probes fault it in): shown, and
         no loss counted."""
+        if not adtest.kernel_features()["_DYN string copies"].startswith("sleepable"):
+            self.fail("this kernel has no sleepable uprobes: the copy cannot "
+                      "fault a page in (test_label_in_cold_page_not_sleepable)")
         exe = prog("cold_label")
         d = self.start_daemon(attach=[exe])
         p = self.start([exe])
@@ -73,6 +76,27 @@ class BadInput(adtest.ADTestCase):
         self.assertFalse(inner["label_truncated"])
         # copied at the probe (it faults the page in): nothing was lost
         self.assert_no_losses(doc)
+
+    def test_label_in_cold_page_not_sleepable(self):
+        """Where the copying probes cannot sleep (a kernel without
+        sleepable uprobes, forced here), the same label cannot be copied:
+        shown as unreadable and counted, never as something else."""
+        exe = prog("cold_label")
+        d = self.start_daemon(attach=[exe], env=adtest.NO_OPTIONAL_FEATURES)
+        self.assertIn("_DYN string copies: not sleepable", d.stderr())
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        t = thread_task(doc, p.pid)
+        self.assertEqual(len(t["frames"]), 1, t["frames"])
+        self.assertEqual(t["frames"][0]["label"], "cold")
+        inner = t["frames"][0]["children"]
+        self.assertEqual(len(inner), 1, inner)
+        self.assertTrue(inner[0]["label_unreadable"], inner[0])
+        self.assertRegex(inner[0]["label"], r"^<unreadable 0x[0-9a-f]+>$")
+        self.assertEqual(doc["lost"]["label_unreadable"], 1, doc["lost"])
+        self.assert_no_losses(doc, "label_unreadable")
+        self.assertIn("label_unreadable=1", self.dump_text(d, p.pid))
 
     def test_unknown_ids(self):
         exe = prog("bad_events")
@@ -259,8 +283,18 @@ class BadInput(adtest.ADTestCase):
         in the thread's state: the dump must mark it current (not the
         newest leaf) and the next ENTER must nest under it, also after the
         task was polled again and after a nested poll of another task."""
+        self.check_current_frame(None)
+
+    def test_current_frame_iterating_every_task(self):
+        """The same where the kernel cannot limit the task iterator to one
+        process (forced here): the thread states come from every task."""
+        self.check_current_frame(adtest.NO_OPTIONAL_FEATURES)
+
+    def check_current_frame(self, env):
         exe = prog("current_frame")
-        d = self.start_daemon(attach=[exe])
+        d = self.start_daemon(attach=[exe], env=env)
+        if env:
+            self.assertIn("task iterator over every task", d.stderr())
         p = self.start([exe])
         p.ready()
         doc = self.dump_json(d, p.pid)
