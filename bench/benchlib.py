@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """benchlib.py - the processes bench/run.py starts: programs that print
 READY, the three observers (asyncdumpd, the empty-program floor, the
 bpftrace script), dumps, and the kernel's accounting of map memory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * floor.c - attach the empty programs of floor.bpf.c (or, with --store,
  * its minimal hash-map store) to the asyncdump enter and exit probes of
@@ -17,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
 #include "floor.skel.h"
+#include <bpf/libbpf.h>
 
 static volatile sig_atomic_t stop;
 
@@ -28,19 +29,23 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int attach(struct bpf_program *prog, const char *binary, const char *name,
-		  struct bpf_link **link)
+static int attach(struct bpf_program *prog, const char *binary,
+		  const char *name, struct bpf_link **link)
 {
-	*link = bpf_program__attach_usdt(prog, -1, binary, "asyncdump", name, NULL);
+	*link = bpf_program__attach_usdt(prog, -1, binary, "asyncdump", name,
+					 NULL);
 	if (!*link) {
 		int err = errno;
 
 		fprintf(stderr,
-			"bench_floor: attaching to probe asyncdump:%s of %s failed: %s%s\n",
+			"bench_floor: attaching to probe asyncdump:%s of %s "
+			"failed: %s%s\n",
 			name, binary, strerror(err),
-			err == ENOENT ? " (is it built with usdt/asyncdump.h and does it use"
-					" that probe?)"
-			: err == EPERM ? " (BPF needs root)" : "");
+			err == ENOENT  ? " (is it built with usdt/asyncdump.h "
+					 "and does it use"
+					 " that probe?)"
+			: err == EPERM ? " (BPF needs root)"
+				       : "");
 		return -1;
 	}
 	return 0;
@@ -75,23 +80,30 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (access(binary, R_OK)) {
-		fprintf(stderr, "bench_floor: cannot read %s: %s\n", binary, strerror(errno));
+		fprintf(stderr, "bench_floor: cannot read %s: %s\n", binary,
+			strerror(errno));
 		return 1;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	skel = floor__open();
 	if (!skel) {
-		fprintf(stderr, "bench_floor: opening floor.bpf.o failed: %s\n", strerror(errno));
+		fprintf(stderr, "bench_floor: opening floor.bpf.o failed: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	/* Only the pair attached is loaded. */
 	on_enter = store ? skel->progs.store_enter : skel->progs.floor_enter;
 	on_exit = store ? skel->progs.store_exit : skel->progs.floor_exit;
-	bpf_program__set_autoload(store ? skel->progs.floor_enter : skel->progs.store_enter, false);
-	bpf_program__set_autoload(store ? skel->progs.floor_exit : skel->progs.store_exit, false);
+	bpf_program__set_autoload(store ? skel->progs.floor_enter
+					: skel->progs.store_enter,
+				  false);
+	bpf_program__set_autoload(
+		store ? skel->progs.floor_exit : skel->progs.store_exit, false);
 	if (floor__load(skel)) {
-		fprintf(stderr, "bench_floor: loading floor.bpf.o failed: %s (run as root)\n",
+		fprintf(stderr,
+			"bench_floor: loading floor.bpf.o failed: %s (run as "
+			"root)\n",
 			strerror(errno));
 		goto out;
 	}

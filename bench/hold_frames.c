@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * hold_frames.c - a process holding N live frames in a realistic shape,
  * for the dump and memory sections of bench/run.py.
@@ -35,8 +36,9 @@ static long parse_long(const char *what, const char *s)
 	errno = 0;
 	v = strtol(s ? s : "", &end, 10);
 	if (!s || errno || *end || v < 1) {
-		fprintf(stderr, "hold_frames: %s needs a positive integer, got '%s'\n", what,
-			s ? s : "");
+		fprintf(stderr,
+			"hold_frames: %s needs a positive integer, got '%s'\n",
+			what, s ? s : "");
 		exit(2);
 	}
 	return v;
@@ -97,10 +99,12 @@ int main(int argc, char **argv)
 
 			if (dyn) {
 				snprintf(label, sizeof(label), "frame %ld", i);
-				ASYNCDUMP_ENTER_AT(&tasks[t], &frames[i], parent, label,
+				ASYNCDUMP_ENTER_AT(&tasks[t], &frames[i],
+						   parent, label,
 						   ASYNCDUMP_F_DYN);
 			} else {
-				ASYNCDUMP_ENTER_AT(&tasks[t], &frames[i], parent, "hold", 0);
+				ASYNCDUMP_ENTER_AT(&tasks[t], &frames[i],
+						   parent, "hold", 0);
 			}
 		}
 	}

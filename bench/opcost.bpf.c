@@ -18,12 +18,12 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 enum op {
-	OP_EMPTY,         /* the loop alone */
-	OP_HASH_PAIR,     /* insert + delete, not preallocated */
+	OP_EMPTY,	  /* the loop alone */
+	OP_HASH_PAIR,	  /* insert + delete, not preallocated */
 	OP_HASH_PAIR_PRE, /* insert + delete, preallocated */
-	OP_HASH_LOOKUP,   /* a lookup that finds the record */
-	OP_KTIME,         /* bpf_ktime_get_ns() */
-	OP_PID_TGID,      /* bpf_get_current_pid_tgid() */
+	OP_HASH_LOOKUP,	  /* a lookup that finds the record */
+	OP_KTIME,	  /* bpf_ktime_get_ns() */
+	OP_PID_TGID,	  /* bpf_get_current_pid_tgid() */
 };
 
 AD_BENCH_FRAMES_MAP(frames, BPF_F_NO_PREALLOC);
@@ -35,7 +35,8 @@ __u64 sink; /* keeps the helpers' results live */
 
 static long step(__u64 i, void *ctx)
 {
-	struct ad_key key = {.pid = 4242, .kind = AD_KIND_FRAME,
+	struct ad_key key = {.pid = 4242,
+			     .kind = AD_KIND_FRAME,
 			     .id = 0x7ffc1000 + (i & 7) * 64};
 	struct ad_frame f = {.enter_ns = i};
 	struct ad_frame *p;
@@ -74,7 +75,8 @@ int opcost(void *ctx)
 	/* the lookups find a record: the 8 keys step() uses */
 	if (op == OP_HASH_LOOKUP) {
 		for (__u64 i = 0; i < 8; i++) {
-			struct ad_key key = {.pid = 4242, .kind = AD_KIND_FRAME,
+			struct ad_key key = {.pid = 4242,
+					     .kind = AD_KIND_FRAME,
 					     .id = 0x7ffc1000 + i * 64};
 			struct ad_frame f = {};
 

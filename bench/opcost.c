@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * opcost.c - run opcost.bpf.c's program for each operation and print what
  * one costs inside the kernel, for bench/run.py (section 6).
@@ -16,14 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "opcost.skel.h"
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "opcost.skel.h"
 
 /* In the order of enum op in opcost.bpf.c. */
 static const char *const op_names[] = {
-	"empty", "hash_insert_delete", "hash_insert_delete_prealloc",
-	"hash_lookup", "ktime_get_ns", "get_current_pid_tgid",
+	"empty",       "hash_insert_delete", "hash_insert_delete_prealloc",
+	"hash_lookup", "ktime_get_ns",	     "get_current_pid_tgid",
 };
 #define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 #define MAX_REPS 101
@@ -63,19 +64,25 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		long *out = !strcmp(argv[i], "--loops") ? &loops
-			    : !strcmp(argv[i], "--reps") ? &reps : NULL;
+		long *out = !strcmp(argv[i], "--loops")	 ? &loops
+			    : !strcmp(argv[i], "--reps") ? &reps
+							 : NULL;
 
 		if (!out || i + 1 >= argc ||
-		    parse_count(argv[++i], out == &loops ? 8000000 : MAX_REPS, out)) {
-			fprintf(stderr, "usage: bench_opcost [--loops 1..8000000] [--reps 1..%d]\n",
+		    parse_count(argv[++i], out == &loops ? 8000000 : MAX_REPS,
+				out)) {
+			fprintf(stderr,
+				"usage: bench_opcost [--loops 1..8000000] "
+				"[--reps 1..%d]\n",
 				MAX_REPS);
 			return 2;
 		}
 	}
 	skel = opcost__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "bench_opcost: loading opcost.bpf.o failed: %s (run as root)\n",
+		fprintf(stderr,
+			"bench_opcost: loading opcost.bpf.o failed: %s (run as "
+			"root)\n",
 			strerror(errno));
 		return 1;
 	}
@@ -88,8 +95,11 @@ int main(int argc, char **argv)
 			LIBBPF_OPTS(bpf_test_run_opts, o);
 			double t0 = now_s();
 
-			if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.opcost), &o)) {
-				fprintf(stderr, "bench_opcost: running the %s loop failed: %s\n",
+			if (bpf_prog_test_run_opts(
+				    bpf_program__fd(skel->progs.opcost), &o)) {
+				fprintf(stderr,
+					"bench_opcost: running the %s loop "
+					"failed: %s\n",
 					op_names[op], strerror(errno));
 				goto out;
 			}

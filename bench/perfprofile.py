@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """perfprofile.py - a command's kernel and user time by symbol, from perf's
 cpu-clock samples, grouped by what the sampled code does (bench/run.py,
 section 6).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * probe_bench.c - what one frame (an enter+exit pair) costs, for
  * bench/run.py. Every variant is a loop in this one file, built with the
@@ -32,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sys/sdt.h>
 #include "asyncdump.h"
 #include "registry.h"
+#include <sys/sdt.h>
 
 /* The loop body must stay a loop body: without it an empty loop is
  * deleted and nothing stops the compiler from merging iterations. */
@@ -47,7 +48,8 @@ static unsigned long long now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	       (unsigned long long)ts.tv_nsec;
 }
 
 /* noinline: each loop stays a separate function, easy to find and read
@@ -80,7 +82,8 @@ static __attribute__((noinline)) void loop_asyncdump(long n)
  * read-only site record; EXIT: the frame id. */
 static __attribute__((noinline)) void loop_sdt(long n)
 {
-	static const struct asyncdump_site site = {__FILE__, __func__, "bench", __LINE__, 0};
+	static const struct asyncdump_site site = {__FILE__, __func__, "bench",
+						   __LINE__, 0};
 	char frame;
 
 	for (long i = 0; i < n; i++) {
@@ -135,7 +138,9 @@ static void *worker_main(void *arg)
 		CPU_ZERO(&set);
 		CPU_SET(w->cpu, &set);
 		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-			fprintf(stderr, "probe_bench: cannot pin a thread to CPU %d\n", w->cpu);
+			fprintf(stderr,
+				"probe_bench: cannot pin a thread to CPU %d\n",
+				w->cpu);
 	}
 	w->fn(warm);
 	pthread_barrier_wait(&start_line);
@@ -185,7 +190,8 @@ static int run_threads(void (*fn)(long), long pairs, int threads, int pin)
 		w[i].cpu = pin ? nth_cpu(i) : -1;
 		err = pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 		if (err) {
-			fprintf(stderr, "probe_bench: pthread_create: %s\n", strerror(err));
+			fprintf(stderr, "probe_bench: pthread_create: %s\n",
+				strerror(err));
 			exit(1); /* the started threads wait at the barrier forever */
 		}
 	}
@@ -195,7 +201,8 @@ static int run_threads(void (*fn)(long), long pairs, int threads, int pin)
 		printf("NS_PER_PAIR_THREAD %d %.3f\n", i, ns[i]);
 	}
 	qsort(ns, (size_t)threads, sizeof(*ns), cmp_double);
-	median = threads % 2 ? ns[threads / 2] : (ns[threads / 2 - 1] + ns[threads / 2]) / 2;
+	median = threads % 2 ? ns[threads / 2]
+			     : (ns[threads / 2 - 1] + ns[threads / 2]) / 2;
 	printf("NS_PER_PAIR %.3f\n", median);
 	printf("ACTIVE %d\n", (int)asyncdump_semaphore);
 	free(w);
@@ -220,7 +227,8 @@ static int run_rate(long hold)
 	while (fgets(line, sizeof(line), stdin)) {
 		if (sscanf(line, "run %lf", &secs) == 1 && secs > 0) {
 			unsigned long long t0 = now_ns(), t;
-			unsigned long long end = t0 + (unsigned long long)(secs * 1e9);
+			unsigned long long end =
+				t0 + (unsigned long long)(secs * 1e9);
 			long pairs = 0;
 
 			do {
@@ -228,7 +236,8 @@ static int run_rate(long hold)
 				pairs += RATE_CHUNK;
 				t = now_ns();
 			} while (t < end);
-			printf("RATE %.1f ACTIVE %d\n", (double)pairs * 1e9 / (double)(t - t0),
+			printf("RATE %.1f ACTIVE %d\n",
+			       (double)pairs * 1e9 / (double)(t - t0),
 			       (int)asyncdump_semaphore);
 		} else {
 			printf("ERROR expected: run SECONDS\n");
@@ -249,8 +258,9 @@ static long parse_long(const char *opt, const char *s, long min)
 	errno = 0;
 	v = strtol(s ? s : "", &end, 10);
 	if (!s || errno || *end || v < min) {
-		fprintf(stderr, "probe_bench: %s needs an integer >= %ld, got '%s'\n", opt, min,
-			s ? s : "");
+		fprintf(stderr,
+			"probe_bench: %s needs an integer >= %ld, got '%s'\n",
+			opt, min, s ? s : "");
 		exit(2);
 	}
 	return v;
@@ -258,7 +268,8 @@ static long parse_long(const char *opt, const char *s, long min)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: probe_bench loop|asyncdump|sdt|registry [--pairs N] [--threads T]"
+	fprintf(stderr, "usage: probe_bench loop|asyncdump|sdt|registry "
+			"[--pairs N] [--threads T]"
 			" [--pin]\n"
 			"       probe_bench rate [--hold K]\n");
 	exit(2);
@@ -287,7 +298,8 @@ int main(int argc, char **argv)
 		return run_rate(hold);
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
 		if (!strcmp(argv[1], modes[m].name))
-			return run_threads(modes[m].fn, pairs, (int)threads, pin);
+			return run_threads(modes[m].fn, pairs, (int)threads,
+					   pin);
 	usage();
 	return 2;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * registry.c - see registry.h. One global lock, as in the seeds: that lock
  * is what their users reported as contention at high request rates, so the
@@ -30,7 +31,8 @@ static __thread uintptr_t innermost; /* the next enter's parent */
 
 static unsigned int home(uintptr_t key)
 {
-	return (unsigned int)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> (64 - REG_BITS));
+	return (unsigned int)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >>
+			      (64 - REG_BITS));
 }
 
 /* Is h cyclically in (i, j]? Then the entry at j may not move to i. */
@@ -47,7 +49,8 @@ void registry_enter(void *frame, const char *label)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	pthread_mutex_lock(&lock);
-	for (i = home(key); table[i].frame && table[i].frame != key; i = (i + 1) & REG_MASK)
+	for (i = home(key); table[i].frame && table[i].frame != key;
+	     i = (i + 1) & REG_MASK)
 		;
 	if (!table[i].frame) {
 		if (live == REG_CAP - 1) { /* full: dropped, as a loss */
@@ -59,7 +62,8 @@ void registry_enter(void *frame, const char *label)
 	table[i].frame = key;
 	table[i].parent = innermost;
 	table[i].label = label;
-	table[i].enter_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	table[i].enter_ns =
+		(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	pthread_mutex_unlock(&lock);
 	innermost = key;
 }
@@ -70,7 +74,8 @@ void registry_exit(void *frame)
 	unsigned int i, j;
 
 	pthread_mutex_lock(&lock);
-	for (i = home(key); table[i].frame && table[i].frame != key; i = (i + 1) & REG_MASK)
+	for (i = home(key); table[i].frame && table[i].frame != key;
+	     i = (i + 1) & REG_MASK)
 		;
 	if (!table[i].frame) {
 		pthread_mutex_unlock(&lock);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * registry.h - an in-process frame registry, the design of the seeds
  * (async-backtrace, await-tree): every frame is inserted into a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """report.py - how bench/run.py prints: sections, rows judged against their
 targets, raw samples, and a copy of everything for --out.
 

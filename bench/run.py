@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """run.py - the asyncdump performance benchmark (issue 3), in one run.
 
     python3 bench/run.py [--build DIR] [--out FILE] [--quick] [--only S[,S...]]

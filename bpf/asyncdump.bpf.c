@@ -51,11 +51,11 @@ const volatile __u32 label_max = AD_DEFAULT_LABEL_MAX;
 struct ad_ctx {
 	struct ad_thread *thr; /* this thread's state; NULL if it could not
 				* be created (counted as threads_full) */
-	__u64 now;             /* bpf_ktime_get_ns(), 0 where not needed */
+	__u64 now;	       /* bpf_ktime_get_ns(), 0 where not needed */
 	__u32 tgid;
 	__u32 tid;
-	__u32 pgen;            /* this process incarnation's generation */
-	__u32 slot;            /* its ad_proc.slot */
+	__u32 pgen; /* this process incarnation's generation */
+	__u32 slot; /* its ad_proc.slot */
 	/* The maps this process's records live in: its slot's, or the
 	 * shared ones (asyncdump_abi.h, "Where records live"). */
 	void *frames;
@@ -99,8 +99,8 @@ static __noinline void ad_lost(__u32 tgid, __u32 pgen, __u32 which)
 static __always_inline void event_out(__u32 type, __u32 pid, __u32 pgen,
 				      __u32 slot)
 {
-	struct ad_event ev = {.type = type, .pid = pid, .pgen = pgen,
-			      .slot = slot};
+	struct ad_event ev = {
+		.type = type, .pid = pid, .pgen = pgen, .slot = slot};
 
 	/* A full ring only delays the daemon: its periodic sweep finds
 	 * exited owners and taken slots by itself (slot_owner). */
@@ -169,8 +169,9 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 	slot = slot_take();
 	np.slot = slot;
 	if (slot) {
-		/* Before the process record: the daemon never takes back a
-		 * slot whose owner it cannot judge yet (observer_slots.c). */
+		/* Before the process record: the daemon never takes back
+		 * a slot whose owner it cannot judge yet
+		 * (daemon/observer/slots.c). */
 		owner.pid = tgid;
 		owner.pgen = np.pgen;
 		owner.taken_ns = np.observed_since_ns;
@@ -229,8 +230,9 @@ static __noinline bool ctx_first(struct ad_ctx *c)
 /* The maps of the process's records: its slot's, the shared ones being
  * slot 0. Always through the outer arrays, never &some_map: a helper call
  * that may see two different maps is not inlined nor called directly by
- * the verifier but goes through the map's ops, an indirect call that cost
- * ~100 ns per program here (with Spectre mitigations). A slot's maps stay
+ * the verifier but goes through the map's ops, an indirect call, costly
+ * with Spectre mitigations (BENCHMARKS.md, "Measurements behind the
+ * code"). A slot's maps stay
  * in place until the daemon learns the process has gone, so missing ones
  * mean a daemon bug: the event is dropped and counted, never written
  * elsewhere. */
@@ -270,6 +272,41 @@ static __always_inline bool ctx_init(struct ad_ctx *c, bool need_now)
 	}
 	return ctx_maps(c);
 }
+
+/* Each probe's arguments, in the order usdt/asyncdump.h passes them (the
+ * README's probe table). */
+struct ad_args_enter {
+	__u64 frame, site;
+};
+struct ad_args_enter_dyn {
+	__u64 frame, label, site;
+};
+struct ad_args_enter_at {
+	__u64 task, frame, parent, label, flags, site;
+};
+struct ad_args_move {
+	__u64 frame, new_parent;
+};
+struct ad_args_spawn {
+	__u64 task, parent_task, parent_frame, site;
+};
+struct ad_args_spawn_dyn {
+	__u64 task, parent_task, parent_frame, name, site;
+};
+struct ad_args_frame {
+	__u64 frame;
+}; /* EXIT */
+struct ad_args_task {
+	__u64 task;
+}; /* TASK_EXIT, POLL_BEGIN, POLL_END */
+
+/* What every probe handler starts with: the probe's arguments into *args
+ * (one of the ad_args_* above) and the event's context (ctx_init());
+ * false when the event cannot be recorded. */
+#define probe_begin(ctx, args, c, need_now)                                    \
+	(!ad_usdt_args((ctx), (__u64 *)(args),                                 \
+		       (int)(sizeof(*(args)) / sizeof(__u64))) &&              \
+	 ctx_init((c), (need_now)))
 
 /* The calling thread's state (NULL if it could not be created: the
  * thread is then treated as running its own thread task). */
@@ -485,8 +522,8 @@ static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
 	return out;
 }
 
-static __always_inline __u32 str_flags(__u32 out, __u32 copied,
-				       __u32 truncated, __u32 unreadable)
+static __always_inline __u32 str_flags(__u32 out, __u32 copied, __u32 truncated,
+				       __u32 unreadable)
 {
 	return ((out & AD_STR_COPIED) ? copied : 0) |
 	       ((out & AD_STR_TRUNCATED) ? truncated : 0) |
@@ -497,7 +534,8 @@ static __always_inline __u32 str_flags(__u32 out, __u32 copied,
  * from_top: parent = that task's innermost frame, which becomes this one. */
 static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 				       __u64 parent, __u64 label, __u32 flags,
-				       __u64 site, bool from_top, bool may_fault)
+				       __u64 site, bool from_top,
+				       bool may_fault)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
 	struct ad_task *tk = NULL;
@@ -570,16 +608,12 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 SEC("usdt")
 int ad_enter(struct pt_regs *ctx)
 {
-	__u64 a[2], frame, site;
+	struct ad_args_enter a;
 	struct ad_ctx c;
 
-	if (ad_usdt_args(ctx, a, 2))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
-	frame = a[0];
-	site = a[1];
-	if (!ctx_init(&c, true))
-		return 0;
-	return frame_enter(&c, 0, frame, 0, 0, 0, site, true, false);
+	return frame_enter(&c, 0, a.frame, 0, 0, 0, a.site, true, false);
 }
 
 /* ENTER_DYN, ENTER_AT and TASK_SPAWN_DYN may copy a _DYN string: each
@@ -588,18 +622,13 @@ int ad_enter(struct pt_regs *ctx)
  * is counted unreadable). The daemon loads one of each pair. */
 static __always_inline int enter_dyn(struct pt_regs *ctx, bool may_fault)
 {
-	__u64 a[3], frame, label, site;
+	struct ad_args_enter_dyn a;
 	struct ad_ctx c;
 
-	if (ad_usdt_args(ctx, a, 3))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
-	frame = a[0];
-	label = a[1];
-	site = a[2];
-	if (!ctx_init(&c, true))
-		return 0;
-	return frame_enter(&c, 0, frame, 0, label, ASYNCDUMP_F_DYN, site, true,
-			   may_fault);
+	return frame_enter(&c, 0, a.frame, 0, a.label, ASYNCDUMP_F_DYN, a.site,
+			   true, may_fault);
 }
 
 SEC("usdt")
@@ -619,24 +648,16 @@ int ad_nf_enter_dyn(struct pt_regs *ctx)
  * exactly as ENTER does, but with the caller's flags. */
 static __always_inline int enter_at(struct pt_regs *ctx, bool may_fault)
 {
-	__u64 a[6], task, frame, parent, label, flags, site;
+	struct ad_args_enter_at a;
 	struct ad_ctx c;
 	bool from_top;
 
-	if (ad_usdt_args(ctx, a, 6))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
-	task = a[0];
-	frame = a[1];
-	parent = a[2];
-	label = a[3];
-	flags = a[4];
-	site = a[5];
-	from_top = parent == ASYNCDUMP_PARENT_INNERMOST;
-
-	if (!ctx_init(&c, true))
-		return 0;
-	return frame_enter(&c, task, frame, from_top ? 0 : parent, label,
-			   (__u32)flags, site, from_top, may_fault);
+	from_top = a.parent == ASYNCDUMP_PARENT_INNERMOST;
+	return frame_enter(&c, a.task, a.frame, from_top ? 0 : a.parent,
+			   a.label, (__u32)a.flags, a.site, from_top,
+			   may_fault);
 }
 
 SEC("usdt")
@@ -689,7 +710,8 @@ static __always_inline void live_parent(struct ad_ctx *c,
 static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 				    struct ad_frame *f)
 {
-	struct ad_key tkey = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = f->task};
+	struct ad_key tkey = {
+		.pid = c->tgid, .kind = AD_KIND_TASK, .id = f->task};
 	__u64 top, top_gen, parent, parent_gen;
 	struct ad_task *tk;
 	struct ad_run r;
@@ -713,25 +735,22 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 SEC("usdt")
 int ad_exit(struct pt_regs *ctx)
 {
-	__u64 a[1], frame;
+	struct ad_args_frame a;
 	struct ad_key key = {.kind = AD_KIND_FRAME};
 	struct ad_frame *f;
 	struct ad_ctx c;
 	__u32 flags;
 
-	if (ad_usdt_args(ctx, a, 1))
-		return 0;
-	frame = a[0];
-	if (!ctx_init(&c, false))
+	if (!probe_begin(ctx, &a, &c, false))
 		return 0;
 	key.pid = c.tgid;
-	key.id = frame;
-	f = frame_find(&c, frame);
+	key.id = a.frame;
+	f = frame_find(&c, a.frame);
 	if (!f) {
 		AD_LOST(&c, AD_LOST_EXIT_UNKNOWN);
 		return 0;
 	}
-	top_pop(&c, frame, f);
+	top_pop(&c, a.frame, f);
 	flags = f->flags;
 	bpf_map_delete_elem(c.frames, &key);
 	if (flags & AD_FF_LABEL_COPIED)
@@ -742,24 +761,20 @@ int ad_exit(struct pt_regs *ctx)
 SEC("usdt")
 int ad_move(struct pt_regs *ctx)
 {
-	__u64 a[2], frame, new_parent;
+	struct ad_args_move a;
 	struct ad_frame *f, *np;
 	struct ad_ctx c;
 
-	if (ad_usdt_args(ctx, a, 2))
+	if (!probe_begin(ctx, &a, &c, false))
 		return 0;
-	frame = a[0];
-	new_parent = a[1];
-	if (!ctx_init(&c, false))
-		return 0;
-	f = frame_find(&c, frame);
+	f = frame_find(&c, a.frame);
 	if (!f) {
 		AD_LOST(&c, AD_LOST_MOVE_UNKNOWN);
 		return 0;
 	}
 	np = NULL;
-	if (new_parent) {
-		np = frame_find(&c, new_parent);
+	if (a.new_parent) {
+		np = frame_find(&c, a.new_parent);
 		if (!np) {
 			AD_LOST(&c, AD_LOST_PARENT_UNKNOWN);
 			return 0;
@@ -767,9 +782,9 @@ int ad_move(struct pt_regs *ctx)
 	}
 	/* Leaving its place: if it was its task's innermost frame, ENTER
 	 * continues from its old parent. */
-	top_pop(&c, frame, f);
+	top_pop(&c, a.frame, f);
 	if (np) {
-		f->parent = new_parent;
+		f->parent = a.new_parent;
 		f->parent_gen = np->enter_ns;
 		f->task = np->task;
 		f->task_gen = np->task_gen;
@@ -833,37 +848,24 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 SEC("usdt")
 int ad_task_spawn(struct pt_regs *ctx)
 {
-	__u64 a[4], task, parent_task, parent_frame, site;
+	struct ad_args_spawn a;
 	struct ad_ctx c;
 
-	if (ad_usdt_args(ctx, a, 4))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
-	task = a[0];
-	parent_task = a[1];
-	parent_frame = a[2];
-	site = a[3];
-	if (!ctx_init(&c, true))
-		return 0;
-	return task_spawn(&c, task, parent_task, parent_frame, 0, site, false,
-			  false);
+	return task_spawn(&c, a.task, a.parent_task, a.parent_frame, 0, a.site,
+			  false, false);
 }
 
 static __always_inline int task_spawn_dyn(struct pt_regs *ctx, bool may_fault)
 {
-	__u64 a[5], task, parent_task, parent_frame, name, site;
+	struct ad_args_spawn_dyn a;
 	struct ad_ctx c;
 
-	if (ad_usdt_args(ctx, a, 5))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
-	task = a[0];
-	parent_task = a[1];
-	parent_frame = a[2];
-	name = a[3];
-	site = a[4];
-	if (!ctx_init(&c, true))
-		return 0;
-	return task_spawn(&c, task, parent_task, parent_frame, name, site, true,
-			  may_fault);
+	return task_spawn(&c, a.task, a.parent_task, a.parent_frame, a.name,
+			  a.site, true, may_fault);
 }
 
 SEC("usdt")
@@ -881,19 +883,16 @@ int ad_nf_spawn_dyn(struct pt_regs *ctx)
 SEC("usdt")
 int ad_task_exit(struct pt_regs *ctx)
 {
-	__u64 a[1], task;
+	struct ad_args_task a;
 	struct ad_key key = {.kind = AD_KIND_TASK};
 	struct ad_task *tk;
 	struct ad_ctx c;
 	__u32 flags;
 
-	if (ad_usdt_args(ctx, a, 1))
-		return 0;
-	task = a[0];
-	if (!ctx_init(&c, false))
+	if (!probe_begin(ctx, &a, &c, false))
 		return 0;
 	key.pid = c.tgid;
-	key.id = task;
+	key.id = a.task;
 	tk = bpf_map_lookup_elem(c.tasks, &key);
 	if (!tk || tk->pgen != c.pgen) {
 		AD_LOST(&c, AD_LOST_TASK_EXIT_UNKNOWN);
@@ -912,8 +911,8 @@ int ad_task_exit(struct pt_regs *ctx)
 
 /* Writes a polled task's innermost frame back to its record, if that is
  * still the record of generation gen. */
-static __always_inline void top_store(struct ad_ctx *c, __u64 task,
-				      __u64 gen, __u64 top, __u64 top_gen)
+static __always_inline void top_store(struct ad_ctx *c, __u64 task, __u64 gen,
+				      __u64 top, __u64 top_gen)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
 	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
@@ -928,8 +927,8 @@ static __always_inline void top_store(struct ad_ctx *c, __u64 task,
  * frame comes back from its record. */
 static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
 {
-	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK,
-			     .id = t->task};
+	struct ad_key key = {
+		.pid = c->tgid, .kind = AD_KIND_TASK, .id = t->task};
 	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
 
 	if (tk && tk->pgen == c->pgen && tk->spawn_ns == t->task_gen) {
@@ -943,23 +942,20 @@ static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
 SEC("usdt")
 int ad_poll_begin(struct pt_regs *ctx)
 {
-	__u64 a[1], task;
+	struct ad_args_task a;
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
 	__u64 gen = 0;
 
-	if (ad_usdt_args(ctx, a, 1))
-		return 0;
-	task = a[0];
-	if (!ctx_init(&c, true))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
 	t = thread_get(&c);
 	/* A nested poll: the task polled so far stops running here, so its
 	 * record gets back its innermost frame (POLL_END reloads it). */
 	if (t && t->task && t->task_gen)
 		top_store(&c, t->task, t->task_gen, t->top, t->top_gen);
-	tk = task_get(&c, task);
+	tk = task_get(&c, a.task);
 	if (tk) {
 		tk->tid = c.tid;
 		tk->last_poll_ns = c.now;
@@ -969,7 +965,7 @@ int ad_poll_begin(struct pt_regs *ctx)
 	if (t) {
 		t->prev_task = t->task;
 		t->prev_task_gen = t->task_gen;
-		t->task = task;
+		t->task = a.task;
 		t->task_gen = gen;
 		t->top = tk ? tk->top : 0;
 		t->top_gen = tk ? tk->top_gen : 0;
@@ -980,24 +976,21 @@ int ad_poll_begin(struct pt_regs *ctx)
 SEC("usdt")
 int ad_poll_end(struct pt_regs *ctx)
 {
-	__u64 a[1], task;
+	struct ad_args_task a;
 	struct ad_key key = {.kind = AD_KIND_TASK};
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
 
-	if (ad_usdt_args(ctx, a, 1))
-		return 0;
-	task = a[0];
-	if (!ctx_init(&c, true))
+	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
 	t = thread_get(&c);
 	key.pid = c.tgid;
-	key.id = task;
+	key.id = a.task;
 	tk = bpf_map_lookup_elem(c.tasks, &key);
 	if (tk && tk->pgen != c.pgen)
 		tk = NULL;
-	if (t && t->task == task) {
+	if (t && t->task == a.task) {
 		/* The task stops running here: its record gets back its
 		 * innermost frame; the task polled before it (nested polls)
 		 * runs again, from its record. */
@@ -1061,7 +1054,8 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
-	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK,
+	struct ad_key key = {.pid = tgid,
+			     .kind = AD_KIND_TASK,
 			     .id = AD_THREAD_TASK_ID(tid)};
 	struct ad_proc *proc;
 	struct ad_thread *t;

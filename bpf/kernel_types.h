@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * kernel_types.h - the few kernel types the BPF programs touch, declared
  * locally instead of a vmlinux.h generated from the build host's kernel.

@@ -4,9 +4,10 @@
  *
  * libbpf's bpf_usdt_arg() finds the probe's argument spec (attach cookie,
  * then a map lookup) and reads pt_regs with a helper call once per
- * argument. On the ENTER/EXIT hot path that was about a tenth of the BPF
- * cost of a pair. ad_usdt_args() finds the spec once and loads each
- * register straight from the context (pt_regs) instead of through a helper,
+ * argument, a measurable part of the BPF cost of an ENTER/EXIT pair
+ * (BENCHMARKS.md, "Measurements behind the code"). ad_usdt_args() finds
+ * the spec once and loads each register straight from the context
+ * (pt_regs) instead of through a helper,
  * then decodes every argument the same way libbpf does, from the same spec
  * map libbpf fills at attach time (<bpf/usdt.bpf.h> defines it; libbpf's
  * user-space half writes it).
@@ -41,12 +42,27 @@ static __always_inline __u64 ad_reg(struct pt_regs *ctx, __u32 off)
 #if defined(__TARGET_ARCH_x86)
 	_Static_assert(sizeof(struct pt_regs) == 21 * 8, "x86-64 pt_regs");
 	switch (off) {
-	AD_REG_CASE(0); AD_REG_CASE(8); AD_REG_CASE(16); AD_REG_CASE(24);
-	AD_REG_CASE(32); AD_REG_CASE(40); AD_REG_CASE(48); AD_REG_CASE(56);
-	AD_REG_CASE(64); AD_REG_CASE(72); AD_REG_CASE(80); AD_REG_CASE(88);
-	AD_REG_CASE(96); AD_REG_CASE(104); AD_REG_CASE(112);
-	AD_REG_CASE(120); AD_REG_CASE(128); AD_REG_CASE(136);
-	AD_REG_CASE(144); AD_REG_CASE(152); AD_REG_CASE(160);
+		AD_REG_CASE(0);
+		AD_REG_CASE(8);
+		AD_REG_CASE(16);
+		AD_REG_CASE(24);
+		AD_REG_CASE(32);
+		AD_REG_CASE(40);
+		AD_REG_CASE(48);
+		AD_REG_CASE(56);
+		AD_REG_CASE(64);
+		AD_REG_CASE(72);
+		AD_REG_CASE(80);
+		AD_REG_CASE(88);
+		AD_REG_CASE(96);
+		AD_REG_CASE(104);
+		AD_REG_CASE(112);
+		AD_REG_CASE(120);
+		AD_REG_CASE(128);
+		AD_REG_CASE(136);
+		AD_REG_CASE(144);
+		AD_REG_CASE(152);
+		AD_REG_CASE(160);
 	default:
 		return 0; /* libbpf never records an offset outside pt_regs */
 	}
@@ -62,8 +78,7 @@ static __always_inline __u64 ad_reg(struct pt_regs *ctx, __u32 off)
  * or one could not be read (out is then unusable). */
 #define AD_USDT_MAX_ARGS 6
 
-static __always_inline int ad_usdt_args(struct pt_regs *ctx, __u64 *out,
-					 int n)
+static __always_inline int ad_usdt_args(struct pt_regs *ctx, __u64 *out, int n)
 {
 	struct __bpf_usdt_spec *spec;
 	int id = __bpf_usdt_spec_id(ctx);
@@ -93,7 +108,7 @@ static __always_inline int ad_usdt_args(struct pt_regs *ctx, __u64 *out,
 				v >>= a->arg_bitshift;
 #endif
 			if (a->arg_type != BPF_USDT_ARG_REG &&
-				 a->arg_type != BPF_USDT_ARG_REG_DEREF)
+			    a->arg_type != BPF_USDT_ARG_REG_DEREF)
 				return -1;
 		}
 		/* 1-, 2- and 4-byte arguments: clear (or sign-extend) the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # BpfObject.cmake - compile a BPF C program and generate its libbpf skeleton
 # as real build targets (modelled on libbpf-bootstrap's FindBpfObject).
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * client.c - one dump request over the daemon's socket (see client.h).
  */
@@ -11,7 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "exit_codes.h"
+#include "core/errmsg.h"
+#include "core/exit_codes.h"
 
 /* 0, or the errno of the write that failed (kept, since close() and
  * later calls may overwrite errno before it is reported). */
@@ -32,8 +34,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int connect_daemon(const char *path, char *err, size_t errlen,
-			  int *code)
+static int connect_daemon(const char *path, char *err, size_t errlen, int *code)
 {
 	struct timeval tv = {.tv_sec = AD_CLIENT_TIMEOUT_S};
 	struct sockaddr_un addr;
@@ -41,14 +42,16 @@ static int connect_daemon(const char *path, char *err, size_t errlen,
 
 	*code = AD_EXIT_FAILURE;
 	if (ad_socket_addr(path, &addr)) {
-		snprintf(err, errlen, "socket path %s is too long: use a shorter --socket PATH",
-			 path);
+		ad_set_err(err, errlen,
+			   "socket path %s is too long: use a shorter --socket "
+			   "PATH",
+			   path);
 		*code = AD_EXIT_USAGE;
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket(): %s", strerror(errno));
+		ad_set_err(err, errlen, "socket(): %s", strerror(errno));
 		return -1;
 	}
 	/* Before connect(): a unix connect() waits (up to the send timeout)
@@ -61,23 +64,30 @@ static int connect_daemon(const char *path, char *err, size_t errlen,
 	case ENOENT:
 	case ECONNREFUSED:
 	case ENOTDIR:
-		snprintf(err, errlen, "no observer running at %s: start one with `asyncdumpd --daemon --attach /path/to/program`",
-			 path);
+		ad_set_err(err, errlen,
+			   "no observer running at %s: start one with "
+			   "`asyncdumpd --daemon --attach /path/to/program`",
+			   path);
 		*code = AD_EXIT_NO_OBSERVER;
 		break;
 	case EACCES:
 	case EPERM:
-		snprintf(err, errlen, "permission denied on %s: dumps expose process memory, so the socket is root-only: run as root",
-			 path);
+		ad_set_err(err, errlen,
+			   "permission denied on %s: dumps expose process "
+			   "memory, so the socket is root-only: run as root",
+			   path);
 		*code = AD_EXIT_PERMISSION;
 		break;
 	case EAGAIN:
-		snprintf(err, errlen, "the observer at %s accepted no connection within %ds: it is busy or wedged, see its log",
-			 path, AD_CLIENT_TIMEOUT_S);
+		ad_set_err(err, errlen,
+			   "the observer at %s accepted no connection within "
+			   "%ds: it is busy or wedged, see its log",
+			   path, AD_CLIENT_TIMEOUT_S);
 		break;
 	default:
-		snprintf(err, errlen, "cannot connect to the observer at %s: %s",
-			 path, strerror(errno));
+		ad_set_err(err, errlen,
+			   "cannot connect to the observer at %s: %s", path,
+			   strerror(errno));
 	}
 	close(fd);
 	return -1;
@@ -94,7 +104,8 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 
 	n = ad_request_format(req, line, sizeof(line));
 	if (n < 0) {
-		snprintf(err, errlen, "cannot form the request: %s", strerror(-n));
+		ad_set_err(err, errlen, "cannot form the request: %s",
+			   strerror(-n));
 		return AD_EXIT_USAGE;
 	}
 	fd = connect_daemon(socket_path, err, errlen, &code);
@@ -102,8 +113,10 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		return code;
 	werr = write_all(fd, line, (size_t)n);
 	if (werr) {
-		snprintf(err, errlen, "sending the request to %s failed: %s (is the observer overloaded or stopping?)",
-			 socket_path, strerror(werr));
+		ad_set_err(err, errlen,
+			   "sending the request to %s failed: %s (is the "
+			   "observer overloaded or stopping?)",
+			   socket_path, strerror(werr));
 		close(fd);
 		return AD_EXIT_FAILURE;
 	}
@@ -116,8 +129,10 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN) {
-			snprintf(err, errlen, "the observer at %s did not answer within %ds: it is busy or wedged, see its log",
-				 socket_path, AD_CLIENT_TIMEOUT_S);
+			ad_set_err(err, errlen,
+				   "the observer at %s did not answer within "
+				   "%ds: it is busy or wedged, see its log",
+				   socket_path, AD_CLIENT_TIMEOUT_S);
 			close(fd);
 			return AD_EXIT_FAILURE;
 		}
@@ -128,15 +143,15 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	}
 	if (!nl || ad_response_parse(line, (size_t)(nl - line + 1), &code, msg,
 				     sizeof(msg))) {
-		snprintf(err, errlen, "the observer at %s %s: see its log",
-			 socket_path,
-			 got ? "sent a malformed answer"
-			     : "closed the connection without answering");
+		ad_set_err(err, errlen, "the observer at %s %s: see its log",
+			   socket_path,
+			   got ? "sent a malformed answer"
+			       : "closed the connection without answering");
 		close(fd);
 		return AD_EXIT_FAILURE;
 	}
 	if (code != AD_EXIT_OK) {
-		snprintf(err, errlen, "%s", msg);
+		ad_set_err(err, errlen, "%s", msg);
 		close(fd);
 		return code;
 	}
@@ -149,14 +164,18 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN) {
-			snprintf(err, errlen, "reading the dump from %s failed: no data for %ds, the observer is busy or wedged (see its log)",
-				 socket_path, AD_CLIENT_TIMEOUT_S);
+			ad_set_err(err, errlen,
+				   "reading the dump from %s failed: no data "
+				   "for %ds, the observer is busy or wedged "
+				   "(see its log)",
+				   socket_path, AD_CLIENT_TIMEOUT_S);
 			close(fd);
 			return AD_EXIT_FAILURE;
 		}
 		if (r < 0) {
-			snprintf(err, errlen, "reading the dump from %s failed: %s",
-				 socket_path, strerror(errno));
+			ad_set_err(err, errlen,
+				   "reading the dump from %s failed: %s",
+				   socket_path, strerror(errno));
 			close(fd);
 			return AD_EXIT_FAILURE;
 		}
@@ -166,7 +185,8 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	}
 	close(fd);
 	if (werr && werr != EPIPE) {
-		snprintf(err, errlen, "writing the dump failed: %s", strerror(werr));
+		ad_set_err(err, errlen, "writing the dump failed: %s",
+			   strerror(werr));
 		return AD_EXIT_FAILURE;
 	}
 	/* EPIPE: the reader (e.g. `| head`) has what it wanted. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * client.h - `asyncdumpd --pid N`: ask the running daemon for one dump and
  * copy it to a file descriptor.
@@ -7,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "protocol.h"
+#include "core/protocol.h"
 
 /* Seconds the client waits for the daemon between two reads before it
  * gives up (a dump of a million frames takes a few seconds). */

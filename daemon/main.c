@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * main.c - asyncdumpd: `--daemon` observes and serves dumps, `--pid N`
  * asks the running daemon for one. Everything here is dispatch; the work
@@ -9,11 +10,11 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "exit_codes.h"
-#include "kernel_features.h"
-#include "options.h"
-#include "protocol.h"
-#include "server.h"
+#include "core/exit_codes.h"
+#include "core/options.h"
+#include "core/protocol.h"
+#include "observer/kernel_features.h"
+#include "server/server.h"
 
 #define PROG "asyncdumpd"
 
@@ -27,7 +28,8 @@ static int print_version(void)
 
 	printf("%s\n", ad_version_string());
 	if (geteuid()) {
-		printf("kernel: features not probed (run as root to see them)\n");
+		printf("kernel: features not probed (run as root to see "
+		       "them)\n");
 		return AD_EXIT_OK;
 	}
 	rc = ad_features_probe(&f, err, sizeof(err));
@@ -35,7 +37,8 @@ static int print_version(void)
 		printf("kernel: %s\n", err);
 		return AD_EXIT_OK;
 	}
-	for (unsigned int i = 0; ad_features_line(&f, i, line, sizeof(line)); i++)
+	for (unsigned int i = 0; ad_features_line(&f, i, line, sizeof(line));
+	     i++)
 		printf("kernel: %s\n", line);
 	return AD_EXIT_OK;
 }
@@ -48,9 +51,7 @@ static int run_dump(const struct ad_options *opts)
 
 	ad_request_init(&req);
 	req.pid = opts->pid;
-	req.format = opts->format;
-	req.verbose = opts->verbose;
-	req.stuck_after_ns = opts->stuck_after_ns;
+	req.opts = opts->dump;
 	/* `asyncdumpd --pid N | head` must end quietly, not by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	code = ad_client_dump(opts->socket_path, &req, STDOUT_FILENO, err,
@@ -66,8 +67,9 @@ int main(int argc, char *argv[])
 	char err[512];
 	int code;
 
-	code = ad_options_parse(argc, argv, getenv(AD_SOCKET_ENV), &opts, err,
-				sizeof(err));
+	code = ad_exit_code(ad_options_parse(argc, argv, getenv(AD_SOCKET_ENV),
+					     &opts, err, sizeof(err)),
+			    AD_EXIT_USAGE);
 	if (code != AD_EXIT_OK) {
 		fprintf(stderr, PROG ": %s (see " PROG " --help)\n", err);
 		ad_options_free(&opts);

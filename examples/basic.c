@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * basic - join siblings with runtime labels (await-tree's `basic` example).
  *

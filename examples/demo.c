@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * demo - a lively program for the README: a listener task that spawns
  * connection tasks, each cycling through reading a request, waiting for a
@@ -56,8 +57,9 @@ static enum ex_poll poll_conn(struct ex_task *t)
 		/* serving a connection is meant to last: never "stuck" */
 		ASYNCDUMP_ENTER_F(&c->serve, LABEL(label, "serve %s", c->peer),
 				  ASYNCDUMP_F_DYN | ASYNCDUMP_F_LONG_RUNNING);
-		ASYNCDUMP_ENTER_DYN(&c->read, /* under serve */
-				    LABEL(label, "read request from %s", c->peer));
+		ASYNCDUMP_ENTER_DYN(
+			&c->read, /* under serve */
+			LABEL(label, "read request from %s", c->peer));
 		t->state = 1;
 		ex_sleep_until(t, now + (1 + c->n) * SEC);
 		return EX_PENDING;
@@ -83,8 +85,9 @@ static enum ex_poll poll_conn(struct ex_task *t)
 	default:
 		ASYNCDUMP_EXIT(&c->query);
 		ASYNCDUMP_EXIT(&c->handle);
-		ASYNCDUMP_ENTER_DYN(&c->read,
-				    LABEL(label, "read request from %s", c->peer));
+		ASYNCDUMP_ENTER_DYN(
+			&c->read,
+			LABEL(label, "read request from %s", c->peer));
 		t->state = 1;
 		ex_sleep_until(t, now + (1 + c->n) * SEC / 2);
 		return EX_PENDING;
@@ -102,8 +105,8 @@ static enum ex_poll poll_listener(struct ex_task *t)
 			struct conn *c = &l->conns[i];
 
 			c->n = i;
-			snprintf(c->peer, sizeof(c->peer), "10.0.0.%u:%u", 7 + i,
-				 51234 + 17 * i);
+			snprintf(c->peer, sizeof(c->peer), "10.0.0.%u:%u",
+				 7 + i, 51234 + 17 * i);
 			snprintf(c->name, sizeof(c->name), "conn %s", c->peer);
 			ex_spawn(l->ex, &c->task, c->name, poll_conn, c, t,
 				 &l->accept);
@@ -128,7 +131,8 @@ static enum ex_poll poll_flusher(struct ex_task *t)
 		t->state = 1;
 	} else {
 		ASYNCDUMP_EXIT(&f->fsync);
-		ASYNCDUMP_EXIT(&f->tick); /* flush loop is the innermost again */
+		ASYNCDUMP_EXIT(
+			&f->tick); /* flush loop is the innermost again */
 	}
 	f->ticks++;
 	ASYNCDUMP_ENTER_F(&f->tick, LABEL(label, "tick %u", f->ticks),
@@ -147,7 +151,8 @@ int main(void)
 
 	ex_init(&ex);
 	l.ex = &ex;
-	ex_spawn(&ex, &listener_task, "listener", poll_listener, &l, NULL, NULL);
+	ex_spawn(&ex, &listener_task, "listener", poll_listener, &l, NULL,
+		 NULL);
 	ex_spawn(&ex, &flusher_task, "flusher", poll_flusher, &f, NULL, NULL);
 	ex_run_until_idle(&ex);
 	printf("READY %d\n", (int)getpid());

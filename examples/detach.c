@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * detach - a future detached by a select and re-attached later
  * (await-tree's `detach` example).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * executor.h - a tiny single-threaded executor for the asyncdump examples.
  *
@@ -26,20 +27,20 @@ struct ex_task;
 typedef enum ex_poll (*ex_poll_fn)(struct ex_task *task);
 
 struct ex_task {
-	char name[48];        /* copied from ex_spawn's argument */
+	char name[48]; /* copied from ex_spawn's argument */
 	ex_poll_fn poll;
-	void *data;           /* the state machine's own state */
-	int state;            /* free for the poll function */
+	void *data; /* the state machine's own state */
+	int state;  /* free for the poll function */
 	/* executor bookkeeping */
 	struct ex_task *next; /* run-queue link */
 	bool queued;
 	bool done;
-	uint64_t wake_at_ns;  /* 0 = no deadline */
+	uint64_t wake_at_ns; /* 0 = no deadline */
 };
 
 struct ex_executor {
 	struct ex_task *head, *tail; /* ready queue */
-	struct ex_task **all;        /* every live task (for deadlines) */
+	struct ex_task **all;	     /* every live task (for deadlines) */
 	unsigned nall, capall;
 	unsigned polls;
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * long_running - a stuck frame beside a long-running one (await-tree's
  * `long_running` example).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * multiple - several tasks, each suspended in foo -> bar -> baz
  * (async-backtrace's `multiple` example).
@@ -63,9 +64,10 @@ int main(void)
 
 	ex_init(&ex);
 	for (int i = 0; i < NTASKS; i++) {
-		snprintf(workers[i].name, sizeof(workers[i].name), "worker %d", i);
-		ex_spawn(&ex, &tasks[i], workers[i].name, foo, &workers[i], NULL,
-			 NULL);
+		snprintf(workers[i].name, sizeof(workers[i].name), "worker %d",
+			 i);
+		ex_spawn(&ex, &tasks[i], workers[i].name, foo, &workers[i],
+			 NULL, NULL);
 	}
 	ex_step_on_stdin(&ex);
 	ex_fini(&ex);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * threads - plain threads with no tasks. A thread that never polls a task
  * is its own task (id "tid:<TID>" in a dump).
@@ -23,8 +24,8 @@
 struct thr {
 	const char *name;
 	pid_t tid;
-	int go;            /* set by main: leave */
-	int in_frames;     /* set by the thread: frames entered */
+	int go;	       /* set by main: leave */
+	int in_frames; /* set by the thread: frames entered */
 	pthread_t handle;
 };
 

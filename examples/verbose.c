@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * verbose - frames marked ASYNCDUMP_F_VERBOSE, hidden unless the dump asks
  * for them (await-tree's `.verbose()` spans).
@@ -29,7 +30,8 @@ static enum ex_poll poll_vb(struct ex_task *t)
 		ASYNCDUMP_ENTER_AT(0, &v->parse, &v->request, "parse headers",
 				   ASYNCDUMP_F_VERBOSE);
 		ASYNCDUMP_ENTER(&v->query, "query db");
-		ASYNCDUMP_ENTER_F(&v->encode, "encode row", ASYNCDUMP_F_VERBOSE);
+		ASYNCDUMP_ENTER_F(&v->encode, "encode row",
+				  ASYNCDUMP_F_VERBOSE);
 		ASYNCDUMP_ENTER(&v->send, "send row");
 		return EX_PENDING;
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * asyncdump_abi.h - the single definition of everything the BPF programs
  * (bpf/asyncdump.bpf.c) and user space (daemon/) share: map keys and values,
@@ -50,36 +51,36 @@ struct ad_key {
 };
 
 enum ad_key_kind {
-	AD_KIND_FRAME = 0,      /* frames map; strings map: a frame's _DYN label */
-	AD_KIND_TASK = 1,       /* tasks map; strings map: a task's _DYN name */
+	AD_KIND_FRAME = 0, /* frames map; strings map: a frame's _DYN label */
+	AD_KIND_TASK = 1,  /* tasks map; strings map: a task's _DYN name */
 };
 
 /* Internal frame flags, above ASYNCDUMP_F_USER_MASK. */
-#define AD_FF_LABEL_COPIED 0x100u   /* label is in the strings map */
+#define AD_FF_LABEL_COPIED 0x100u     /* label is in the strings map */
 #define AD_FF_LABEL_UNREADABLE 0x200u /* _DYN copy failed (counted) */
 #define AD_FF_LABEL_TRUNCATED 0x400u  /* _DYN label longer than the limit */
-#define AD_FF_MOVED 0x800u            /* re-parented by ASYNCDUMP_MOVE */
-#define AD_FF_DETACHED 0x1000u        /* moved to parent 0 */
+#define AD_FF_MOVED 0x800u	      /* re-parented by ASYNCDUMP_MOVE */
+#define AD_FF_DETACHED 0x1000u	      /* moved to parent 0 */
 
 /* frames map value: one live frame. Generations: a parent or task is
  * matched by id AND by its enter/spawn time, so a reused id never adopts
  * another object's children. */
 struct ad_frame {
-	__u64 task;       /* task id (AD_THREAD_TASK_ID for thread tasks) */
-	__u64 task_gen;   /* spawn_ns of that task record */
-	__u64 parent;     /* parent frame id, 0 = top level of the task */
+	__u64 task;	  /* task id (AD_THREAD_TASK_ID for thread tasks) */
+	__u64 task_gen;	  /* spawn_ns of that task record */
+	__u64 parent;	  /* parent frame id, 0 = top level of the task */
 	__u64 parent_gen; /* enter_ns of the parent frame, 0 when parent == 0 */
-	__u64 enter_ns;   /* bpf_ktime_get_ns() at enter (CLOCK_MONOTONIC) */
-	__u64 label;      /* user address of the label; 0 = site->label */
-	__u64 site;       /* user address of struct asyncdump_site */
-	__u32 pgen;       /* ad_proc.pgen of the process at enter */
-	__u32 flags;      /* ASYNCDUMP_F_* | AD_FF_* */
+	__u64 enter_ns;	  /* bpf_ktime_get_ns() at enter (CLOCK_MONOTONIC) */
+	__u64 label;	  /* user address of the label; 0 = site->label */
+	__u64 site;	  /* user address of struct asyncdump_site */
+	__u32 pgen;	  /* ad_proc.pgen of the process at enter */
+	__u32 flags;	  /* ASYNCDUMP_F_* | AD_FF_* */
 };
 
 /* Task flags. */
-#define AD_TF_THREAD 0x1u     /* implicit task of a plain thread */
+#define AD_TF_THREAD 0x1u      /* implicit task of a plain thread */
 #define AD_TF_NAME_COPIED 0x2u /* name is in the strings map */
-#define AD_TF_IMPLICIT 0x4u   /* first seen at POLL_BEGIN, never spawned */
+#define AD_TF_IMPLICIT 0x4u    /* first seen at POLL_BEGIN, never spawned */
 #define AD_TF_NAME_UNREADABLE 0x8u
 #define AD_TF_NAME_TRUNCATED 0x10u
 
@@ -87,44 +88,44 @@ struct ad_frame {
 struct ad_task {
 	__u64 parent_task;  /* 0 = none */
 	__u64 parent_frame; /* 0 = none */
-	__u64 spawn_ns;     /* generation; time of spawn or first sight */
-	__u64 name;         /* user address of the name; 0 = site->label */
-	__u64 site;         /* user address of struct asyncdump_site, 0 if none */
-	__u64 top;          /* innermost frame opened by ENTER/_DYN/_F or
+	__u64 spawn_ns;	    /* generation; time of spawn or first sight */
+	__u64 name;	    /* user address of the name; 0 = site->label */
+	__u64 site;    /* user address of struct asyncdump_site, 0 if none */
+	__u64 top;     /* innermost frame opened by ENTER/_DYN/_F or
 			     * ENTER_AT(.., ASYNCDUMP_PARENT_INNERMOST, ..),
 			     * 0 = none; on its exit, its parent if that is
 			     * still live, else 0 (bpf top_pop). While a
 			     * thread runs the task, that thread's
 			     * ad_thread holds it instead (see there). */
-	__u64 top_gen;      /* its enter_ns */
+	__u64 top_gen; /* its enter_ns */
 	__u64 last_poll_ns; /* last POLL_BEGIN or POLL_END, 0 = never */
-	__u32 tid;          /* thread polling it now, 0 = idle */
+	__u32 tid;	    /* thread polling it now, 0 = idle */
 	__u32 pgen;
-	__u32 flags;        /* AD_TF_* */
-	__u32 polls;        /* POLL_BEGIN count (wraps) */
+	__u32 flags; /* AD_TF_* */
+	__u32 polls; /* POLL_BEGIN count (wraps) */
 };
 
 /* Per-process loss and anomaly counters. Every one is shown in every dump
  * of the process. Names for display are AD_LOST_NAMES, same order. */
 enum ad_lost {
-	AD_LOST_FRAMES_FULL,      /* frame not recorded: frames map full */
-	AD_LOST_TASKS_FULL,       /* task not recorded: tasks map full */
-	AD_LOST_STRINGS_FULL,     /* _DYN string not copied: strings map full */
+	AD_LOST_FRAMES_FULL,	  /* frame not recorded: frames map full */
+	AD_LOST_TASKS_FULL,	  /* task not recorded: tasks map full */
+	AD_LOST_STRINGS_FULL,	  /* _DYN string not copied: strings map full */
 	AD_LOST_LABEL_UNREADABLE, /* _DYN label/name pointer could not be read */
-	AD_LOST_EXIT_UNKNOWN,     /* EXIT of a frame that is not live */
-	AD_LOST_TASK_EXIT_UNKNOWN,/* TASK_EXIT of a task that is not live */
+	AD_LOST_EXIT_UNKNOWN,	  /* EXIT of a frame that is not live */
+	AD_LOST_TASK_EXIT_UNKNOWN, /* TASK_EXIT of a task that is not live */
 	AD_LOST_POLL_END_UNKNOWN, /* POLL_END of a task the thread is not polling */
-	AD_LOST_MOVE_UNKNOWN,     /* MOVE of a frame that is not live */
-	AD_LOST_PARENT_UNKNOWN,   /* ENTER_AT/MOVE/SPAWN naming a parent not live */
-	AD_LOST_THREADS_FULL,     /* per-thread state could not be created */
-	AD_LOST_MAPS_GONE,        /* event dropped: the process's own maps
+	AD_LOST_MOVE_UNKNOWN,	  /* MOVE of a frame that is not live */
+	AD_LOST_PARENT_UNKNOWN, /* ENTER_AT/MOVE/SPAWN naming a parent not live */
+	AD_LOST_THREADS_FULL,	/* per-thread state could not be created */
+	AD_LOST_MAPS_GONE,	/* event dropped: the process's own maps
 				   * were missing (never expected: the daemon
 				   * removes them only after the process) */
 	AD_LOST_COUNT,
 };
 #define AD_LOST_NAMES                                                          \
-	"frames_full", "tasks_full", "strings_full", "label_unreadable",      \
-		"exit_unknown", "task_exit_unknown", "poll_end_unknown",      \
+	"frames_full", "tasks_full", "strings_full", "label_unreadable",       \
+		"exit_unknown", "task_exit_unknown", "poll_end_unknown",       \
 		"move_unknown", "parent_unknown", "threads_full", "maps_gone"
 
 /* Where records live.
@@ -141,7 +142,8 @@ enum ad_lost {
  * processes than --max-slots), the process keeps its records in the
  * shared maps, slot 0, for its whole life: nothing is lost, but a dump of
  * it walks every shared record (counted: AD_GLOBAL_PROCS_SHARED). */
-#define AD_SLOT_SHARED 0u /* ad_proc.slot of a process in the shared maps;
+#define AD_SLOT_SHARED                                                         \
+	0u /* ad_proc.slot of a process in the shared maps;
 			   * its own slots are 1..max_slots */
 
 /* ready_slots map value (an array of one, mmap'ed by the daemon): slots
@@ -162,9 +164,9 @@ struct ad_ready {
  * first probe hit, deleted when the process exits or execs. */
 struct ad_proc {
 	__u64 observed_since_ns; /* first probe hit (CLOCK_MONOTONIC) */
-	__u32 pgen;              /* unique per process incarnation, never 0 */
-	__u32 slot;              /* its own maps, or AD_SLOT_SHARED */
-	__u64 task_exits;        /* task records deleted (TASK_EXIT, thread
+	__u32 pgen;		 /* unique per process incarnation, never 0 */
+	__u32 slot;		 /* its own maps, or AD_SLOT_SHARED */
+	__u64 task_exits;	 /* task records deleted (TASK_EXIT, thread
 				  * exit): each may leave frames behind for
 				  * the daemon to reclaim; unchanged, its
 				  * sweeps skip the process's maps */
@@ -184,8 +186,8 @@ struct ad_slot_owner {
 /* Machine-wide counters (array map "globals", one slot each): events that
  * have no process record to be counted in. */
 enum ad_global {
-	AD_GLOBAL_PGEN,       /* last process generation handed out */
-	AD_GLOBAL_PROCS_FULL, /* events dropped: procs map full */
+	AD_GLOBAL_PGEN,		/* last process generation handed out */
+	AD_GLOBAL_PROCS_FULL,	/* events dropped: procs map full */
 	AD_GLOBAL_PROCS_SHARED, /* processes that found no ready slot and
 				 * keep their records in the shared maps */
 	AD_GLOBAL_COUNT,
@@ -216,17 +218,17 @@ struct ad_event {
  * A dump reads the running threads' state for the tasks they run, through
  * the task iterator ad_iter_threads (struct ad_thread_rec). */
 struct ad_thread {
-	__u64 task;      /* task being polled, 0 = the thread's own task */
-	__u64 task_gen;  /* its spawn_ns; 0 = no record (the slow path) */
+	__u64 task;	 /* task being polled, 0 = the thread's own task */
+	__u64 task_gen;	 /* its spawn_ns; 0 = no record (the slow path) */
 	__u64 prev_task; /* task polled before (one level of nested polls) */
 	__u64 prev_task_gen;
-	__u64 top;       /* innermost frame of `task` while it is polled */
-	__u64 top_gen;   /* its enter_ns */
-	__u64 own_top;   /* innermost frame of the thread's own task */
+	__u64 top;     /* innermost frame of `task` while it is polled */
+	__u64 top_gen; /* its enter_ns */
+	__u64 own_top; /* innermost frame of the thread's own task */
 	__u64 own_top_gen;
-	__u64 own_gen;   /* spawn_ns of the own task's record, 0 = none yet */
-	__u32 pgen;      /* incarnation this state belongs to, 0 = new */
-	__u32 slot;      /* that incarnation's ad_proc.slot */
+	__u64 own_gen; /* spawn_ns of the own task's record, 0 = none yet */
+	__u32 pgen;    /* incarnation this state belongs to, 0 = new */
+	__u32 slot;    /* that incarnation's ad_proc.slot */
 };
 
 /* What the task iterator ad_iter_threads writes for each thread that has
@@ -259,7 +261,8 @@ struct ad_site_raw {
 #define AD_DEFAULT_MAX_PROCS 1024u
 /* Each slot in use holds three map fds in the daemon. */
 #define AD_MAX_PROCS_LIMIT 16384u
-#define AD_DEFAULT_LABEL_MAX 64u /* bytes copied for a _DYN string, NUL included */
+#define AD_DEFAULT_LABEL_MAX                                                   \
+	64u /* bytes copied for a _DYN string, NUL included */
 #define AD_LABEL_MAX_LIMIT 4096u
 
 /* A string copied less than this long ago may still lack its owner's

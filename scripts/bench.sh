@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench.sh - the performance benchmark of issue 3: build a Release,
 # unsanitized tree in build-bench/ and run bench/run.py, which prints one
 # table (machine, kernel, date, commit; every value against its baseline and

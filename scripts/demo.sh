@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # demo.sh - on a fresh Debian 12 machine, as root: install the dependencies,
 # build, start the observer, start the demo program and print its task trees.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # install-deps.sh - install every Debian 12 package asyncdump needs to build,
 # run and test. Run as root on a fresh machine; safe to run again.
 #
@@ -15,6 +16,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
 	build-essential gcc g++ make binutils pkg-config cmake
 	clang llvm bpftool
+	clang-format # the C style (.clang-format), checked by scripts/run-tests.sh
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjson-c-dev libsystemd-dev
 	systemtap-sdt-dev

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # kernel-vm.sh - run the integration tests on Debian 12's own kernel (6.1,
 # package linux-image-amd64) booted under qemu, and fail if any fails.
 #
@@ -105,7 +106,9 @@ build_rootfs() {
 }
 
 if [ "$refresh" = 1 ] || [ ! -d "$rootfs" ]; then
+	rootfs_start=$SECONDS
 	build_rootfs
+	echo "== guest root filesystem built in $((SECONDS - rootfs_start))s"
 fi
 kernel="$(ls "$rootfs"/boot/vmlinuz-* | sort -V | tail -1)"
 initrd="$(ls "$rootfs"/boot/initrd.img-* | sort -V | tail -1)"

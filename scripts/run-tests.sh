@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # run-tests.sh - build everything with ASan/UBSan and warnings as errors, then
 # run every test: cmocka unit tests, header-safety tests and the integration
 # tests that load real BPF (those need root), on this machine's kernel and
@@ -20,13 +21,16 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 die() { echo "run-tests.sh: $*" >&2; exit 1; }
 
-for tool in cmake ctest pkg-config clang bpftool qemu-system-x86_64 debootstrap; do
+for tool in cmake ctest pkg-config clang clang-format bpftool qemu-system-x86_64 debootstrap; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: install the dependencies first with: bash scripts/install-deps.sh"
 done
 if [ "$(id -u)" -ne 0 ]; then
 	die "the integration tests load BPF programs and must run as root"
 fi
+
+echo "== format"
+bash "$root/scripts/check-format.sh"
 
 echo "== configure ($build, ASan+UBSan, -Werror)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * asyncdump.h - mark async tasks and frames so `asyncdumpd` can show, from
  * outside the process, what every task is waiting on.
@@ -129,11 +130,15 @@
 struct asyncdump_site {
 	const char *file;
 	const char *function;
-	const char *label; /* literal label or task name; 0 when given at run time */
+	/* literal label or task name; 0 when given at run time */
+	const char *label;
 	unsigned int line;
 	unsigned int flags;
 };
 
+/* The probe machinery below is laid out by hand (asm templates, one macro
+ * per line where it fits); clang-format leaves it alone. */
+// clang-format off
 #ifndef ASYNCDUMP_ABI_ONLY
 
 #ifdef __cplusplus
@@ -416,4 +421,5 @@ static __inline__ void asyncdump_scope_exit_(asyncdump_scope_t *scope)
 
 #endif /* ASYNCDUMP_DISABLE */
 #endif /* ASYNCDUMP_ABI_ONLY */
+// clang-format on
 #endif /* ASYNCDUMP_H */

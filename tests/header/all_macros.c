@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * all_macros.c - uses every macro of usdt/asyncdump.h. Compiled (and run,
  * unobserved) by the header compile matrix in CMakeLists.txt: gcc and clang
@@ -23,7 +24,8 @@ static void scoped(int depth)
 {
 	ASYNCDUMP_SCOPE("scoped");
 	if (depth > 0) {
-		ASYNCDUMP_SCOPE("nested scope"); /* two guards in one function */
+		ASYNCDUMP_SCOPE(
+			"nested scope"); /* two guards in one function */
 		scoped(depth - 1);
 	}
 }

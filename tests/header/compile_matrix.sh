@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # compile_matrix.sh COMPILER LANGFLAGS OUTDIR SRC INCDIR [extra flags...]
 # Compiles SRC with every warning as an error, links it and runs it
 # (unobserved: it must exit 0). Any warning fails the test. LANGFLAGS come

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /* probe_lib.c - see probe_lib.h. Linked into the executable, or built as
  * libadprobes.so for the shared-library attach variant. */
 #include "probe_lib.h"

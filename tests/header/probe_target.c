@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * probe_target.c - one program, built as several attach variants (see
  * CMakeLists.txt): PIE, non-PIE, with <sys/sdt.h> probes beside ours
@@ -21,8 +22,8 @@
 
 #ifdef AD_WITH_SDT
 /* Both kinds of probe in one translation unit: they share .stapsdt.base. */
-#include <sys/sdt.h>
 #include "asyncdump.h"
+#include <sys/sdt.h>
 #endif
 
 #include "probe_lib.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * redzone.c - a leaf function that keeps data in its red zone across
  * probe sites.
@@ -41,10 +42,12 @@ __attribute__((noinline)) int leaf(unsigned long long seed)
 		buf[i] = seed * 0x9e3779b97f4a7c15ull + (unsigned long long)i;
 	ASYNCDUMP_ENTER(seed, "red zone leaf");
 	for (int i = 0; i < SLOTS; i++)
-		bad |= buf[i] != seed * 0x9e3779b97f4a7c15ull + (unsigned long long)i;
+		bad |= buf[i] !=
+		       seed * 0x9e3779b97f4a7c15ull + (unsigned long long)i;
 	ASYNCDUMP_EXIT(seed);
 	for (int i = 0; i < SLOTS; i++)
-		bad |= buf[i] != seed * 0x9e3779b97f4a7c15ull + (unsigned long long)i;
+		bad |= buf[i] !=
+		       seed * 0x9e3779b97f4a7c15ull + (unsigned long long)i;
 	return bad;
 }
 

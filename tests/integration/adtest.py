@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """adtest - shared harness of the asyncdump integration tests.
 
 Standard library only. Every test starts its own `asyncdumpd --daemon` on a
@@ -38,7 +39,7 @@ PROGS = os.environ.get("AD_PROGS", os.path.join(BUILD, "tests", "integration", "
 IN_CI = (os.environ.get("CI", "").lower() == "true"
          or os.environ.get("ASYNCDUMP_REQUIRE_BPF") == "1")
 
-# Exit codes of `asyncdumpd` (daemon/exit_codes.h).
+# Exit codes of `asyncdumpd` (daemon/core/exit_codes.h).
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2

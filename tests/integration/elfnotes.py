@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """elfnotes - read SystemTap SDT notes of an ELF64 file and locate probe
 sites in a running process (standard library only)."""
 

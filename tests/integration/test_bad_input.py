@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Bad input, reclamation and the CLI's exit codes (issue 2, section 6)."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The daemon itself (issue 2, section 3; README "The CLI"): its socket,
 signals, attach failures, command line, permissions, hostile clients and
 dumps of processes that are exiting or gone."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Every example's tree, asserted through real BPF (issue 2, section 5)."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Header safety through real BPF (issue 2, sections 1 and 6): attach
 variants, the red zone, the optimized-uprobe fast path, the semaphore.
 No timing is asserted anywhere; a measured cost is only printed."""

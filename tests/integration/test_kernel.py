@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The kernel the daemon runs on (issue 8): what it probes and reports,
 what it refuses, and the BPF store's parts that differ between kernels
 (the ready-slot table every program may use, sleepable ones included).

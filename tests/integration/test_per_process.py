@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """One process's records, whatever other processes hold.
 
 Each observed process keeps its records in BPF maps of its own (a slot,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * snapshot_builder.c - see snapshot_builder.h.
  */
@@ -33,7 +34,8 @@ void sb_init(struct sb *b)
 void sb_reserve(struct sb *b, size_t frames, size_t tasks)
 {
 	if (frames > b->fcap) {
-		b->s.frames = xrealloc(b->s.frames, frames * sizeof(*b->s.frames));
+		b->s.frames =
+			xrealloc(b->s.frames, frames * sizeof(*b->s.frames));
 		b->fcap = frames;
 	}
 	if (tasks > b->tcap) {
@@ -141,8 +143,8 @@ struct ad_snap_frame *sb_frame(struct sb *b, uint64_t id, uint64_t task,
 				parent_gen = b->s.frames[i].rec.enter_ns;
 				break;
 			}
-	return sb_frame_raw(b, id, task, task_gen, parent, parent_gen,
-			    enter_ns, label);
+	return sb_frame_raw(b, id, task, task_gen, parent, parent_gen, enter_ns,
+			    label);
 }
 
 void sb_site(struct sb *b, struct ad_snap_frame *f, const char *file,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * snapshot_builder.h - synthetic snapshots for unit tests, and a helper
  * that rebuilds and renders one into a string.
@@ -12,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "forest.h"
-#include "render.h"
+#include "core/rebuild.h"
+#include "core/render.h"
 
 #define SB_NOW (100ull * 1000000000ull)
 #define SB_PGEN 7u

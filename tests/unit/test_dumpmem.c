@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_dumpmem.c - when the dumps' memory is due back (dumpmem.h): never
  * before anything freed it, AD_DUMPMEM_LINGER_MS after the last dump,
@@ -12,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "dumpmem.h"
+#include "core/dumpmem.h"
 
 #define LINGER AD_DUMPMEM_LINGER_MS
 
@@ -84,7 +85,8 @@ static void test_other_work_never_extends_the_wait(void **state)
 	ad_dumpmem_dumped(&m, 100000);
 	for (int64_t t = 100000; t < 100000 + LINGER; t += LINGER / 4) {
 		ad_dumpmem_freed(&m, t);
-		assert_int_equal(ad_dumpmem_due_in_ms(&m, t), 100000 + LINGER - t);
+		assert_int_equal(ad_dumpmem_due_in_ms(&m, t),
+				 100000 + LINGER - t);
 	}
 	assert_true(ad_dumpmem_release(&m, 100000 + LINGER, &after_dump));
 	assert_true(after_dump);

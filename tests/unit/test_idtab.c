@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_idtab.c - the record-key hash table (idtab.h): keys that differ
  * only in pid or kind stay apart, values are replaced, growth keeps every
@@ -12,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "idtab.h"
+#include "core/idtab.h"
 
 static struct ad_key key(uint32_t pid, uint32_t kind, uint64_t id)
 {
@@ -60,8 +61,10 @@ static void test_many(void **state)
 	(void)state;
 	ad_idtab_init(&t);
 	for (uint64_t i = 0; i < n; i++) {
-		struct ad_key k1 = key(1, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
-		struct ad_key k2 = key(2, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
+		struct ad_key k1 =
+			key(1, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
+		struct ad_key k2 =
+			key(2, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
 
 		assert_int_equal(ad_idtab_put(&t, &k1, i, 1), 0);
 		assert_int_equal(ad_idtab_put(&t, &k2, i + n, 2), 0);
@@ -69,9 +72,12 @@ static void test_many(void **state)
 	assert_int_equal(t.n, 2 * n);
 	assert_true(t.cap >= 4 * n);
 	for (uint64_t i = 0; i < n; i++) {
-		struct ad_key k1 = key(1, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
-		struct ad_key k2 = key(2, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
-		struct ad_key miss = key(1, AD_KIND_FRAME, 0x7f1200000000ull + i * 64 + 8);
+		struct ad_key k1 =
+			key(1, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
+		struct ad_key k2 =
+			key(2, AD_KIND_FRAME, 0x7f1200000000ull + i * 64);
+		struct ad_key miss =
+			key(1, AD_KIND_FRAME, 0x7f1200000000ull + i * 64 + 8);
 		const struct ad_idtab_ent *e1 = ad_idtab_get(&t, &k1);
 		const struct ad_idtab_ent *e2 = ad_idtab_get(&t, &k2);
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_keysort.c - the (time, id) order of snapshot records (keysort.h):
  * the radix sort must agree with a plain comparison sort on every shape a
@@ -14,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "keysort.h"
+#include "core/keysort.h"
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 
@@ -63,8 +64,8 @@ static void check(struct ad_sort_key *keys, size_t n)
 	free(seen);
 }
 
-static void fill(struct ad_sort_key *k, size_t n, uint64_t base,
-		 uint64_t span, uint64_t ids)
+static void fill(struct ad_sort_key *k, size_t n, uint64_t base, uint64_t span,
+		 uint64_t ids)
 {
 	for (size_t i = 0; i < n; i++) {
 		k[i].time = base + (span ? rnd() % span : 0);
@@ -74,7 +75,8 @@ static void fill(struct ad_sort_key *k, size_t n, uint64_t base,
 
 static void test_shapes(void **state)
 {
-	static const size_t sizes[] = {0, 1, 2, 100, 511, 512, 513, 5000, 100000};
+	static const size_t sizes[] = {0,   1,	 2,    100,   511,
+				       512, 513, 5000, 100000};
 	(void)state;
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		size_t n = sizes[s];

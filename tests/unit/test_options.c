@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_options.c - asyncdumpd's command line: every option, durations,
  * bad input, conflicting and missing modes.
@@ -13,13 +14,15 @@
 
 #include <cmocka.h>
 
-#include "exit_codes.h"
-#include "options.h"
+#include "asyncdump_abi.h"
+#include "core/exit_codes.h"
+#include "core/options.h"
 
 static char err[512];
 
 /* Parses a NULL-terminated argv (argv[0] added) with no env socket. */
-#define PARSE(opts, ...) parse_env(opts, NULL, (const char *[]){"asyncdumpd", __VA_ARGS__, NULL})
+#define PARSE(opts, ...)                                                       \
+	parse_env(opts, NULL, (const char *[]){"asyncdumpd", __VA_ARGS__, NULL})
 #define PARSE0(opts) parse_env(opts, NULL, (const char *[]){"asyncdumpd", NULL})
 
 static int parse_env(struct ad_options *o, const char *env, const char **args)
@@ -38,25 +41,29 @@ static void expect_usage(const char *why, const char **args, const char *needle)
 	struct ad_options o;
 	int rc = parse_env(&o, NULL, args);
 
-	if (rc != AD_EXIT_USAGE)
+	if (rc != -EINVAL)
 		fail_msg("%s: expected usage error, got %d", why, rc);
 	assert_non_null(strstr(err, needle));
 	/* One line, for a one-line error message. */
 	assert_null(strchr(err, '\n'));
 	ad_options_free(&o);
 }
-#define EXPECT_USAGE(needle, ...) \
-	expect_usage(#__VA_ARGS__, (const char *[]){"asyncdumpd", __VA_ARGS__, NULL}, needle)
+#define EXPECT_USAGE(needle, ...)                                              \
+	expect_usage(#__VA_ARGS__,                                             \
+		     (const char *[]){"asyncdumpd", __VA_ARGS__, NULL},        \
+		     needle)
 
 static void test_daemon_all_options(void **state)
 {
 	struct ad_options o;
 	(void)state;
 
-	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/bin/a", "--attach=/lib/b.so",
-			       "--attach-pid", "42", "--attach-pid=7", "--socket", "/tmp/s",
-			       "--max-frames", "1000", "--max-tasks", "200", "--max-procs", "3",
-			       "--max-slots", "2", "--label-max", "128"),
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/bin/a",
+			       "--attach=/lib/b.so", "--attach-pid", "42",
+			       "--attach-pid=7", "--socket", "/tmp/s",
+			       "--max-frames", "1000", "--max-tasks", "200",
+			       "--max-procs", "3", "--max-slots", "2",
+			       "--label-max", "128"),
 			 0);
 	assert_int_equal(o.mode, AD_MODE_DAEMON);
 	assert_int_equal(o.nattach_paths, 2);
@@ -81,15 +88,18 @@ static void test_slots_follow_procs(void **state)
 	struct ad_options o;
 	(void)state;
 
-	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-procs", "7"), 0);
+	assert_int_equal(
+		PARSE(&o, "--daemon", "--attach", "/a", "--max-procs", "7"), 0);
 	assert_int_equal(o.max_slots, 7);
 	ad_options_free(&o);
-	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-slots", "0"), 0);
+	assert_int_equal(
+		PARSE(&o, "--daemon", "--attach", "/a", "--max-slots", "0"), 0);
 	assert_int_equal(o.max_slots, 0);
 	assert_int_equal(o.max_procs, AD_DEFAULT_MAX_PROCS);
 	ad_options_free(&o);
-	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-slots", "3",
-			       "--max-procs", "3"), 0);
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--max-slots",
+			       "3", "--max-procs", "3"),
+			 0);
 	assert_int_equal(o.max_slots, 3);
 	ad_options_free(&o);
 }
@@ -116,21 +126,22 @@ static void test_dump_all_options(void **state)
 	struct ad_options o;
 	(void)state;
 
-	assert_int_equal(PARSE(&o, "--pid", "1234", "--format", "json", "--verbose",
-			       "--stuck-after", "1.5s", "--socket=/x/y"),
+	assert_int_equal(PARSE(&o, "--pid", "1234", "--format", "json",
+			       "--verbose", "--stuck-after", "1.5s",
+			       "--socket=/x/y"),
 			 0);
 	assert_int_equal(o.mode, AD_MODE_DUMP);
 	assert_int_equal(o.pid, 1234);
-	assert_int_equal(o.format, AD_FORMAT_JSON);
-	assert_true(o.verbose);
-	assert_int_equal(o.stuck_after_ns, 1500000000ull);
+	assert_int_equal(o.dump.format, AD_FORMAT_JSON);
+	assert_true(o.dump.verbose);
+	assert_int_equal(o.dump.stuck_after_ns, 1500000000ull);
 	assert_string_equal(o.socket_path, "/x/y");
 	ad_options_free(&o);
 
 	assert_int_equal(PARSE(&o, "--pid=5", "--format=text"), 0);
-	assert_int_equal(o.format, AD_FORMAT_TEXT);
-	assert_false(o.verbose);
-	assert_int_equal(o.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
+	assert_int_equal(o.dump.format, AD_FORMAT_TEXT);
+	assert_false(o.dump.verbose);
+	assert_int_equal(o.dump.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
 	ad_options_free(&o);
 }
 
@@ -139,9 +150,10 @@ static void test_socket_env(void **state)
 	struct ad_options o;
 	(void)state;
 
-	assert_int_equal(parse_env(&o, "/env/sock",
-				   (const char *[]){"asyncdumpd", "--pid", "1", NULL}),
-			 0);
+	assert_int_equal(
+		parse_env(&o, "/env/sock",
+			  (const char *[]){"asyncdumpd", "--pid", "1", NULL}),
+		0);
 	assert_string_equal(o.socket_path, "/env/sock");
 	ad_options_free(&o);
 	/* --socket wins over the environment. */
@@ -152,7 +164,10 @@ static void test_socket_env(void **state)
 	assert_string_equal(o.socket_path, "/opt");
 	ad_options_free(&o);
 	/* An empty variable is as good as unset. */
-	assert_int_equal(parse_env(&o, "", (const char *[]){"asyncdumpd", "--pid", "1", NULL}), 0);
+	assert_int_equal(
+		parse_env(&o, "",
+			  (const char *[]){"asyncdumpd", "--pid", "1", NULL}),
+		0);
 	assert_string_equal(o.socket_path, AD_DEFAULT_SOCKET_PATH);
 	ad_options_free(&o);
 }
@@ -187,11 +202,24 @@ static void test_usage_text(void **state)
 	ad_usage(f, "asyncdumpd");
 	fclose(f);
 	const char *must[] = {
-		"--daemon", "--attach PATH", "--attach-pid", "--socket", "--max-frames",
-		"--max-tasks", "--max-procs", "--max-slots", "--label-max", "--pid N",
+		"--daemon",
+		"--attach PATH",
+		"--attach-pid",
+		"--socket",
+		"--max-frames",
+		"--max-tasks",
+		"--max-procs",
+		"--max-slots",
+		"--label-max",
+		"--pid N",
 		"--format",
-		"--verbose", "--stuck-after", "--help", "--version", "Exit codes",
-		AD_DEFAULT_SOCKET_PATH, AD_SOCKET_ENV,
+		"--verbose",
+		"--stuck-after",
+		"--help",
+		"--version",
+		"Exit codes",
+		AD_DEFAULT_SOCKET_PATH,
+		AD_SOCKET_ENV,
 	};
 	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
 		if (!strstr(buf, must[i]))
@@ -212,20 +240,26 @@ static void test_modes(void **state)
 	struct ad_options o;
 	(void)state;
 
-	assert_int_equal(PARSE0(&o), AD_EXIT_USAGE);
+	assert_int_equal(PARSE0(&o), -EINVAL);
 	assert_non_null(strstr(err, "no mode"));
 	ad_options_free(&o);
-	EXPECT_USAGE("different modes", "--daemon", "--attach", "/a", "--pid", "3");
+	EXPECT_USAGE("different modes", "--daemon", "--attach", "/a", "--pid",
+		     "3");
 	EXPECT_USAGE("at least one --attach", "--daemon");
-	EXPECT_USAGE("--format only applies to --pid", "--daemon", "--attach", "/a",
-		     "--format", "json");
-	EXPECT_USAGE("--verbose only applies", "--daemon", "--attach", "/a", "--verbose");
+	EXPECT_USAGE("--format only applies to --pid", "--daemon", "--attach",
+		     "/a", "--format", "json");
+	EXPECT_USAGE("--verbose only applies", "--daemon", "--attach", "/a",
+		     "--verbose");
 	EXPECT_USAGE("--stuck-after only applies", "--daemon", "--attach", "/a",
 		     "--stuck-after", "1s");
-	EXPECT_USAGE("--attach only applies to --daemon", "--pid", "3", "--attach", "/a");
-	EXPECT_USAGE("--max-frames only applies", "--pid", "3", "--max-frames", "9");
-	EXPECT_USAGE("--attach-pid only applies", "--pid", "3", "--attach-pid", "9");
-	EXPECT_USAGE("--max-slots only applies", "--pid", "3", "--max-slots", "0");
+	EXPECT_USAGE("--attach only applies to --daemon", "--pid", "3",
+		     "--attach", "/a");
+	EXPECT_USAGE("--max-frames only applies", "--pid", "3", "--max-frames",
+		     "9");
+	EXPECT_USAGE("--attach-pid only applies", "--pid", "3", "--attach-pid",
+		     "9");
+	EXPECT_USAGE("--max-slots only applies", "--pid", "3", "--max-slots",
+		     "0");
 	EXPECT_USAGE("--pid given twice", "--pid", "3", "--pid", "4");
 }
 
@@ -249,16 +283,22 @@ static void test_bad_options(void **state)
 	EXPECT_USAGE("not a duration", "--pid", "1", "--stuck-after", "soon");
 	EXPECT_USAGE("empty path", "--daemon", "--attach", "");
 	EXPECT_USAGE("empty path", "--pid", "1", "--socket", "");
-	EXPECT_USAGE("--max-frames", "--daemon", "--attach", "/a", "--max-frames", "0");
-	EXPECT_USAGE("--max-tasks", "--daemon", "--attach", "/a", "--max-tasks", "-5");
+	EXPECT_USAGE("--max-frames", "--daemon", "--attach", "/a",
+		     "--max-frames", "0");
+	EXPECT_USAGE("--max-tasks", "--daemon", "--attach", "/a", "--max-tasks",
+		     "-5");
 	EXPECT_USAGE("--max-procs", "--daemon", "--attach", "/a", "--max-procs",
 		     "99999999999999999999999");
-	EXPECT_USAGE("--max-procs", "--daemon", "--attach", "/a", "--max-procs", "16385");
-	EXPECT_USAGE("--max-slots", "--daemon", "--attach", "/a", "--max-slots", "x");
-	EXPECT_USAGE("--max-slots 5 is more than --max-procs 4", "--daemon", "--attach",
-		     "/a", "--max-procs", "4", "--max-slots", "5");
-	EXPECT_USAGE("--label-max", "--daemon", "--attach", "/a", "--label-max", "4097");
-	EXPECT_USAGE("--label-max", "--daemon", "--attach", "/a", "--label-max", "7");
+	EXPECT_USAGE("--max-procs", "--daemon", "--attach", "/a", "--max-procs",
+		     "16385");
+	EXPECT_USAGE("--max-slots", "--daemon", "--attach", "/a", "--max-slots",
+		     "x");
+	EXPECT_USAGE("--max-slots 5 is more than --max-procs 4", "--daemon",
+		     "--attach", "/a", "--max-procs", "4", "--max-slots", "5");
+	EXPECT_USAGE("--label-max", "--daemon", "--attach", "/a", "--label-max",
+		     "4097");
+	EXPECT_USAGE("--label-max", "--daemon", "--attach", "/a", "--label-max",
+		     "7");
 }
 
 static void test_parse_twice(void **state)
@@ -299,8 +339,9 @@ static void test_duration_ok(void **state)
 	assert_int_equal(dur("7ns"), 7ull);
 	assert_int_equal(dur("0.001s"), 1000000ull);
 	assert_int_equal(dur("1.25ms"), 1250000ull);
-	assert_int_equal(dur("0.5ns"), 0ull);  /* below 1 ns truncates */
-	assert_int_equal(dur("1.0000000009s"), 1000000000ull); /* 10th digit dropped */
+	assert_int_equal(dur("0.5ns"), 0ull); /* below 1 ns truncates */
+	assert_int_equal(dur("1.0000000009s"),
+			 1000000000ull); /* 10th digit dropped */
 	assert_int_equal(dur("1.999999999h"), 7199999996400ull);
 	assert_int_equal(dur("18446744073709551615ns"), UINT64_MAX);
 }
@@ -308,9 +349,9 @@ static void test_duration_ok(void **state)
 static void test_duration_bad(void **state)
 {
 	const char *bad[] = {
-		"", "s", "10", "1.5", "-1s", "+1s", " 1s", "1s ", "1 s", "1.s",
-		".5s", "1..5s", "1.5.s", "10sec", "10S", "1d", "0x10s", "1e3s",
-		"5mss", "ms",
+		"",    "s",   "10",    "1.5",  "-1s",	"+1s",	 " 1s",
+		"1s ", "1 s", "1.s",   ".5s",  "1..5s", "1.5.s", "10sec",
+		"10S", "1d",  "0x10s", "1e3s", "5mss",	"ms",
 	};
 	uint64_t ns;
 	(void)state;
@@ -319,10 +360,13 @@ static void test_duration_bad(void **state)
 		if (ad_parse_duration(bad[i], &ns) != -EINVAL)
 			fail_msg("'%s' accepted", bad[i]);
 	assert_int_equal(ad_parse_duration(NULL, &ns), -EINVAL);
-	assert_int_equal(ad_parse_duration("18446744073709551616ns", &ns), -ERANGE);
-	assert_int_equal(ad_parse_duration("18446744073709551615s", &ns), -ERANGE);
+	assert_int_equal(ad_parse_duration("18446744073709551616ns", &ns),
+			 -ERANGE);
+	assert_int_equal(ad_parse_duration("18446744073709551615s", &ns),
+			 -ERANGE);
 	assert_int_equal(ad_parse_duration("5124096h", &ns), -ERANGE);
-	assert_int_equal(ad_parse_duration("99999999999999999999999s", &ns), -ERANGE);
+	assert_int_equal(ad_parse_duration("99999999999999999999999s", &ns),
+			 -ERANGE);
 }
 
 static void test_parse_pid(void **state)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_protocol.c - the socket protocol: round trips, malformed and hostile
  * requests, length and range limits, status lines.
@@ -14,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "exit_codes.h"
-#include "protocol.h"
+#include "core/exit_codes.h"
+#include "core/protocol.h"
 
 static char err[256];
 
@@ -28,9 +29,11 @@ static int parse(const char *line, struct ad_request *req)
 static void test_round_trip(void **state)
 {
 	const struct ad_request cases[] = {
-		{AD_VERB_DUMP, 1, AD_FORMAT_TEXT, false, 0},
-		{AD_VERB_DUMP, 4242, AD_FORMAT_JSON, true, AD_DEFAULT_STUCK_AFTER_NS},
-		{AD_VERB_DUMP, INT32_MAX, AD_FORMAT_JSON, false, UINT64_MAX},
+		{AD_VERB_DUMP, 1, {AD_FORMAT_TEXT, false, 0}},
+		{AD_VERB_DUMP,
+		 4242,
+		 {AD_FORMAT_JSON, true, AD_DEFAULT_STUCK_AFTER_NS}},
+		{AD_VERB_DUMP, INT32_MAX, {AD_FORMAT_JSON, false, UINT64_MAX}},
 	};
 	char line[AD_PROTO_MAX_LINE];
 	struct ad_request back;
@@ -41,12 +44,15 @@ static void test_round_trip(void **state)
 
 		assert_true(n > 0 && n < AD_PROTO_MAX_LINE);
 		assert_int_equal(line[n - 1], '\n');
-		assert_int_equal(ad_request_parse(line, (size_t)n, &back, err, sizeof(err)), 0);
+		assert_int_equal(ad_request_parse(line, (size_t)n, &back, err,
+						  sizeof(err)),
+				 0);
 		assert_int_equal(back.verb, cases[i].verb);
 		assert_int_equal(back.pid, cases[i].pid);
-		assert_int_equal(back.format, cases[i].format);
-		assert_int_equal(back.verbose, cases[i].verbose);
-		assert_int_equal(back.stuck_after_ns, cases[i].stuck_after_ns);
+		assert_int_equal(back.opts.format, cases[i].opts.format);
+		assert_int_equal(back.opts.verbose, cases[i].opts.verbose);
+		assert_int_equal(back.opts.stuck_after_ns,
+				 cases[i].opts.stuck_after_ns);
 	}
 }
 
@@ -57,11 +63,14 @@ static void test_format_errors(void **state)
 	(void)state;
 
 	ad_request_init(&req);
-	assert_int_equal(ad_request_format(&req, small, sizeof(small)), -EINVAL); /* no pid */
+	assert_int_equal(ad_request_format(&req, small, sizeof(small)),
+			 -EINVAL); /* no pid */
 	req.pid = 5;
-	assert_int_equal(ad_request_format(&req, small, sizeof(small)), -ENOSPC);
-	req.format = (enum ad_format)7;
-	assert_int_equal(ad_request_format(&req, small, sizeof(small)), -EINVAL);
+	assert_int_equal(ad_request_format(&req, small, sizeof(small)),
+			 -ENOSPC);
+	req.opts.format = (enum ad_format)7;
+	assert_int_equal(ad_request_format(&req, small, sizeof(small)),
+			 -EINVAL);
 }
 
 static void test_defaults_and_order(void **state)
@@ -71,15 +80,18 @@ static void test_defaults_and_order(void **state)
 
 	assert_int_equal(parse("DUMP pid=12", &req), 0);
 	assert_int_equal(req.pid, 12);
-	assert_int_equal(req.format, AD_FORMAT_TEXT);
-	assert_false(req.verbose);
-	assert_int_equal(req.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
+	assert_int_equal(req.opts.format, AD_FORMAT_TEXT);
+	assert_false(req.opts.verbose);
+	assert_int_equal(req.opts.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
 
-	assert_int_equal(parse("DUMP stuck_after_ns=0 verbose=1 format=json pid=3\n", &req), 0);
+	assert_int_equal(
+		parse("DUMP stuck_after_ns=0 verbose=1 format=json pid=3\n",
+		      &req),
+		0);
 	assert_int_equal(req.pid, 3);
-	assert_int_equal(req.format, AD_FORMAT_JSON);
-	assert_true(req.verbose);
-	assert_int_equal(req.stuck_after_ns, 0);
+	assert_int_equal(req.opts.format, AD_FORMAT_JSON);
+	assert_true(req.opts.verbose);
+	assert_int_equal(req.opts.stuck_after_ns, 0);
 }
 
 static void expect_bad(const char *line, const char *needle)
@@ -118,7 +130,8 @@ static void test_malformed(void **state)
 	expect_bad("DUMP pid=1 format=", "format must be");
 	expect_bad("DUMP pid=1 verbose=2", "verbose must be");
 	expect_bad("DUMP pid=1 verbose=yes", "verbose must be");
-	expect_bad("DUMP pid=1 stuck_after_ns=18446744073709551616", "stuck_after_ns");
+	expect_bad("DUMP pid=1 stuck_after_ns=18446744073709551616",
+		   "stuck_after_ns");
 	expect_bad("DUMP pid=1 stuck_after_ns=1e9", "stuck_after_ns");
 	expect_bad("DUMP  pid=1", "empty token");
 	expect_bad("DUMP pid=1 ", "empty token");
@@ -135,7 +148,8 @@ static void test_embedded_nul(void **state)
 	struct ad_request req;
 	(void)state;
 
-	assert_int_equal(ad_request_parse(line, sizeof(line) - 1, &req, err, sizeof(err)),
+	assert_int_equal(ad_request_parse(line, sizeof(line) - 1, &req, err,
+					  sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "control character"));
 }
@@ -150,11 +164,13 @@ static void test_length_limit(void **state)
 	 * and just past the limit: over it is rejected before any key. */
 	memset(line, 'a', sizeof(line));
 	memcpy(line, "DUMP pid=1 x=", 13);
-	assert_int_equal(ad_request_parse(line, AD_PROTO_MAX_LINE, &req, err, sizeof(err)),
+	assert_int_equal(ad_request_parse(line, AD_PROTO_MAX_LINE, &req, err,
+					  sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "longer than"));
 	line[AD_PROTO_MAX_LINE - 1] = '\n';
-	assert_int_equal(ad_request_parse(line, AD_PROTO_MAX_LINE, &req, err, sizeof(err)),
+	assert_int_equal(ad_request_parse(line, AD_PROTO_MAX_LINE, &req, err,
+					  sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "unknown key")); /* within the limit */
 	/* Error messages quote at most a bounded piece of the input. */
@@ -170,10 +186,12 @@ static void test_response_ok(void **state)
 	assert_int_equal(ad_response_ok(buf, sizeof(buf)), 3);
 	assert_string_equal(buf, "OK\n");
 	assert_int_equal(ad_response_ok(buf, 3), -ENOSPC);
-	assert_int_equal(ad_response_parse("OK\n", 3, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(ad_response_parse("OK\n", 3, &code, msg, sizeof(msg)),
+			 0);
 	assert_int_equal(code, 0);
 	assert_string_equal(msg, "");
-	assert_int_equal(ad_response_parse("OK", 2, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(ad_response_parse("OK", 2, &code, msg, sizeof(msg)),
+			 0);
 }
 
 static void test_response_err_round_trip(void **state)
@@ -182,11 +200,14 @@ static void test_response_err_round_trip(void **state)
 	int code = -1, n;
 	(void)state;
 
-	n = ad_response_err(AD_EXIT_NOT_OBSERVED, "process 7 has hit no asyncdump probe", buf,
+	n = ad_response_err(AD_EXIT_NOT_OBSERVED,
+			    "process 7 has hit no asyncdump probe", buf,
 			    sizeof(buf));
 	assert_true(n > 0);
-	assert_string_equal(buf, "ERR 4 process 7 has hit no asyncdump probe\n");
-	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
+	assert_string_equal(buf,
+			    "ERR 4 process 7 has hit no asyncdump probe\n");
+	assert_int_equal(
+		ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
 	assert_int_equal(code, AD_EXIT_NOT_OBSERVED);
 	assert_string_equal(msg, "process 7 has hit no asyncdump probe");
 
@@ -199,15 +220,19 @@ static void test_response_err_round_trip(void **state)
 	longmsg[sizeof(longmsg) - 1] = '\0';
 	n = ad_response_err(AD_EXIT_FAILURE, longmsg, buf, sizeof(buf));
 	assert_true(n > 0 && n < AD_PROTO_MAX_LINE);
-	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(
+		ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
 	assert_int_equal(strlen(msg), AD_PROTO_MAX_MSG);
 	/* A small caller buffer truncates the message safely. */
 	char tiny[5];
-	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, tiny, sizeof(tiny)), 0);
+	assert_int_equal(
+		ad_response_parse(buf, (size_t)n, &code, tiny, sizeof(tiny)),
+		0);
 	assert_string_equal(tiny, "xxxx");
 	/* Empty message. */
 	n = ad_response_err(AD_EXIT_FAILURE, "", buf, sizeof(buf));
-	assert_int_equal(ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(
+		ad_response_parse(buf, (size_t)n, &code, msg, sizeof(msg)), 0);
 	assert_int_equal(code, 1);
 	assert_string_equal(msg, "");
 
@@ -219,22 +244,36 @@ static void test_response_err_round_trip(void **state)
 static void test_response_malformed(void **state)
 {
 	const char *bad[] = {
-		"", "\n", "OK ", "OKAY\n", "ok\n", "ERR\n", "ERR \n", "ERR x msg\n",
-		"ERR 0 msg\n", "ERR 256 msg\n", "ERR -1 msg\n", "ERR 99999999999999999999999 m\n",
-		"HELLO\n", "ERR 4 a\nb\n",
+		"",
+		"\n",
+		"OK ",
+		"OKAY\n",
+		"ok\n",
+		"ERR\n",
+		"ERR \n",
+		"ERR x msg\n",
+		"ERR 0 msg\n",
+		"ERR 256 msg\n",
+		"ERR -1 msg\n",
+		"ERR 99999999999999999999999 m\n",
+		"HELLO\n",
+		"ERR 4 a\nb\n",
 	};
 	char msg[64];
 	int code;
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (ad_response_parse(bad[i], strlen(bad[i]), &code, msg, sizeof(msg)) != -EINVAL)
+		if (ad_response_parse(bad[i], strlen(bad[i]), &code, msg,
+				      sizeof(msg)) != -EINVAL)
 			fail_msg("accepted status line '%s'", bad[i]);
 	/* NUL inside the line. */
-	assert_int_equal(ad_response_parse("ERR 4 a\0b\n", 10, &code, msg, sizeof(msg)),
-			 -EINVAL);
+	assert_int_equal(
+		ad_response_parse("ERR 4 a\0b\n", 10, &code, msg, sizeof(msg)),
+		-EINVAL);
 	/* "ERR 5" with no message is fine. */
-	assert_int_equal(ad_response_parse("ERR 5\n", 6, &code, msg, sizeof(msg)), 0);
+	assert_int_equal(
+		ad_response_parse("ERR 5\n", 6, &code, msg, sizeof(msg)), 0);
 	assert_int_equal(code, 5);
 	assert_string_equal(msg, "");
 }
@@ -247,12 +286,17 @@ static void test_parse_decimal(void **state)
 	(void)state;
 	assert_int_equal(ad_parse_decimal("0", 1, 10, &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(ad_parse_decimal("18446744073709551615", 20, UINT64_MAX, &v), 0);
+	assert_int_equal(
+		ad_parse_decimal("18446744073709551615", 20, UINT64_MAX, &v),
+		0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(ad_parse_decimal("123x", 3, 1000, &v), 0); /* len bounds */
+	assert_int_equal(ad_parse_decimal("123x", 3, 1000, &v),
+			 0); /* len bounds */
 	assert_int_equal(v, 123);
 	v = 7;
-	assert_int_equal(ad_parse_decimal("18446744073709551616", 20, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(
+		ad_parse_decimal("18446744073709551616", 20, UINT64_MAX, &v),
+		-ERANGE);
 	assert_int_equal(ad_parse_decimal("11", 2, 10, &v), -ERANGE);
 	assert_int_equal(ad_parse_decimal("", 0, 10, &v), -EINVAL);
 	assert_int_equal(ad_parse_decimal("-1", 2, 10, &v), -EINVAL);

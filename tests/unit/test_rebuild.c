@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_rebuild.c - ad_rebuild on synthetic and hostile snapshots: the
- * rules of forest.h (generations, MOVE, cycles, duplicates, stale and dead
+ * rules of core/rebuild.h (generations, MOVE, cycles, duplicates, stale and dead
  * records, current frame) and the depth/size limits.
  */
 #include <setjmp.h>
@@ -14,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "forest.h"
-#include "render.h"
+#include "core/rebuild.h"
+#include "core/render.h"
 #include "snapshot_builder.h"
 
 #define T1 0x1000
@@ -180,7 +181,8 @@ static void test_orphan(void **state)
 	assert_int_equal(f.tasks[0].nroots, 1);
 	assert_int_equal(f.tasks[0].ndetached, 1);
 	assert_int_equal(f.tasks[0].detached[0]->frame->id, 2);
-	assert_int_equal(f.tasks[0].detached[0]->detached, AD_DETACH_PARENT_GONE);
+	assert_int_equal(f.tasks[0].detached[0]->detached,
+			 AD_DETACH_PARENT_GONE);
 	assert_int_equal(f.tasks[0].detached[0]->nchildren, 1);
 	assert_int_equal(f.tasks[0].nframes, 3);
 	assert_int_equal(f.stats.orphans, 1);
@@ -337,7 +339,8 @@ static void test_cycle_long_with_tail(void **state)
 	(void)state;
 	sb_init(&b);
 	sb_task(&b, T1, 10, "t");
-	for (i = 0; i < TAIL; i++) /* tail: 5000+i under 5000+i-1, top under 100 */
+	for (i = 0; i < TAIL;
+	     i++) /* tail: 5000+i under 5000+i-1, top under 100 */
 		sb_frame_raw(&b, 5000 + i, T1, 10, i ? 5000 + i - 1 : 100,
 			     i ? 10000 + i - 1 : 1000 + 100, 10000 + i, "tail");
 	for (i = 0; i < CYC; i++) /* 1..CYC, each under the next, CYC under 1 */
@@ -470,7 +473,8 @@ static size_t reachable(const struct ad_tree_task *t, struct ad_node **stack)
 		n++;
 		for (i = 0; i < x->nchildren; i++) {
 			assert_int_equal(x->children[i]->depth, x->depth + 1);
-			assert_int_equal(x->children[i]->detached, AD_DETACH_NONE);
+			assert_int_equal(x->children[i]->detached,
+					 AD_DETACH_NONE);
 			stack[sp++] = x->children[i];
 		}
 	}
@@ -483,7 +487,7 @@ static size_t reachable(const struct ad_tree_task *t, struct ad_node **stack)
  * every shown frame reachable exactly once, and rendering must succeed. */
 static void test_random_hostile(void **state)
 {
-	struct ad_render_opts opts = { AD_FORMAT_TEXT, false, 50 };
+	struct ad_render_opts opts = {AD_FORMAT_TEXT, false, 50};
 	FILE *null = fopen("/dev/null", "w");
 	unsigned seed = 12345;
 	int round;
@@ -498,8 +502,9 @@ static void test_random_hostile(void **state)
 
 		sb_init(&b);
 		for (i = 0; i < 8; i++) {
-			struct ad_snap_task *t = sb_task(&b, 1 + (uint64_t)(rand_r(&seed) % 6),
-							 (uint64_t)(rand_r(&seed) % 3), "t");
+			struct ad_snap_task *t =
+				sb_task(&b, 1 + (uint64_t)(rand_r(&seed) % 6),
+					(uint64_t)(rand_r(&seed) % 3), "t");
 
 			t->rec.tid = rand_r(&seed) % 2 ? 0 : 99;
 			t->rec.top = (uint64_t)(rand_r(&seed) % 40);
@@ -524,10 +529,10 @@ static void test_random_hostile(void **state)
 				fr->rec.pgen = 1;
 		}
 		rebuild_ok(&b, &f);
-		assert_int_equal(f.stats.frames_shown + f.stats.duplicate_frames +
-					 f.stats.frames_of_dead_tasks +
-					 f.stats.stale,
-				 f.stats.frames_in + stale_tasks);
+		assert_int_equal(
+			f.stats.frames_shown + f.stats.duplicate_frames +
+				f.stats.frames_of_dead_tasks + f.stats.stale,
+			f.stats.frames_in + stale_tasks);
 		stack = calloc(f.nnodes + 1, sizeof(*stack));
 		assert_non_null(stack);
 		for (i = 0; i < f.ntasks; i++) {
@@ -565,8 +570,8 @@ static void test_million_frames(void **state)
 	enum { TASKS = 1000, PER = 1000 };
 	struct sb b;
 	struct ad_forest f;
-	struct ad_render_opts opts = { AD_FORMAT_TEXT, false,
-				       AD_DEFAULT_STUCK_AFTER_NS };
+	struct ad_render_opts opts = {AD_FORMAT_TEXT, false,
+				      AD_DEFAULT_STUCK_AFTER_NS};
 	FILE *null = fopen("/dev/null", "w");
 	double t0, t1, t2, t3;
 	uint64_t t, i;
@@ -584,7 +589,9 @@ static void test_million_frames(void **state)
 			uint64_t parent = 0, pgen = 0;
 
 			if (i % 10) { /* chains of 10 */
-				parent = (t * PER + i - 1) * 0x9e3779b97f4a7c15ull | 1;
+				parent = (t * PER + i - 1) *
+						 0x9e3779b97f4a7c15ull |
+					 1;
 				pgen = 1000 + i - 1;
 			}
 			sb_frame_raw(&b, id, 0x10000 + t, t + 1, parent, pgen,
@@ -595,9 +602,10 @@ static void test_million_frames(void **state)
 	t1 = secs();
 	assert_int_equal(f.stats.frames_shown, (size_t)TASKS * PER);
 	assert_int_equal(f.stats.max_depth, 9);
-	assert_int_equal(ad_render_text(null, &f, &opts), 0);
+	assert_int_equal(ad_render(null, &f, &opts), 0);
 	t2 = secs();
-	assert_int_equal(ad_render_json(null, &f, &opts), 0);
+	opts.format = AD_FORMAT_JSON;
+	assert_int_equal(ad_render(null, &f, &opts), 0);
 	t3 = secs();
 	/* Printed, never asserted: speed is not a pass/fail criterion. */
 	print_message("1M frames: rebuild %.3fs, text %.3fs, json %.3fs\n",
@@ -629,14 +637,25 @@ static void test_million_frames(void **state)
  * that very task. */
 static void test_apply_thread(void **state)
 {
-	struct ad_thread th = {.pgen = 7, .task = T1, .task_gen = 100,
-			       .top = 0xf1, .top_gen = 111,
-			       .own_top = 0xf2, .own_top_gen = 222,
+	struct ad_thread th = {.pgen = 7,
+			       .task = T1,
+			       .task_gen = 100,
+			       .top = 0xf1,
+			       .top_gen = 111,
+			       .own_top = 0xf2,
+			       .own_top_gen = 222,
 			       .own_gen = 50};
-	struct ad_task polled = {.spawn_ns = 100, .tid = 42, .pgen = 7,
-				 .top = 0xaa, .top_gen = 1};
-	struct ad_task own = {.spawn_ns = 50, .tid = 42, .pgen = 7,
-			      .flags = AD_TF_THREAD, .top = 0, .top_gen = 0};
+	struct ad_task polled = {.spawn_ns = 100,
+				 .tid = 42,
+				 .pgen = 7,
+				 .top = 0xaa,
+				 .top_gen = 1};
+	struct ad_task own = {.spawn_ns = 50,
+			      .tid = 42,
+			      .pgen = 7,
+			      .flags = AD_TF_THREAD,
+			      .top = 0,
+			      .top_gen = 0};
 	struct ad_task r;
 
 	(void)state;

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_render_json.c - the JSON dump, parsed back with json-c and checked
  * on the parsed structure: schema keys, values, escaping, verbose hiding,
  * detached reasons, and nesting 100,000 deep.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,19 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "render.h"
+#include "core/render.h"
 #include "snapshot_builder.h"
 
 #define T1 0x1000
 #define T2 0x2000
 
-static const struct ad_render_opts json_opts = { AD_FORMAT_JSON, false,
-						 AD_DEFAULT_STUCK_AFTER_NS };
+static const struct ad_render_opts json_opts = {AD_FORMAT_JSON, false,
+						AD_DEFAULT_STUCK_AFTER_NS};
 
 /* Parses a whole document; fails the test on any syntax error or on
  * trailing garbage. depth: nesting allowed. */
@@ -209,12 +210,15 @@ static void test_small_tree(void **state)
 static void test_lost_and_stats_keys(void **state)
 {
 	static const char *const lost[] = {
-		AD_LOST_NAMES, AD_DUMP_LOST_NAMES, "procs_full",
+		AD_LOST_NAMES,
+		AD_DUMP_LOST_NAMES,
+		"procs_full",
 	};
 	static const char *const stats[] = {
-		"frames_in", "frames_shown", "frames_hidden",
-		"duplicate_frames", "duplicate_tasks", "orphans", "cycles",
-		"frames_of_dead_tasks", "stale", "max_depth",
+		"frames_in",	    "frames_shown",	    "frames_hidden",
+		"duplicate_frames", "duplicate_tasks",	    "orphans",
+		"cycles",	    "frames_of_dead_tasks", "stale",
+		"max_depth",
 	};
 	json_object *j;
 	struct sb b;
@@ -264,7 +268,8 @@ static void test_thread_ids(void **state)
 
 static void test_escaping(void **state)
 {
-	static const char ctl[] = "a\"b\\c\n\t\x01\x1b[31m\x7f\xc2\x9b caf\xc3\xa9 \xf0\x9f\x99\x82";
+	static const char ctl[] = "a\"b\\c\n\t\x01\x1b[31m\x7f\xc2\x9b "
+				  "caf\xc3\xa9 \xf0\x9f\x99\x82";
 	json_object *j, *t;
 	struct sb b;
 	size_t n;
@@ -309,7 +314,8 @@ static void test_verbose(void **state)
 	t->rec.top = 6;
 	t->rec.top_gen = 60;
 	sb_frame(&b, 1, T1, 0, 10, "outer");
-	sb_frame(&b, 2, T1, 1, 20, "poll loop")->rec.flags = ASYNCDUMP_F_VERBOSE;
+	sb_frame(&b, 2, T1, 1, 20, "poll loop")->rec.flags =
+		ASYNCDUMP_F_VERBOSE;
 	sb_frame(&b, 3, T1, 2, 30, "a");
 	sb_frame(&b, 4, T1, 2, 40, "b");
 	sb_frame(&b, 5, T1, 1, 50, "c");
@@ -402,9 +408,9 @@ static void *deep_parse(void *arg)
 		snprintf(job->leaf, sizeof(job->leaf), "%s",
 			 json_object_get_string(label));
 		json_object_object_get_ex(n, "children", &kids);
-		n = json_object_array_length(kids) ?
-			    json_object_array_get_idx(kids, 0) :
-			    NULL;
+		n = json_object_array_length(kids)
+			    ? json_object_array_get_idx(kids, 0)
+			    : NULL;
 	}
 	json_object_put(j);
 	return job;
@@ -413,7 +419,7 @@ static void *deep_parse(void *arg)
 static void test_deep_chain(void **state)
 {
 	enum { DEPTH = 100000 };
-	struct deep_job job = { 0 };
+	struct deep_job job = {0};
 	pthread_attr_t attr;
 	pthread_t th;
 	struct sb b;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_render_text.c - the text dump: exact output for small trees,
  * markers (stuck, long-running, current, verbose, detached), escaping of
@@ -13,15 +14,15 @@
 
 #include <cmocka.h>
 
-#include "format.h"
-#include "render.h"
+#include "core/format.h"
+#include "core/render.h"
 #include "snapshot_builder.h"
 
 #define T1 0x1000
 #define T2 0x2000
 
-static const struct ad_render_opts text_opts = { AD_FORMAT_TEXT, false,
-						 AD_DEFAULT_STUCK_AFTER_NS };
+static const struct ad_render_opts text_opts = {AD_FORMAT_TEXT, false,
+						AD_DEFAULT_STUCK_AFTER_NS};
 
 static char *render(const struct sb *b, const struct ad_render_opts *o)
 {
@@ -49,17 +50,17 @@ static void test_duration_format(void **state)
 		uint64_t ns;
 		const char *text;
 	} cases[] = {
-		{ 0, "0.000\u00b5s" },
-		{ 999, "0.999\u00b5s" },
-		{ 12345, "12.345\u00b5s" },
-		{ 999999, "999.999\u00b5s" },
-		{ 1000000, "1.000ms" },
-		{ 106290000, "106.290ms" },
-		{ 999999999, "999.999ms" },
-		{ 1000000000, "1.000s" },
-		{ 1006000000, "1.006s" },
-		{ 3600123456789ull, "3600.123s" },
-		{ UINT64_MAX, "18446744073.709s" },
+		{0, "0.000\u00b5s"},
+		{999, "0.999\u00b5s"},
+		{12345, "12.345\u00b5s"},
+		{999999, "999.999\u00b5s"},
+		{1000000, "1.000ms"},
+		{106290000, "106.290ms"},
+		{999999999, "999.999ms"},
+		{1000000000, "1.000s"},
+		{1006000000, "1.006s"},
+		{3600123456789ull, "3600.123s"},
+		{UINT64_MAX, "18446744073.709s"},
 	};
 	char buf[AD_DURATION_MAX];
 	size_t i;
@@ -78,9 +79,9 @@ static void test_ids_and_time(void **state)
 	assert_string_equal(ad_fmt_task_id(buf, 0x5581a0), "0x5581a0");
 	assert_string_equal(ad_fmt_task_id(buf, AD_THREAD_TASK_ID(4242)),
 			    "tid:4242");
-	assert_string_equal(ad_fmt_timestamp(buf, 1795304401LL * 1000000000LL +
-							   999999999),
-			    "2026-11-21T23:40:01Z");
+	assert_string_equal(
+		ad_fmt_timestamp(buf, 1795304401LL * 1000000000LL + 999999999),
+		"2026-11-21T23:40:01Z");
 	assert_string_equal(ad_fmt_timestamp(buf, -5), "1970-01-01T00:00:00Z");
 }
 
@@ -109,20 +110,24 @@ static void test_golden_foo_bar_baz(void **state)
 		"main.c", 25, "bar");
 	sb_site(&b, sb_frame(&b, 0x30, T1, 0x20, SB_NOW - 12345, "baz"),
 		"lib/baz.c", 40, "baz");
-	sb_site(&b, sb_frame(&b, 0x40, T2, 0, SB_NOW - 11006 * SB_MS, "pending"),
+	sb_site(&b,
+		sb_frame(&b, 0x40, T2, 0, SB_NOW - 11006 * SB_MS, "pending"),
 		"main.c", 50, "wait");
 	s = render(&b, &text_opts);
-	assert_string_equal(s,
-		"pid 1234 (server): observed for 12.004s since 2026-11-21T23:40:01Z, 2 tasks, 4 frames\n"
-		"lost: none\n"
-		"\n"
-		"task \"conn\" 0x1000: running on tid 4242, age 3.000s\n"
-		"\u257c foo at main.c:20 in serve [1.006s]\n"
-		"  \u2514\u257c bar at main.c:25 in bar [106.290ms]\n"
-		"     \u2514\u257c baz at lib/baz.c:40 in baz [12.345\u00b5s]  <== current\n"
-		"\n"
-		"task \"idle one\" 0x2000: idle 1.002s, age 2.000s, spawned by task \"conn\" 0x1000 at frame \"foo\" 0x10\n"
-		"\u257c pending at main.c:50 in wait [!!! 11.006s]\n");
+	assert_string_equal(
+		s, "pid 1234 (server): observed for 12.004s since "
+		   "2026-11-21T23:40:01Z, 2 tasks, 4 frames\n"
+		   "lost: none\n"
+		   "\n"
+		   "task \"conn\" 0x1000: running on tid 4242, age 3.000s\n"
+		   "\u257c foo at main.c:20 in serve [1.006s]\n"
+		   "  \u2514\u257c bar at main.c:25 in bar [106.290ms]\n"
+		   "     \u2514\u257c baz at lib/baz.c:40 in baz "
+		   "[12.345\u00b5s]  <== current\n"
+		   "\n"
+		   "task \"idle one\" 0x2000: idle 1.002s, age 2.000s, spawned "
+		   "by task \"conn\" 0x1000 at frame \"foo\" 0x10\n"
+		   "\u257c pending at main.c:50 in wait [!!! 11.006s]\n");
 	free(s);
 	sb_free(&b);
 }
@@ -143,7 +148,8 @@ static void test_golden_branches(void **state)
 	sb_frame(&b, 5, T1, 2, SB_NOW - 1 * SB_S, "fiz");
 	sb_frame(&b, 6, T1, 0, SB_NOW - 1 * SB_S, "pending");
 	s = render(&b, &text_opts);
-	assert_string_equal(after_line(s, 4),
+	assert_string_equal(
+		after_line(s, 4),
 		"\u257c foo at main.c:1 in foo [5.000s]\n"
 		"  \u2514\u257c bar at main.c:1 in bar [4.000s]\n"
 		"     \u251c\u257c buz at main.c:1 in buz [3.000s]\n"
@@ -168,8 +174,10 @@ static void test_stuck_and_long_running(void **state)
 		ASYNCDUMP_F_LONG_RUNNING;
 	sb_frame(&b, 3, T1, 0, SB_NOW - 10 * SB_S, "exactly at threshold");
 	s = render(&b, &o);
-	assert_non_null(strstr(s, "stuck at main.c:1 in stuck [!!! 11.006s]\n"));
-	assert_non_null(strstr(s, "daemon loop at main.c:1 in daemon loop [12.000s]\n"));
+	assert_non_null(
+		strstr(s, "stuck at main.c:1 in stuck [!!! 11.006s]\n"));
+	assert_non_null(strstr(
+		s, "daemon loop at main.c:1 in daemon loop [12.000s]\n"));
 	assert_non_null(strstr(s, "in exactly at threshold [10.000s]\n"));
 	free(s);
 	o.stuck_after_ns = 0; /* disables the marker */
@@ -207,7 +215,8 @@ static void test_verbose(void **state)
 		ASYNCDUMP_F_VERBOSE;
 	s = render(&b, &o);
 	assert_non_null(strstr(s, ", 6 frames (2 verbose hidden)\n"));
-	assert_string_equal(after_line(s, 4),
+	assert_string_equal(
+		after_line(s, 4),
 		"\u257c outer at main.c:1 in outer [5.000s]\n"
 		"  \u251c\u257c a at main.c:1 in a [3.000s]\n"
 		"  \u251c\u257c b at main.c:1 in b [2.000s]\n"
@@ -216,13 +225,15 @@ static void test_verbose(void **state)
 	o.verbose = true;
 	s = render(&b, &o);
 	assert_null(strstr(s, "hidden"));
-	assert_string_equal(after_line(s, 4),
+	assert_string_equal(
+		after_line(s, 4),
 		"\u257c outer at main.c:1 in outer [5.000s]\n"
 		"  \u251c\u257c poll loop at main.c:1 in poll loop [4.000s]\n"
 		"  \u2502  \u251c\u257c a at main.c:1 in a [3.000s]\n"
 		"  \u2502  \u2514\u257c b at main.c:1 in b [2.000s]\n"
 		"  \u2514\u257c c at main.c:1 in c [1.000s]\n"
-		"     \u2514\u257c tick at main.c:1 in tick [1.000ms]  <== current\n");
+		"     \u2514\u257c tick at main.c:1 in tick [1.000ms]  <== "
+		"current\n");
 	free(s);
 	sb_free(&b);
 }
@@ -242,8 +253,8 @@ static void test_verbose_root(void **state)
 	sb_frame(&b, 3, T1, 2, SB_NOW - 3 * SB_S, "y");
 	s = render(&b, &text_opts);
 	assert_string_equal(after_line(s, 4),
-		"\u257c x at main.c:1 in x [4.000s]\n"
-		"  \u2514\u257c y at main.c:1 in y [3.000s]\n");
+			    "\u257c x at main.c:1 in x [4.000s]\n"
+			    "  \u2514\u257c y at main.c:1 in y [3.000s]\n");
 	free(s);
 	sb_free(&b);
 }
@@ -265,8 +276,10 @@ static void test_detached(void **state)
 	sb_frame_raw(&b, 6, T1, 1, 7, SB_NOW - SB_S, SB_NOW - SB_S, "c1");
 	sb_frame_raw(&b, 7, T1, 1, 6, SB_NOW - SB_S, SB_NOW - SB_S, "c2");
 	s = render(&b, &text_opts);
-	assert_non_null(strstr(s, "\nlost: none\nfound: orphans=2, cycles=1\n"));
-	assert_string_equal(after_line(s, 5),
+	assert_non_null(
+		strstr(s, "\nlost: none\nfound: orphans=2, cycles=1\n"));
+	assert_string_equal(
+		after_line(s, 5),
 		"\u257c work at main.c:1 in work [5.000s]\n"
 		"  [detached: parent exited]\n"
 		"\u257c orphan a at main.c:1 in orphan a [4.000s]\n"
@@ -300,7 +313,8 @@ static void test_lost_counters(void **state)
 	sb_frame_raw(&b, 3, T1, 1, 0, 0, 10, "old")->rec.pgen = 1;
 	s = render(&b, &text_opts);
 	assert_non_null(strstr(s, ", 1 task, 1 frame\n"));
-	assert_non_null(strstr(s,
+	assert_non_null(strstr(
+		s,
 		"\nlost: frames_full=3, threads_full=1, stale_records=2, "
 		"procs_full=5\nfound: duplicate_frames=1, duplicate_tasks=1, "
 		"frames_of_dead_tasks=1, stale=1\n"));
@@ -321,25 +335,31 @@ static void test_escaping(void **state)
 	strcpy(b.s.comm, "ev\x1b[2Jil");
 	t = sb_task(&b, T1, 1, "na\"me\n");
 	(void)t;
-	f = sb_frame(&b, 1, T1, 0, SB_NOW - SB_S,
-		     "a\nb\tc\rd\x1b[31me\x7f\\f\xff\xc3g\xc2\x9bh\xe2\x80\xaei");
+	f = sb_frame(
+		&b, 1, T1, 0, SB_NOW - SB_S,
+		"a\nb\tc\rd\x1b[31me\x7f\\f\xff\xc3g\xc2\x9bh\xe2\x80\xaei");
 	sb_site(&b, f, "evil\x07.c", 3, "fn\x01");
 	f = sb_frame(&b, 2, T1, 0, SB_NOW - SB_S,
 		     "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x99\x82 \"q\"");
-	f = sb_frame(&b, 3, T1, 0, SB_NOW - SB_S, "\xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80");
+	f = sb_frame(&b, 3, T1, 0, SB_NOW - SB_S,
+		     "\xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80");
 	s = render(&b, &text_opts);
 	for (const char *p = s; *p; p++)
 		assert_true(((unsigned char)*p >= 0x20 && *p != 0x7f) ||
 			    *p == '\n');
 	assert_non_null(strstr(s, "pid 1234 (ev\\x1b[2Jil)"));
 	assert_non_null(strstr(s, "task \"na\\\"me\\n\" 0x1000"));
-	assert_non_null(strstr(s,
-		"\u257c a\\nb\\tc\\rd\\x1b[31me\\x7f\\\\f\\xff\\xc3g\\u009bh\\u202ei at evil\\x07.c:3 in fn\\x01 [1.000s]\n"));
+	assert_non_null(strstr(
+		s,
+		"\u257c "
+		"a\\nb\\tc\\rd\\x1b[31me\\x7f\\\\f\\xff\\xc3g\\u009bh\\u202ei "
+		"at evil\\x07.c:3 in fn\\x01 [1.000s]\n"));
 	/* valid UTF-8 passes through; quotes are not escaped in labels */
-	assert_non_null(strstr(s,
-		"\u257c caf\u00e9 \u2713 \xf0\x9f\x99\x82 \"q\" at"));
+	assert_non_null(
+		strstr(s, "\u257c caf\u00e9 \u2713 \xf0\x9f\x99\x82 \"q\" at"));
 	/* surrogate, overlong, beyond U+10FFFF: byte by byte */
-	assert_non_null(strstr(s,
+	assert_non_null(strstr(
+		s,
 		"\u257c \\xed\\xa0\\x80 \\xc0\\xaf \\xf4\\x90\\x80\\x80 at"));
 	free(s);
 	sb_free(&b);
@@ -360,7 +380,8 @@ static void test_truncated_unreadable(void **state)
 	f->label.unreadable = true;
 	s = render(&b, &text_opts);
 	assert_non_null(strstr(s, "task \"t\u2026\" 0x1000"));
-	assert_non_null(strstr(s, "\u257c request from 10.0.0.1:4\u2026 at main.c:1"));
+	assert_non_null(
+		strstr(s, "\u257c request from 10.0.0.1:4\u2026 at main.c:1"));
 	assert_non_null(strstr(s, "\u257c <unreadable 0x7f1200> at main.c:1"));
 	free(s);
 	sb_free(&b);
@@ -384,12 +405,14 @@ static void test_task_headers(void **state)
 	t->rec.parent_frame = 0x6666;
 	t->rec.last_poll_ns = SB_NOW - SB_MS;
 	s = render(&b, &text_opts);
-	assert_non_null(strstr(s,
+	assert_non_null(strstr(
+		s,
 		"\nthread 4242 (worker): running on tid 4242, age 7.000s\n"));
-	assert_non_null(strstr(s,
-		"\ntask \"never\" 0x1000: never polled, age 6.000s, spawned by thread 4242 (worker)\n"));
-	assert_non_null(strstr(s,
-		"\ntask \"lost parent\" 0x2000: idle 1.000ms, age 5.000s, spawned by exited task 0x5555 at frame (gone) 0x6666\n"));
+	assert_non_null(strstr(s, "\ntask \"never\" 0x1000: never polled, age "
+				  "6.000s, spawned by thread 4242 (worker)\n"));
+	assert_non_null(strstr(
+		s, "\ntask \"lost parent\" 0x2000: idle 1.000ms, age 5.000s, "
+		   "spawned by exited task 0x5555 at frame (gone) 0x6666\n"));
 	free(s);
 	sb_free(&b);
 }
@@ -411,7 +434,8 @@ static void test_consolidate(void **state)
 	sb_frame(&b, 7, T1, 6, SB_NOW - 1 * SB_S, "inner");
 	sb_frame(&b, 8, T1, 1, SB_NOW - 1 * SB_S, "yield");
 	s = render(&b, &text_opts);
-	assert_string_equal(after_line(s, 4),
+	assert_string_equal(
+		after_line(s, 4),
 		"\u257c join at main.c:1 in join [5.000s]\n"
 		"  \u251c\u257c 3x yield at main.c:1 in yield [4.000s]\n"
 		"  \u251c\u257c other at main.c:1 in other [2.000s]\n"
@@ -443,8 +467,10 @@ static void test_deep_chain(void **state)
 	assert_int_equal(lines, 4 + DEPTH);
 	assert_true(longest < 400);
 	assert_true(len < (size_t)DEPTH * 100);
-	assert_non_null(strstr(s, "\n  \u22ee[depth 99999] \u2514\u257c level at"));
-	assert_non_null(strstr(s, "\n  \u22ee[depth 65] \u2514\u257c level at"));
+	assert_non_null(
+		strstr(s, "\n  \u22ee[depth 99999] \u2514\u257c level at"));
+	assert_non_null(
+		strstr(s, "\n  \u22ee[depth 65] \u2514\u257c level at"));
 	assert_null(strstr(s, "[depth 64]"));
 	free(s);
 	sb_free(&b);
@@ -463,7 +489,7 @@ static void test_write_error(void **state)
 	sb_task(&b, T1, 1, "t");
 	sb_frame(&b, 1, T1, 0, 1, "x");
 	assert_int_equal(ad_rebuild(&b.s, &f), 0);
-	assert_true(ad_render_text(full, &f, &text_opts) < 0);
+	assert_true(ad_render(full, &f, &text_opts) < 0);
 	ad_forest_free(&f);
 	fclose(full);
 	sb_free(&b);

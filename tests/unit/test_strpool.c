@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_strpool.c - the string pool of a snapshot (strpool.h): every copy
  * intact and NUL-terminated, strings longer than a chunk, freeing.
@@ -11,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "strpool.h"
+#include "core/strpool.h"
 
 static void test_strpool(void **state)
 {

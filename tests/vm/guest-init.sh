@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # guest-init.sh - PID 1 of the test guest (scripts/kernel-vm.sh): mount what
 # the tests need, run them (run.py) or the command kernel-vm.sh left in
 # /adtest/command (the benchmark), report the result on the console and
@@ -11,7 +12,8 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
+# /tmp stays on the guest's disk: the checkout may be under /tmp, at the
+# same path as on the host.
 mount -t tmpfs tmpfs /run
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null

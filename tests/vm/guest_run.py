@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """guest_run.py - run ctest's integration tests inside the test guest
 (scripts/kernel-vm.sh), from the JSON `ctest --show-only=json-v1` wrote on
 the host: each test's command, environment and working directory, as ctest

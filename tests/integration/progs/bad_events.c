@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * bad_events - events naming frames and tasks that are not live.
  *

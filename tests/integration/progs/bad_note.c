@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * bad_note - a program with one asyncdump probe note whose argument spec
  * libbpf 1.1 cannot parse (a scaled-index memory operand, which gcc -O2

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cold_label - a _DYN label in a read-only page that is not resident when
  * the probe fires: a file mapped PROT_READ and never touched before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * current_frame - the innermost frame of a running task is kept in the
  * BPF thread state, not in the task record, and must still be what a dump

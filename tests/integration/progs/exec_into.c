@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * exec_into - exec must drop the old image's frames.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * first_probe_race - every thread's first probe is the process's first
  * probe, all at once: THREADS threads wait at a barrier, then each enters

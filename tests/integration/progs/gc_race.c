@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * gc_race - frame ids reused while the daemon's GC reclaims orphans.
  *

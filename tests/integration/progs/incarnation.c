@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * incarnation - records of an older incarnation of the same PID.
  *

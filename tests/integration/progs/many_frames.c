@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * many_frames N - N live frames in one process (default 100000):
  *   root -> chain of 200 nested frames "d<i>" (ENTER), and under root

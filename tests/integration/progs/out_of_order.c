@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * out_of_order - frames that exit before the frame inside them, and the
  * innermost frame (the implicit parent of the next ASYNCDUMP_ENTER) after

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * same_ids TAG N - records whose ids another process uses too.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * task_exit_open - a task that exits with frames still open vanishes.
  *

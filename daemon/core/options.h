@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * options.h - asyncdumpd's command line. Pure: parses argv into a struct and
+ * formats usage text; never opens, connects or exits, so unit tests drive it
+ * with synthetic argv arrays.
+ */
+#ifndef AD_OPTIONS_H
+#define AD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "core/render_opts.h"
+
+/* The socket both modes use unless --socket or ASYNCDUMP_SOCKET says
+ * otherwise. Root-only (0600) because a dump exposes process memory. */
+#define AD_DEFAULT_SOCKET_DIR "/run/asyncdump"
+#define AD_DEFAULT_SOCKET_PATH AD_DEFAULT_SOCKET_DIR "/asyncdumpd.sock"
+#define AD_SOCKET_ENV "ASYNCDUMP_SOCKET"
+
+/* Bounds that keep a typo from asking the kernel for absurd maps. */
+#define AD_OPT_CAPACITY_MIN 1u
+#define AD_OPT_CAPACITY_MAX (64u * 1024u * 1024u)
+#define AD_OPT_LABEL_MIN 8u
+/* max_slots while parsing when --max-slots was not given: max_procs. */
+#define AD_OPT_SLOTS_ALL UINT32_MAX
+
+enum ad_mode {
+	AD_MODE_NONE = 0,
+	AD_MODE_DAEMON,	 /* --daemon: observe and serve */
+	AD_MODE_DUMP,	 /* --pid N: ask the daemon for one dump */
+	AD_MODE_HELP,	 /* --help: print usage, exit 0 */
+	AD_MODE_VERSION, /* --version */
+};
+
+struct ad_options {
+	enum ad_mode mode;
+	const char *socket_path; /* never NULL after a successful parse */
+
+	/* --daemon */
+	const char **attach_paths; /* points into argv; owned array */
+	size_t nattach_paths, cattach_paths;
+	pid_t *attach_pids; /* owned array */
+	size_t nattach_pids, cattach_pids;
+	uint32_t max_frames;
+	uint32_t max_tasks;
+	uint32_t max_procs;
+	uint32_t max_slots; /* <= max_procs once parsed */
+	uint32_t label_max;
+
+	/* --pid */
+	pid_t pid;
+	struct ad_render_opts dump; /* --format, --verbose, --stuck-after */
+};
+
+/* Parses argv (getopt_long, long options only). `env_socket` is the value
+ * of ASYNCDUMP_SOCKET (or NULL), passed in so the parser stays pure.
+ * Returns 0 on success, or -EINVAL (a bad command line; -ENOMEM) with a
+ * one-line message in err (no trailing newline). Strings in *opts point into argv or env_socket.
+ * Call ad_options_free() whatever it returned. */
+int ad_options_parse(int argc, char *const argv[], const char *env_socket,
+		     struct ad_options *opts, char *err, size_t errlen);
+void ad_options_free(struct ad_options *opts);
+
+/* Parses a duration: a decimal number (fraction allowed) followed by one
+ * of ns, us, ms, s, m, h; a bare "0" is accepted. Stores nanoseconds.
+ * Returns 0, or -EINVAL (malformed) / -ERANGE (too large for 64 bits). */
+int ad_parse_duration(const char *text, uint64_t *ns_out);
+
+/* Parses a PID (1..INT32_MAX, decimal only). 0 or -EINVAL. */
+int ad_parse_pid(const char *text, pid_t *out);
+
+void ad_usage(FILE *out, const char *prog);
+/* "asyncdumpd 0.1.0", from the CMake project version. */
+const char *ad_version_string(void);
+
+#endif /* AD_OPTIONS_H */

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * protocol.c - format and parse the socket protocol (see protocol.h).
+ *
+ * The daemon runs as root and reads requests from whoever can open the
+ * socket, so the parser trusts nothing: bounded lengths, digits only for
+ * numbers, every value range-checked, every key known and given once.
+ */
+#include "core/protocol.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/errmsg.h"
+
+void ad_request_init(struct ad_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->verb = AD_VERB_DUMP;
+	req->opts.format = AD_FORMAT_TEXT;
+	req->opts.stuck_after_ns = AD_DEFAULT_STUCK_AFTER_NS;
+}
+
+int ad_request_format(const struct ad_request *req, char *buf, size_t buflen)
+{
+	int n;
+
+	if (req->verb != AD_VERB_DUMP || req->pid <= 0 ||
+	    (req->opts.format != AD_FORMAT_TEXT &&
+	     req->opts.format != AD_FORMAT_JSON))
+		return -EINVAL;
+	n = snprintf(buf, buflen,
+		     "DUMP pid=%d format=%s verbose=%d stuck_after_ns=%llu\n",
+		     (int)req->pid, ad_format_name(req->opts.format),
+		     req->opts.verbose ? 1 : 0,
+		     (unsigned long long)req->opts.stuck_after_ns);
+	if (n < 0 || (size_t)n >= buflen)
+		return -ENOSPC;
+	return n;
+}
+
+/* A bad request: the message, and -EINVAL. */
+#define parse_err(err, errlen, ...)                                            \
+	ad_fail(-EINVAL, (err), (errlen), __VA_ARGS__)
+
+int ad_parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (__builtin_mul_overflow(v, 10u, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(s[i] - '0'), &v))
+			return -ERANGE;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* A protocol number: at most 20 digits (the longest uint64_t; no
+ * zero-padding beyond that), at most `max`. */
+static int parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	if (len > 20)
+		return -EINVAL;
+	return ad_parse_decimal(s, len, max, out);
+}
+
+static bool tok_is(const char *tok, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(tok, word, len) == 0;
+}
+
+enum { KEY_PID, KEY_FORMAT, KEY_VERBOSE, KEY_STUCK, KEY_COUNT };
+static const char *const key_names[KEY_COUNT] = {
+	"pid",
+	"format",
+	"verbose",
+	"stuck_after_ns",
+};
+
+/* Applies one key=value token. */
+static int apply_kv(const char *tok, size_t len, bool seen[KEY_COUNT],
+		    struct ad_request *req, char *err, size_t errlen)
+{
+	const char *eq = memchr(tok, '=', len);
+	size_t klen, vlen;
+	const char *val;
+	uint64_t v;
+	int key = -1;
+
+	if (!eq)
+		return parse_err(err, errlen, "expected key=value, got '%.*s'",
+				 (int)(len > 40 ? 40 : len), tok);
+	klen = (size_t)(eq - tok);
+	val = eq + 1;
+	vlen = len - klen - 1;
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (tok_is(tok, klen, key_names[k]))
+			key = k;
+	if (key < 0)
+		return parse_err(err, errlen, "unknown key '%.*s'",
+				 (int)(klen > 40 ? 40 : klen), tok);
+	if (seen[key])
+		return parse_err(err, errlen, "key '%s' given twice",
+				 key_names[key]);
+	seen[key] = true;
+
+	switch (key) {
+	case KEY_PID:
+		if (parse_num(val, vlen, INT32_MAX, &v) || v == 0)
+			return parse_err(err, errlen, "pid must be 1..%d",
+					 INT32_MAX);
+		req->pid = (pid_t)v;
+		break;
+	case KEY_FORMAT:
+		if (ad_format_parse(val, vlen, &req->opts.format))
+			return parse_err(err, errlen,
+					 "format must be text or json");
+		break;
+	case KEY_VERBOSE:
+		if (parse_num(val, vlen, 1, &v))
+			return parse_err(err, errlen, "verbose must be 0 or 1");
+		req->opts.verbose = v == 1;
+		break;
+	case KEY_STUCK:
+		if (parse_num(val, vlen, UINT64_MAX, &v))
+			return parse_err(
+				err, errlen,
+				"stuck_after_ns must be a 64-bit number");
+		req->opts.stuck_after_ns = v;
+		break;
+	}
+	return 0;
+}
+
+int ad_request_parse(const char *line, size_t len, struct ad_request *req,
+		     char *err, size_t errlen)
+{
+	bool seen[KEY_COUNT] = {false};
+	size_t i = 0, start;
+	bool first = true;
+
+	ad_request_init(req);
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len + 1 > AD_PROTO_MAX_LINE)
+		return parse_err(err, errlen, "request longer than %d bytes",
+				 AD_PROTO_MAX_LINE);
+	for (size_t j = 0; j < len; j++)
+		if ((unsigned char)line[j] < 0x20 || line[j] == 0x7f)
+			return parse_err(err, errlen,
+					 "control character in request");
+
+	/* Tokens are separated by exactly one space: the client never sends
+	 * anything else, and strictness keeps the grammar unambiguous. */
+	while (i <= len) {
+		start = i;
+		while (i < len && line[i] != ' ')
+			i++;
+		if (i == start)
+			return parse_err(err, errlen,
+					 len ? "empty token in request"
+					     : "empty request");
+		if (first) {
+			if (!tok_is(line + start, i - start, "DUMP"))
+				return parse_err(
+					err, errlen, "unknown request '%.*s'",
+					(int)(i - start > 40 ? 40 : i - start),
+					line + start);
+			req->verb = AD_VERB_DUMP;
+			first = false;
+		} else if (apply_kv(line + start, i - start, seen, req, err,
+				    errlen)) {
+			return -EINVAL;
+		}
+		i++; /* skip the space, or step past the end */
+	}
+	if (!seen[KEY_PID])
+		return parse_err(err, errlen, "request has no pid");
+	return 0;
+}
+
+int ad_socket_addr(const char *path, struct sockaddr_un *addr)
+{
+	size_t len = strlen(path);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	if (len >= sizeof(addr->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr->sun_path, path, len + 1);
+	return 0;
+}
+
+int ad_response_ok(char *buf, size_t buflen)
+{
+	if (buflen < 4)
+		return -ENOSPC;
+	memcpy(buf, "OK\n", 4);
+	return 3;
+}
+
+int ad_response_err(int code, const char *msg, char *buf, size_t buflen)
+{
+	char clean[AD_PROTO_MAX_MSG + 1];
+	size_t n = 0;
+	int len;
+
+	if (code < 1 || code > 255)
+		return -EINVAL;
+	for (; msg && msg[n] && n < AD_PROTO_MAX_MSG; n++) {
+		unsigned char ch = (unsigned char)msg[n];
+
+		clean[n] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	}
+	clean[n] = '\0';
+	len = snprintf(buf, buflen, "ERR %d %s\n", code, clean);
+	if (len < 0 || (size_t)len >= buflen)
+		return -ENOSPC;
+	return len;
+}
+
+int ad_response_parse(const char *line, size_t len, int *code, char *msg,
+		      size_t msglen)
+{
+	uint64_t v;
+	size_t i, start;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len + 1 > AD_PROTO_MAX_LINE || memchr(line, '\n', len) ||
+	    memchr(line, '\0', len))
+		return -EINVAL;
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (len == 2 && memcmp(line, "OK", 2) == 0) {
+		*code = 0;
+		return 0;
+	}
+	if (len < 5 || memcmp(line, "ERR ", 4) != 0)
+		return -EINVAL;
+	for (i = start = 4; i < len && line[i] != ' '; i++)
+		;
+	if (parse_num(line + start, i - start, 255, &v) || v == 0)
+		return -EINVAL;
+	*code = (int)v;
+	if (msg && msglen) {
+		size_t mlen = i < len ? len - i - 1 : 0;
+
+		if (mlen >= msglen)
+			mlen = msglen - 1;
+		if (mlen)
+			memcpy(msg, line + i + 1, mlen);
+		msg[mlen] = '\0';
+	}
+	return 0;
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * render_json.c - the dump as one JSON document (--format json).
+ *
+ * Why streamed and not built with json-c: a dump may hold a million
+ * frames or a chain 100,000 deep. A json-c DOM costs a few hundred bytes
+ * per frame plus a hash table per object (hundreds of MB at 1M frames),
+ * and json-c both serializes and frees nested objects recursively, which
+ * overflows the stack at depth 100,000. So the document is written
+ * directly, depth first with an explicit stack, through a buffered writer;
+ * memory is O(depth) beyond the forest itself. json-c stays the project's
+ * JSON parser (options, protocol, tests).
+ *
+ * Schema (README copies this; every key is always present):
+ *
+ * {
+ *   "pid": 1234,
+ *   "comm": "server",
+ *   "own_maps": true | false        its records are in maps of its own
+ *                                   (false: in the shared maps, which a
+ *                                   dump of it walks whole)
+ *   "observed_since_ns": <wall clock ns since the epoch of the first probe hit>,
+ *   "now_ns": <wall clock ns since the epoch when the dump was taken>,
+ *   "lost": { <counter>: n, ... }    every counter, zeros included:
+ *       frames_full tasks_full strings_full label_unreadable exit_unknown
+ *       task_exit_unknown poll_end_unknown move_unknown parent_unknown
+ *       threads_full maps_gone (BPF, per process), dump_label_unreadable
+ *       stale_records (found while collecting), procs_full (machine-wide)
+ *   "stats": { frames_in, frames_shown, frames_hidden (verbose, not asked
+ *       for), duplicate_frames, duplicate_tasks, orphans, cycles,
+ *       frames_of_dead_tasks, stale, max_depth }
+ *   "tasks": [ task, ... ]           in spawn order
+ * }
+ * task = {
+ *   "id": "0x5581a0" | "tid:4242" (a plain thread's implicit task),
+ *   "name": string, "name_truncated": bool,
+ *   "parent": task id string | null, "parent_frame": frame id string | null,
+ *   "state": "running" | "idle", "tid": number | null,
+ *   "age_ns": n, "idle_ns": n | null (null when running or never polled),
+ *   "frames": [ frame, ... ]        top-level frames, in enter order
+ *   "detached": [ frame, ... ]      each with "reason": "parent_gone" |
+ *                                   "moved" | "cycle"
+ * }
+ * frame = {
+ *   "id": "0x...", "label": string, "label_truncated": bool,
+ *   "label_unreadable": bool, "file": string, "line": n,
+ *   "function": string, "age_ns": n, "verbose": bool, "long_running": bool,
+ *   "stuck": bool, "current": bool, "children": [ frame, ... ]
+ * }
+ * Without --verbose, VERBOSE frames are left out and their children take
+ * their place (view.h), exactly as in the text output. Strings are
+ * escaped by ad_out_json_str (controls as \u00XX, invalid UTF-8 as U+FFFD).
+ */
+#include "core/render_json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/grow.h"
+
+/* Keys are literals: KEY() pastes the quotes and colon at compile time
+ * and skips strlen; a million frames have a dozen keys each. */
+#define Q(k) "\"" k "\":"
+#define KEY(o, k) AD_OUT_LIT(o, Q(k))
+#define KV_U64(o, k, v) kv_u64((o), Q(k), sizeof(Q(k)) - 1, (v))
+#define KV_I64(o, k, v) kv_i64((o), Q(k), sizeof(Q(k)) - 1, (v))
+#define KV_BOOL(o, k, v) kv_bool((o), Q(k), sizeof(Q(k)) - 1, (v))
+#define KV_STR(o, k, v) kv_str((o), Q(k), sizeof(Q(k)) - 1, (v))
+#define KV_HEX(o, k, v) kv_hex((o), Q(k), sizeof(Q(k)) - 1, (v))
+
+static void key(struct ad_out *o, const char *k)
+{
+	ad_out_char(o, '"');
+	ad_out_str(o, k);
+	AD_OUT_LIT(o, "\":");
+}
+
+static void kv_u64(struct ad_out *o, const char *k, size_t kn, uint64_t v)
+{
+	ad_out_put(o, k, kn);
+	ad_out_u64(o, v);
+	ad_out_char(o, ',');
+}
+
+static void kv_i64(struct ad_out *o, const char *k, size_t kn, int64_t v)
+{
+	ad_out_put(o, k, kn);
+	if (v < 0) {
+		ad_out_char(o, '-');
+		ad_out_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		ad_out_u64(o, (uint64_t)v);
+	}
+	ad_out_char(o, ',');
+}
+
+static void kv_bool(struct ad_out *o, const char *k, size_t kn, bool v)
+{
+	ad_out_put(o, k, kn);
+	if (v)
+		AD_OUT_LIT(o, "true,");
+	else
+		AD_OUT_LIT(o, "false,");
+}
+
+static void kv_str(struct ad_out *o, const char *k, size_t kn, const char *v)
+{
+	ad_out_put(o, k, kn);
+	ad_out_json_str(o, v);
+	ad_out_char(o, ',');
+}
+
+static void kv_hex(struct ad_out *o, const char *k, size_t kn, uint64_t v)
+{
+	ad_out_put(o, k, kn);
+	ad_out_char(o, '"');
+	ad_out_hex(o, v);
+	AD_OUT_LIT(o, "\",");
+}
+
+/* Writes `"a":1,"b":2`. */
+static void counters(struct ad_out *o, const char *const *names,
+		     const uint64_t *vals, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ad_out_char(o, ',');
+		key(o, names[i]);
+		ad_out_u64(o, vals[i]);
+	}
+}
+
+static void head(struct ad_out *o, const struct ad_view *v)
+{
+	const struct ad_forest *f = v->forest;
+	const struct ad_snapshot *s = f->snap;
+	const struct ad_rebuild_stats *st = &f->stats;
+	const char *stat_names[] = {
+		"frames_in",	    "frames_shown",	    "frames_hidden",
+		"duplicate_frames", "duplicate_tasks",	    "orphans",
+		"cycles",	    "frames_of_dead_tasks", "stale",
+		"max_depth",
+	};
+	const uint64_t stat_vals[] = {
+		st->frames_in,	      st->frames_shown,		v->hidden,
+		st->duplicate_frames, st->duplicate_tasks,	st->orphans,
+		st->cycles,	      st->frames_of_dead_tasks, st->stale,
+		st->max_depth,
+	};
+
+	ad_out_char(o, '{');
+	KV_I64(o, "pid", s->pid);
+	KV_STR(o, "comm", s->comm);
+	KV_BOOL(o, "own_maps", s->proc.slot != AD_SLOT_SHARED);
+	KV_I64(o, "observed_since_ns",
+	       (int64_t)s->proc.observed_since_ns + s->mono_to_wall_ns);
+	KV_I64(o, "now_ns", (int64_t)s->now_ns + s->mono_to_wall_ns);
+	struct ad_loss losses[AD_LOSS_COUNT];
+
+	ad_snapshot_losses(s, losses);
+	KEY(o, "lost");
+	ad_out_char(o, '{');
+	for (size_t i = 0; i < AD_LOSS_COUNT; i++) {
+		if (i)
+			ad_out_char(o, ',');
+		key(o, losses[i].name);
+		ad_out_u64(o, losses[i].value);
+	}
+	ad_out_str(o, "},");
+	KEY(o, "stats");
+	ad_out_char(o, '{');
+	counters(o, stat_names, stat_vals,
+		 sizeof(stat_vals) / sizeof(stat_vals[0]));
+	ad_out_str(o, "},");
+}
+
+static const char *reason_json(enum ad_detach_reason r)
+{
+	switch (r) {
+	case AD_DETACH_MOVED:
+		return "moved";
+	case AD_DETACH_CYCLE:
+		return "cycle";
+	case AD_DETACH_PARENT_GONE:
+	case AD_DETACH_NONE:
+		break;
+	}
+	return "parent_gone";
+}
+
+struct json_ctx {
+	struct ad_out *o;
+	const struct ad_view *v;
+	const struct ad_render_opts *opts;
+	uint64_t now;
+	const struct ad_node *current;
+};
+
+/* Everything of a frame up to and including `"children":[`. */
+static void frame_open(struct json_ctx *c, const struct ad_node *n,
+		       enum ad_detach_reason reason)
+{
+	const struct ad_snap_frame *f = n->frame;
+	struct ad_out *o = c->o;
+
+	ad_view_prefetch(c->v, n);
+	ad_out_char(o, '{');
+	KV_HEX(o, "id", f->id);
+	if (reason != AD_DETACH_NONE)
+		KV_STR(o, "reason", reason_json(reason));
+	KV_STR(o, "label", f->label.text);
+	KV_BOOL(o, "label_truncated", f->label.truncated);
+	KV_BOOL(o, "label_unreadable", f->label.unreadable);
+	KV_STR(o, "file", f->file.text);
+	KV_U64(o, "line", f->line);
+	KV_STR(o, "function", f->function.text);
+	KV_U64(o, "age_ns", ad_age(c->now, f->rec.enter_ns));
+	KV_BOOL(o, "verbose", f->rec.flags & ASYNCDUMP_F_VERBOSE);
+	KV_BOOL(o, "long_running", f->rec.flags & ASYNCDUMP_F_LONG_RUNNING);
+	KV_BOOL(o, "stuck", ad_frame_stuck(c->opts->stuck_after_ns, c->now, n));
+	KV_BOOL(o, "current", n == c->current);
+	KEY(o, "children");
+	ad_out_char(o, '[');
+}
+
+struct open_frame {
+	const struct ad_node *n;
+	size_t next;
+};
+
+struct frame_stack {
+	struct open_frame *e;
+	size_t len, cap;
+};
+
+static int fs_push(struct frame_stack *s, const struct ad_node *n)
+{
+	struct open_frame *e = ad_grow(s->e, &s->cap, s->len, sizeof(*e), 256);
+
+	if (!e)
+		return -ENOMEM;
+	s->e = e;
+	s->e[s->len++] = (struct open_frame){n, 0};
+	return 0;
+}
+
+/* One root and its whole subtree, depth first, without recursion. */
+static int frame_tree(struct json_ctx *c, struct frame_stack *st,
+		      const struct ad_view_root *r)
+{
+	frame_open(c, r->node, r->reason);
+	st->len = 0;
+	if (fs_push(st, r->node))
+		return -ENOMEM;
+	while (st->len) {
+		struct open_frame *e = &st->e[st->len - 1];
+		const struct ad_node *kid;
+
+		if (e->next == ad_view_nkids(c->v, e->n)) {
+			ad_out_str(c->o, "]}");
+			st->len--;
+			continue;
+		}
+		if (e->next)
+			ad_out_char(c->o, ',');
+		kid = ad_view_kid(c->v, e->n, e->next++);
+		frame_open(c, kid, AD_DETACH_NONE);
+		if (fs_push(st, kid))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int frame_list(struct json_ctx *c, struct frame_stack *st,
+		      const struct ad_view_root *roots, size_t n)
+{
+	size_t i;
+	int err = 0;
+
+	ad_out_char(c->o, '[');
+	for (i = 0; i < n && !err; i++) {
+		if (i)
+			ad_out_char(c->o, ',');
+		err = frame_tree(c, st, &roots[i]);
+	}
+	ad_out_char(c->o, ']');
+	return err;
+}
+
+static void task_id(struct ad_out *o, uint64_t id)
+{
+	char buf[AD_ID_MAX];
+
+	ad_out_json_str(o, ad_fmt_task_id(buf, id));
+}
+
+static int task(struct json_ctx *c, struct frame_stack *st,
+		const struct ad_tree_task *tt, const struct ad_view_task *vt)
+{
+	const struct ad_snap_task *t = tt->task;
+	struct ad_out *o = c->o;
+	int err;
+
+	ad_out_char(o, '{');
+	KEY(o, "id");
+	task_id(o, t->id);
+	ad_out_char(o, ',');
+	KV_STR(o, "name", t->name.text);
+	KV_BOOL(o, "name_truncated", t->name.truncated);
+	KEY(o, "parent");
+	if (t->rec.parent_task)
+		task_id(o, t->rec.parent_task);
+	else
+		ad_out_str(o, "null");
+	ad_out_char(o, ',');
+	KEY(o, "parent_frame");
+	if (t->rec.parent_frame) {
+		ad_out_char(o, '"');
+		ad_out_hex(o, t->rec.parent_frame);
+		ad_out_str(o, "\",");
+	} else {
+		ad_out_str(o, "null,");
+	}
+	KV_STR(o, "state", t->rec.tid ? "running" : "idle");
+	KEY(o, "tid");
+	if (t->rec.tid)
+		ad_out_u64(o, t->rec.tid);
+	else
+		ad_out_str(o, "null");
+	ad_out_char(o, ',');
+	KV_U64(o, "age_ns", ad_age(c->now, t->rec.spawn_ns));
+	KEY(o, "idle_ns");
+	if (t->rec.tid || !t->rec.last_poll_ns)
+		ad_out_str(o, "null");
+	else
+		ad_out_u64(o, ad_age(c->now, t->rec.last_poll_ns));
+	ad_out_char(o, ',');
+	c->current = vt->current;
+	KEY(o, "frames");
+	err = frame_list(c, st, vt->roots, vt->nroots);
+	ad_out_char(o, ',');
+	KEY(o, "detached");
+	if (!err)
+		err = frame_list(c, st, vt->roots + vt->nroots, vt->ndetached);
+	ad_out_char(o, '}');
+	return err;
+}
+
+int ad_render_json(struct ad_out *o, const struct ad_view *v,
+		   const struct ad_render_opts *opts)
+{
+	const struct ad_forest *forest = v->forest;
+	struct frame_stack st = {0};
+	struct json_ctx c;
+	size_t i;
+	int err = 0;
+
+	/* The stack holds one frame per level of the deepest path: with it
+	 * reserved, nothing is allocated once output has begun (render.h). */
+	st.e = malloc(((size_t)forest->stats.max_depth + 2) * sizeof(*st.e));
+	st.cap = (size_t)forest->stats.max_depth + 2;
+	if (!st.e)
+		return -ENOMEM;
+	c = (struct json_ctx){o, v, opts, forest->snap->now_ns, NULL};
+	head(o, v);
+	KEY(o, "tasks");
+	ad_out_char(o, '[');
+	for (i = 0; i < forest->ntasks && !err && !o->err; i++) {
+		ad_out_str(o, i ? ",\n" : "\n");
+		err = task(&c, &st, &forest->tasks[i], &v->tasks[i]);
+	}
+	ad_out_str(o, "\n]}\n");
+	free(st.e);
+	return err;
+}

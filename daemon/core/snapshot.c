@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * snapshot.c - freeing what a snapshot owns, its losses by name, and
+ * merging a running thread's state into the task it runs (snapshot.h).
+ */
+#include "core/snapshot.h"
+
+#include <stdlib.h>
+
+void ad_snapshot_losses(const struct ad_snapshot *s,
+			struct ad_loss out[AD_LOSS_COUNT])
+{
+	static const char *const bpf[AD_LOST_COUNT] = {AD_LOST_NAMES};
+	static const char *const dump[AD_DUMP_LOST_COUNT] = {
+		AD_DUMP_LOST_NAMES};
+	size_t n = 0;
+
+	for (size_t i = 0; i < AD_LOST_COUNT; i++)
+		out[n++] = (struct ad_loss){bpf[i], s->proc.lost[i]};
+	for (size_t i = 0; i < AD_DUMP_LOST_COUNT; i++)
+		out[n++] = (struct ad_loss){dump[i], s->dump_lost[i]};
+	out[n] = (struct ad_loss){"procs_full", s->procs_full};
+}
+
+void ad_str_free(struct ad_str *s)
+{
+	if (!s->borrowed)
+		free(s->text);
+	s->text = NULL;
+	s->truncated = false;
+	s->unreadable = false;
+	s->borrowed = false;
+}
+
+void ad_snapshot_free(struct ad_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nframes; i++) {
+		ad_str_free(&snap->frames[i].label);
+		ad_str_free(&snap->frames[i].file);
+		ad_str_free(&snap->frames[i].function);
+	}
+	for (i = 0; i < snap->ntasks; i++) {
+		ad_str_free(&snap->tasks[i].name);
+		ad_str_free(&snap->tasks[i].file);
+		ad_str_free(&snap->tasks[i].function);
+	}
+	free(snap->frames);
+	free(snap->tasks);
+	ad_strpool_free(&snap->pool);
+	snap->frames = NULL;
+	snap->tasks = NULL;
+	snap->nframes = 0;
+	snap->ntasks = 0;
+}
+
+bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
+			  const struct ad_thread *th, uint32_t pgen)
+{
+	if (!rec->tid || th->pgen != pgen || rec->pgen != pgen)
+		return false;
+	if (rec->flags & AD_TF_THREAD) {
+		/* A thread's own task: always run by that thread. */
+		if (id != AD_THREAD_TASK_ID(rec->tid) ||
+		    th->own_gen != rec->spawn_ns)
+			return false;
+		rec->top = th->own_top;
+		rec->top_gen = th->own_top_gen;
+		return true;
+	}
+	if (th->task != id || th->task_gen != rec->spawn_ns)
+		return false;
+	rec->top = th->top;
+	rec->top_gen = th->top_gen;
+	return true;
+}

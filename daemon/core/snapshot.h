@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * snapshot.h - one process's raw records as read from the BPF maps, with
+ * every string already resolved from the process's memory. This is the
+ * boundary between I/O (observer/collect.c fills it) and pure logic
+ * (rebuild.c, render*.c consume it), so unit tests can build snapshots by
+ * hand.
+ */
+#ifndef AD_SNAPSHOT_H
+#define AD_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asyncdump_abi.h"
+#include "core/strpool.h"
+
+/* A string read from the observed process (or copied by BPF). Owned by the
+ * snapshot: a heap copy of its own, or (borrowed) a string in the
+ * snapshot's pool, shared by every frame that shows the same text.
+ * `text` is never NULL once resolved; when it could not be read
+ * `unreadable` is set and text is e.g. "<unreadable 0x7f12...>". */
+struct ad_str {
+	char *text;
+	bool truncated;
+	bool unreadable;
+	bool borrowed; /* text lives in snapshot.pool: not freed on its own */
+};
+
+struct ad_snap_frame {
+	uint64_t id;
+	struct ad_frame rec; /* as in the frames map */
+	struct ad_str label;
+	struct ad_str file;
+	struct ad_str function;
+	uint32_t line;
+};
+
+struct ad_snap_task {
+	uint64_t id;
+	struct ad_task rec; /* as in the tasks map */
+	struct ad_str name;
+	struct ad_str file;
+	struct ad_str function;
+	uint32_t line;
+};
+
+/* Counters found while collecting (not in the BPF maps). */
+enum ad_dump_lost {
+	AD_DUMP_LABEL_UNREADABLE, /* literal label/site could not be read at dump time */
+	AD_DUMP_STALE_RECORDS, /* records of an older incarnation of this PID, skipped */
+	AD_DUMP_LOST_COUNT,
+};
+#define AD_DUMP_LOST_NAMES "dump_label_unreadable", "stale_records"
+
+/* Every loss a dump shows, in the order it shows them: the process's BPF
+ * counters (AD_LOST_NAMES), those found while collecting, and the
+ * machine-wide procs_full. */
+#define AD_LOSS_COUNT (AD_LOST_COUNT + AD_DUMP_LOST_COUNT + 1)
+struct ad_loss {
+	const char *name;
+	uint64_t value;
+};
+
+struct ad_snapshot {
+	int32_t pid;
+	char comm[17];
+	struct ad_proc proc;	 /* procs map record */
+	uint64_t now_ns;	 /* CLOCK_MONOTONIC at collection */
+	int64_t mono_to_wall_ns; /* add to a CLOCK_MONOTONIC value for wall ns */
+	uint64_t procs_full;	 /* machine-wide AD_GLOBAL_PROCS_FULL */
+	uint64_t dump_lost[AD_DUMP_LOST_COUNT];
+
+	struct ad_snap_task *tasks;
+	size_t ntasks;
+	struct ad_snap_frame *frames;
+	size_t nframes;
+	struct ad_strpool pool; /* borrowed strings (struct ad_str) */
+};
+
+/* The innermost frame of a task that a thread is running: while a thread
+ * runs a task, BPF keeps that task's innermost frame in the thread's state
+ * (struct ad_thread), and the record's `top` is the value from when the
+ * task last stopped running. Given the record (id, rec) and the state of
+ * the thread named by rec->tid, of incarnation pgen, stores the current
+ * innermost frame in rec->top/top_gen and returns true; returns false and
+ * leaves rec alone when the state is not about this task (another
+ * incarnation, the thread moved on to another task, or an older record
+ * with the same id). */
+bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
+			  const struct ad_thread *th, uint32_t pgen);
+
+/* The snapshot's losses (AD_LOSS_COUNT of them, zeros included) into
+ * out. */
+void ad_snapshot_losses(const struct ad_snapshot *s,
+			struct ad_loss out[AD_LOSS_COUNT]);
+
+/* Frees text unless borrowed; clears s either way. */
+void ad_str_free(struct ad_str *s);
+/* Frees everything the snapshot owns, its pool included (not the struct
+ * itself). */
+void ad_snapshot_free(struct ad_snapshot *snap);
+
+#endif /* AD_SNAPSHOT_H */

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * attach.c - the probes of an object (executable or shared library),
+ * found in its ELF notes and attached for every process that maps it or
+ * for one process, and detached (attach.h).
+ */
+#include "observer/attach.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "asyncdump.skel.h"
+#include "core/errmsg.h"
+#include "core/grow.h"
+#include "observer/elf_notes.h"
+#include "observer/libbpf_log.h"
+#include "observer/store.h"
+
+/* What to do when attaching a USDT probe fails (e > 0), and where
+ * libbpf's reason is when it has one (attach_reason()). */
+static const char *attach_hint(int e)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+		return ad_privilege_hint(e);
+	case EMFILE:
+	case ENFILE:
+		return "; every probe site holds a file descriptor: raise the "
+		       "limit (ulimit -n, LimitNOFILE=) or attach fewer "
+		       "objects";
+	case E2BIG:
+		return "; more distinct probe argument layouts than the BPF "
+		       "object has room for (4096): attach fewer objects";
+	case ENOENT:
+	case EINVAL:
+		return "; libbpf could not use its probe notes: build it with "
+		       "this version's usdt/asyncdump.h";
+	default:
+		return "";
+	}
+}
+
+static const char *attach_reason(int e)
+{
+	return e == ENOENT || e == EINVAL ? ad_libbpf_reason()
+					  : ad_privilege_reason(e);
+}
+
+static void detach(struct ad_attachment *a)
+{
+	for (unsigned int i = 0; i < AD_PROBE_COUNT; i++) {
+		bpf_link__destroy(a->links[i]);
+		a->links[i] = NULL;
+	}
+}
+
+void ad_obs_detach_all(struct ad_observer *obs)
+{
+	for (size_t i = 0; i < obs->natt; i++)
+		detach(&obs->att[i]);
+	free(obs->att);
+	obs->att = NULL;
+	obs->natt = obs->catt = 0;
+}
+
+/* The program of each probe, of the variant loaded (dyn_variant()). */
+static struct bpf_program *probe_prog(const struct ad_observer *obs,
+				      unsigned int which)
+{
+	const struct asyncdump *s = obs->skel;
+	bool sl = obs->features.sleepable;
+	struct bpf_program *progs[AD_PROBE_COUNT] = {
+		[AD_PROBE_TASK_SPAWN] = s->progs.ad_task_spawn,
+		[AD_PROBE_TASK_SPAWN_DYN] = sl ? s->progs.ad_task_spawn_dyn
+					       : s->progs.ad_nf_spawn_dyn,
+		[AD_PROBE_TASK_EXIT] = s->progs.ad_task_exit,
+		[AD_PROBE_POLL_BEGIN] = s->progs.ad_poll_begin,
+		[AD_PROBE_POLL_END] = s->progs.ad_poll_end,
+		[AD_PROBE_ENTER] = s->progs.ad_enter,
+		[AD_PROBE_ENTER_DYN] =
+			sl ? s->progs.ad_enter_dyn : s->progs.ad_nf_enter_dyn,
+		[AD_PROBE_ENTER_AT] =
+			sl ? s->progs.ad_enter_at : s->progs.ad_nf_enter_at,
+		[AD_PROBE_EXIT] = s->progs.ad_exit,
+		[AD_PROBE_MOVE] = s->progs.ad_move,
+	};
+
+	return progs[which];
+}
+
+static struct ad_attachment *find_att(struct ad_observer *obs, dev_t dev,
+				      ino_t ino, pid_t pid)
+{
+	for (size_t i = 0; i < obs->natt; i++) {
+		struct ad_attachment *a = &obs->att[i];
+
+		if (a->dev == dev && a->ino == ino && a->pid == pid)
+			return a;
+	}
+	return NULL;
+}
+
+/* Drops per-pid attachments of an object now covered by a pid -1 one, so
+ * no probe hit runs the programs twice (a doubled ENTER would make a
+ * frame its own parent). */
+static void drop_covered(struct ad_observer *obs, dev_t dev, ino_t ino)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < obs->natt; i++) {
+		struct ad_attachment *a = &obs->att[i];
+
+		if (a->dev == dev && a->ino == ino && a->pid != -1) {
+			detach(a);
+			continue;
+		}
+		obs->att[j++] = *a;
+	}
+	obs->natt = j;
+}
+
+static int attach_object(struct ad_observer *obs, const char *path,
+			 const char *shown, pid_t pid, char *err, size_t errlen)
+{
+	struct ad_elf_probes probes;
+	struct ad_attachment a = {.pid = pid}, *grown;
+	struct stat st;
+	int e;
+
+	if (stat(path, &st)) {
+		e = -errno;
+		ad_set_err(err, errlen, "cannot open %s: %s", shown,
+			   strerror(errno));
+		return e;
+	}
+	a.dev = st.st_dev;
+	a.ino = st.st_ino;
+	if (find_att(obs, a.dev, a.ino, pid) || find_att(obs, a.dev, a.ino, -1))
+		return 0; /* already covered: the only way to return 0 */
+	/* Room for the new entry first: once probes are attached (and, for
+	 * pid -1, per-pid ones dropped) nothing may fail any more. */
+	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
+	if (!grown) {
+		ad_set_err(err, errlen, "out of memory attaching %s", shown);
+		return -ENOMEM;
+	}
+	obs->att = grown;
+	e = ad_elf_probes_read(path, &probes, err, errlen);
+	if (e)
+		return e;
+	if (!probes.sites) {
+		ad_set_err(err, errlen,
+			   "%s has no asyncdump probes: build it with "
+			   "usdt/asyncdump.h",
+			   shown);
+		return -ENOENT;
+	}
+	for (unsigned int i = 0; i < AD_PROBE_COUNT; i++) {
+		if (!probes.per_probe[i])
+			continue; /* the program does not use this macro */
+		a.links[i] = bpf_program__attach_usdt(probe_prog(obs, i), pid,
+						      path, ASYNCDUMP_PROVIDER,
+						      ad_probe_name(i), NULL);
+		if (!a.links[i]) {
+			e = -errno;
+			ad_set_err(err, errlen,
+				   "attaching probe %s:%s in %s failed: %s%s%s",
+				   ASYNCDUMP_PROVIDER, ad_probe_name(i), shown,
+				   strerror(-e), attach_hint(-e),
+				   attach_reason(-e));
+			detach(&a);
+			return e ? e : -EINVAL;
+		}
+		a.sites += (int)probes.per_probe[i];
+	}
+	if (pid == -1)
+		drop_covered(obs, a.dev, a.ino);
+	obs->att[obs->natt++] = a;
+	return a.sites;
+}
+
+int ad_observer_attach_path(struct ad_observer *obs, const char *path,
+			    pid_t pid, char *err, size_t errlen)
+{
+	return attach_object(obs, path, path, pid, err, errlen);
+}
+
+/* One object mapped by the process: its path as the process sees it. The
+ * file is opened through /proc/PID/root so a process in another mount
+ * namespace works too, or through /proc/PID/map_files when it was deleted
+ * or replaced on disk. */
+static int attach_mapped(struct ad_observer *obs, pid_t pid, const char *range,
+			 const char *file, char *err, size_t errlen)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(file);
+	char path[4096 + 64];
+
+	if (len > sizeof(deleted) - 1 &&
+	    strcmp(file + len - (sizeof(deleted) - 1), deleted) == 0)
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%s", (int)pid,
+			 range);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, file);
+	return attach_object(obs, path, file, pid, err, errlen);
+}
+
+int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
+			   size_t errlen)
+{
+	char maps[64], line[4096 + 256], first_err[512] = "";
+	int total = 0, first_errno = 0, covered = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "re");
+	if (!f) {
+		int e = errno;
+
+		ad_set_err(err, errlen, "cannot read %s: %s%s", maps,
+			   strerror(e),
+			   e == ENOENT ? " (no such process)"
+				       : ad_privilege_hint(e));
+		return -e;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char range[128], perms[8], file[4096];
+		unsigned long long ino;
+		int n;
+
+		file[0] = '\0';
+		/* start-end perms offset dev inode path */
+		if (sscanf(line, "%127s %7s %*s %*s %llu %4095[^\n]", range,
+			   perms, &ino, file) < 3)
+			continue;
+		/* Probe sites are in executable mappings of real files. */
+		if (ino == 0 || perms[2] != 'x' || file[0] != '/')
+			continue;
+		n = attach_mapped(obs, pid, range, file, first_err,
+				  sizeof(first_err));
+		if (n > 0) {
+			total += n;
+		} else if (n == 0) {
+			covered++; /* attached already, e.g. by --attach PATH */
+		} else if (n < 0 && n != -ENOENT && n != -ENOEXEC &&
+			   !first_errno) {
+			first_errno = n;
+			ad_set_err(err, errlen, "%s", first_err);
+		}
+	}
+	fclose(f);
+	if (first_errno && !total)
+		return first_errno;
+	/* Every object with probes is attached already (for every process
+	 * or for this one): nothing to add, and nothing wrong. */
+	if (!total && !first_errno && !covered) {
+		ad_set_err(err, errlen,
+			   "process %d maps no object with asyncdump probes: "
+			   "build "
+			   "it with usdt/asyncdump.h",
+			   (int)pid);
+		return -ENOENT;
+	}
+	return total;
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * observer.h - the BPF side of asyncdumpd: load the programs with the
+ * configured capacities and the variant the kernel allows. The rest of
+ * its contract is one header per job: attach.h (probes of objects and
+ * processes), slots.h (each process's own maps), records.h (one process's
+ * records read back), reclaim.h (records of exited tasks and processes).
+ * Everything that touches libbpf lives behind these.
+ *
+ * Every function of them returning int returns 0 (or a count) on success
+ * and -errno on failure, with a message naming what failed and what to do
+ * written to err where it takes one (NUL-terminated, truncated to
+ * errlen).
+ */
+#ifndef AD_OBSERVER_H
+#define AD_OBSERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asyncdump_abi.h"
+#include "observer/kernel_features.h"
+
+struct ad_observer_opts {
+	/* live frames per process (AD_DEFAULT_MAX_FRAMES) */
+	uint32_t max_frames;
+	uint32_t max_tasks; /* live tasks per process, thread tasks included
+			      * (AD_DEFAULT_MAX_TASKS) */
+	uint32_t max_procs; /* observed processes (AD_DEFAULT_MAX_PROCS) */
+	uint32_t max_slots; /* processes given maps of their own, <= max_procs
+			      * (asyncdump_abi.h, "Where records live") */
+	uint32_t label_max; /* bytes kept of a _DYN string, NUL included */
+	/* What the kernel can do (ad_features_probe()): which variant of
+	 * the programs to load, how to read thread states. Required. */
+	const struct ad_features *features;
+};
+
+struct ad_observer;
+
+int ad_observer_open(const struct ad_observer_opts *opts,
+		     struct ad_observer **out, char *err, size_t errlen);
+void ad_observer_close(struct ad_observer *obs);
+
+/* A machine-wide counter (asyncdump_abi.h, enum ad_global); 0 if it
+ * cannot be read. */
+uint64_t ad_observer_global(struct ad_observer *obs, enum ad_global which);
+
+#endif /* AD_OBSERVER_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * procmem.h - read strings and site records from an observed process's
+ * memory at dump time. Literal labels, file and function names are never
+ * copied when a probe fires (that is what keeps probes cheap), so the
+ * daemon reads them here, bounded, with per-request caching: one site
+ * address is typically shared by thousands of frames.
+ */
+#ifndef AD_PROCMEM_H
+#define AD_PROCMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "asyncdump_abi.h"
+#include "core/snapshot.h"
+#include "core/strpool.h"
+
+/* Bytes read of one string, NUL included; longer strings are cut to
+ * AD_PROCMEM_STR_MAX - 1 bytes and flagged truncated. */
+#define AD_PROCMEM_STR_MAX 256
+
+struct ad_pm_entry;
+
+struct ad_procmem {
+	pid_t pid;
+	int memfd;		   /* /proc/PID/mem, opened on first fallback */
+	bool use_memfd;		   /* process_vm_readv unavailable or refused */
+	struct ad_pm_entry *cache; /* open addressing, power-of-two size */
+	size_t cache_cap;
+	size_t cache_used;
+	size_t reads;		 /* memory reads issued (for tests and logs) */
+	struct ad_strpool *pool; /* see ad_procmem_init_pooled */
+};
+
+void ad_procmem_init(struct ad_procmem *pm, pid_t pid);
+/* As ad_procmem_init, but the cache keeps its strings in `pool` and
+ * ad_procmem_string() lends them (out->borrowed) instead of copying: every
+ * frame of a snapshot whose pool this is shares one copy of each literal.
+ * The strings outlive ad_procmem_fini; they go with the pool. */
+void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
+			    struct ad_strpool *pool);
+void ad_procmem_fini(struct ad_procmem *pm);
+
+/* Reads exactly len bytes at addr. Returns 0 or -errno (-EFAULT for an
+ * address that is not mapped, -ESRCH if the process is gone, -EPERM). */
+int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
+		    size_t len);
+
+/* Resolves the NUL-terminated string at addr into *out (which then owns a
+ * fresh copy, or borrows the pool's). On failure *out still gets a placeholder text such as
+ * "<unreadable 0x7f12ab>" with unreadable set, and -errno is returned so
+ * the caller can count it. Address 0 gives "<null>", -EFAULT. */
+int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out);
+
+/* Reads the struct asyncdump_site at addr (cached). 0 or -errno. */
+int ad_procmem_site(struct ad_procmem *pm, uint64_t addr,
+		    struct ad_site_raw *out);
+
+/* Sets *out to a copy of `text` (never unreadable): in pool when it is
+ * not NULL (borrowed), else on the heap. 0 or -ENOMEM. */
+int ad_str_set(struct ad_str *out, const char *text, bool truncated,
+	       struct ad_strpool *pool);
+
+#endif /* AD_PROCMEM_H */

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * slots.c - each process's own record maps (slots.h, asyncdump_abi.h
+ * "Where records live"): made ahead of time, put in the ready-slot table
+ * for the BPF side to take, and dropped whole when their process has
+ * gone.
+ */
+#include "observer/slots.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "asyncdump.skel.h"
+#include "core/clock.h"
+#include "core/errmsg.h"
+
+/* A slot's owner is judged gone (its process record missing or newer)
+ * only this long after it took the slot: BPF writes slot_owner just
+ * before the process record. */
+#define AD_SLOT_SETTLE_NS (1000ull * 1000000ull)
+
+static void close_maps(struct ad_mapset *m)
+{
+	if (m->frames >= 0)
+		close(m->frames);
+	if (m->tasks >= 0)
+		close(m->tasks);
+	if (m->strings >= 0)
+		close(m->strings);
+	m->frames = m->tasks = m->strings = -1;
+}
+
+int ad_obs_slots_init(struct ad_observer *obs, uint32_t nslots)
+{
+	obs->slots = calloc((size_t)nslots + 1, sizeof(*obs->slots));
+	if (!obs->slots)
+		return -ENOMEM;
+	obs->nslots = nslots;
+	obs->nready = 0;
+	for (uint32_t i = 0; i <= nslots; i++) {
+		obs->slots[i].state = AD_SLOT_EMPTY;
+		obs->slots[i].maps = (struct ad_mapset){-1, -1, -1};
+	}
+	return 0;
+}
+
+void ad_obs_slots_fini(struct ad_observer *obs)
+{
+	if (!obs->slots)
+		return;
+	for (uint32_t i = 0; i <= obs->nslots; i++)
+		close_maps(&obs->slots[i].maps);
+	free(obs->slots);
+	obs->slots = NULL;
+	obs->nslots = obs->nready = 0;
+}
+
+struct ad_mapset ad_obs_shared_maps(const struct ad_observer *obs)
+{
+	return obs->slots[AD_SLOT_SHARED].maps;
+}
+
+/* The capacity of a strings map: a string per frame and per task. */
+uint32_t ad_obs_strings_cap(const struct ad_observer *obs)
+{
+	uint64_t n = (uint64_t)obs->max_frames + obs->max_tasks;
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
+		      uint32_t slot)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+	static const char *const names[] = {
+		[AD_MAP_FRAMES] = "frames",
+		[AD_MAP_TASKS] = "tasks",
+		[AD_MAP_STRINGS] = "strings",
+	};
+	uint32_t vsz, max;
+	char name[16];
+
+	switch (which) {
+	case AD_MAP_FRAMES:
+		vsz = sizeof(struct ad_frame);
+		max = obs->max_frames;
+		break;
+	case AD_MAP_TASKS:
+		vsz = sizeof(struct ad_task);
+		max = obs->max_tasks;
+		break;
+	default:
+		vsz = obs->label_max;
+		max = ad_obs_strings_cap(obs);
+		break;
+	}
+	/* Names show in bpftool and the benchmark: ad_<what><slot>. */
+	snprintf(name, sizeof(name), "ad_%s%u", names[which], slot);
+	return bpf_map_create(BPF_MAP_TYPE_HASH, name, sizeof(struct ad_key),
+			      vsz, max, &o);
+}
+
+static int install(struct bpf_map *outer, uint32_t slot, int fd)
+{
+	return bpf_map_update_elem(bpf_map__fd(outer), &slot, &fd, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+static void uninstall(struct ad_observer *obs, uint32_t slot)
+{
+	struct asyncdump *s = obs->skel;
+
+	/* The kernel frees each map, and every record in it, once no BPF
+	 * program can still be using it. */
+	bpf_map_delete_elem(bpf_map__fd(s->maps.frames_of), &slot);
+	bpf_map_delete_elem(bpf_map__fd(s->maps.tasks_of), &slot);
+	bpf_map_delete_elem(bpf_map__fd(s->maps.strings_of), &slot);
+}
+
+int ad_obs_shared_create(struct ad_observer *obs)
+{
+	struct ad_mapset *m = &obs->slots[AD_SLOT_SHARED].maps;
+	int e;
+
+	m->frames = ad_obs_create_map(obs, AD_MAP_FRAMES, AD_SLOT_SHARED);
+	m->tasks = ad_obs_create_map(obs, AD_MAP_TASKS, AD_SLOT_SHARED);
+	m->strings = ad_obs_create_map(obs, AD_MAP_STRINGS, AD_SLOT_SHARED);
+	if (m->frames >= 0 && m->tasks >= 0 && m->strings >= 0)
+		return 0;
+	e = m->frames < 0 ? m->frames : m->tasks < 0 ? m->tasks : m->strings;
+	close_maps(m);
+	return e;
+}
+
+int ad_obs_shared_install(struct ad_observer *obs)
+{
+	struct asyncdump *s = obs->skel;
+	const struct ad_mapset *m = &obs->slots[AD_SLOT_SHARED].maps;
+	int e;
+
+	if ((e = install(s->maps.frames_of, AD_SLOT_SHARED, m->frames)) ||
+	    (e = install(s->maps.tasks_of, AD_SLOT_SHARED, m->tasks)) ||
+	    (e = install(s->maps.strings_of, AD_SLOT_SHARED, m->strings)))
+		return e;
+	obs->slots[AD_SLOT_SHARED].state = AD_SLOT_OWNED; /* by everyone */
+	return 0;
+}
+
+int ad_obs_ready_map(struct ad_observer *obs)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, (size_t)(page > 0 ? page : 4096),
+		       PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(obs->skel->maps.ready_slots), 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	obs->ready = p;
+	return 0;
+}
+
+void ad_obs_ready_unmap(struct ad_observer *obs)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (obs->ready)
+		munmap(obs->ready, (size_t)(page > 0 ? page : 4096));
+	obs->ready = NULL;
+}
+
+/* Puts a READY slot in an empty entry of the table, as BPF does when it
+ * gives one back: compare-and-swap, since BPF takes and gives back
+ * concurrently. -ENOSPC if no entry is empty (never expected: the daemon
+ * keeps at most half of them filled). */
+static int ready_put(struct ad_observer *obs, uint32_t slot)
+{
+	for (uint32_t i = 0; i < AD_READY_RING; i++) {
+		uint32_t empty = 0;
+
+		if (__atomic_compare_exchange_n(&obs->ready->slot[i], &empty,
+						slot, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+/* Makes EMPTY slot `slot` READY: its maps created and installed, its
+ * owner cleared, the slot put in the ready table. */
+static int make_ready(struct ad_observer *obs, uint32_t slot)
+{
+	struct asyncdump *s = obs->skel;
+	struct ad_slot *sl = &obs->slots[slot];
+	struct ad_slot_owner none = {0};
+	struct ad_mapset m = {-1, -1, -1};
+	int e;
+
+	m.frames = ad_obs_create_map(obs, AD_MAP_FRAMES, slot);
+	m.tasks = ad_obs_create_map(obs, AD_MAP_TASKS, slot);
+	m.strings = ad_obs_create_map(obs, AD_MAP_STRINGS, slot);
+	if (m.frames < 0 || m.tasks < 0 || m.strings < 0) {
+		e = m.frames < 0 ? m.frames : m.tasks < 0 ? m.tasks : m.strings;
+		close_maps(&m);
+		return e;
+	}
+	if ((e = install(s->maps.frames_of, slot, m.frames)) ||
+	    (e = install(s->maps.tasks_of, slot, m.tasks)) ||
+	    (e = install(s->maps.strings_of, slot, m.strings)))
+		goto fail;
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.slot_owner), &slot, &none,
+				BPF_ANY)) {
+		e = -errno;
+		goto fail;
+	}
+	e = ready_put(obs, slot);
+	if (e)
+		goto fail;
+	sl->maps = m;
+	sl->state = AD_SLOT_READY;
+	obs->nready++;
+	return 0;
+fail:
+	uninstall(obs, slot);
+	close_maps(&m);
+	return e;
+}
+
+int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
+{
+	uint32_t slot = 1;
+
+	while (obs->nready < AD_READY_SLOTS && obs->nready < obs->nslots) {
+		int e;
+
+		while (slot <= obs->nslots &&
+		       obs->slots[slot].state != AD_SLOT_EMPTY)
+			slot++;
+		if (slot > obs->nslots)
+			return 0; /* every slot is taken: --max-procs */
+		e = make_ready(obs, slot);
+		if (e) {
+			ad_set_err(err, errlen,
+				   "creating the BPF maps of a process slot "
+				   "failed: %s; new processes keep their "
+				   "records in the shared maps until this "
+				   "succeeds (lower --max-frames/--max-tasks "
+				   "if memory is short)",
+				   strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+static void release(struct ad_observer *obs, uint32_t slot)
+{
+	struct ad_slot *sl = &obs->slots[slot];
+
+	uninstall(obs, slot);
+	close_maps(&sl->maps);
+	if (sl->state == AD_SLOT_READY)
+		obs->nready--;
+	sl->state = AD_SLOT_EMPTY;
+	sl->pid = sl->pgen = 0;
+	sl->swept = false;
+}
+
+static bool valid(const struct ad_observer *obs, uint32_t slot)
+{
+	return slot != AD_SLOT_SHARED && slot <= obs->nslots;
+}
+
+static void own(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		uint32_t pgen)
+{
+	struct ad_slot *sl = &obs->slots[slot];
+
+	if (sl->state == AD_SLOT_READY)
+		obs->nready--;
+	sl->state = AD_SLOT_OWNED;
+	sl->pid = pid;
+	sl->pgen = pgen;
+	sl->swept = false;
+}
+
+/* What BPF wrote about the slot; false if unreadable. */
+static bool read_owner(struct ad_observer *obs, uint32_t slot,
+		       struct ad_slot_owner *o)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.slot_owner),
+				   &slot, o) == 0;
+}
+
+void ad_obs_slot_taken(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		       uint32_t pgen)
+{
+	if (!valid(obs, slot) || obs->slots[slot].state == AD_SLOT_EMPTY)
+		return;
+	own(obs, slot, pid, pgen);
+}
+
+void ad_obs_slot_gone(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		      uint32_t pgen)
+{
+	struct ad_slot_owner o;
+	struct ad_slot *sl;
+
+	if (!valid(obs, slot))
+		return;
+	sl = &obs->slots[slot];
+	/* Its SLOT_TAKEN event may have been lost: slot_owner tells. */
+	if (sl->state == AD_SLOT_READY && read_owner(obs, slot, &o) &&
+	    o.pid == pid && o.pgen == pgen)
+		own(obs, slot, pid, pgen);
+	if (sl->state == AD_SLOT_OWNED && sl->pid == pid && sl->pgen == pgen)
+		release(obs, slot);
+}
+
+int ad_obs_slots_check(struct ad_observer *obs)
+{
+	int procs = bpf_map__fd(obs->skel->maps.procs);
+	uint64_t now = ad_mono_ns();
+	int released = 0;
+
+	for (uint32_t slot = 1; slot <= obs->nslots; slot++) {
+		struct ad_slot *sl = &obs->slots[slot];
+		struct ad_slot_owner o;
+		struct ad_proc p;
+
+		if (sl->state == AD_SLOT_EMPTY || !read_owner(obs, slot, &o))
+			continue;
+		if (sl->state == AD_SLOT_READY) {
+			if (!o.pid)
+				continue; /* still in the ready table */
+			own(obs, slot, o.pid, o.pgen);
+		} else if (!o.pid) {
+			/* BPF gave it back (a thread lost the race to create
+			 * the process record) into the ready table. */
+			sl->state = AD_SLOT_READY;
+			sl->pid = sl->pgen = 0;
+			obs->nready++;
+			continue;
+		}
+		if (now < o.taken_ns + AD_SLOT_SETTLE_NS)
+			continue;
+		if (bpf_map_lookup_elem(procs, &o.pid, &p) == 0 &&
+		    p.pgen == o.pgen && p.slot == slot)
+			continue; /* its owner lives */
+		release(obs, slot);
+		released++;
+	}
+	return released;
+}
+
+bool ad_obs_slot_maps(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		      uint32_t pgen, struct ad_mapset *out)
+{
+	struct ad_slot_owner o;
+	struct ad_slot *sl;
+
+	if (!valid(obs, slot))
+		return false;
+	sl = &obs->slots[slot];
+	/* Taken so recently that its event is still queued. */
+	if (sl->state == AD_SLOT_READY && read_owner(obs, slot, &o) &&
+	    o.pid == pid && o.pgen == pgen)
+		own(obs, slot, pid, pgen);
+	if (sl->state != AD_SLOT_OWNED || sl->pid != pid || sl->pgen != pgen)
+		return false;
+	*out = sl->maps;
+	return true;
+}

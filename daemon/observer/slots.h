@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * slots.h - each process's own record maps (asyncdump_abi.h, "Where
+ * records live"): created ahead, put in the ready-slot table for BPF to
+ * take, found for a dump, dropped when their process has gone; and the
+ * shared maps, slot 0. store.h has the slot states.
+ */
+#ifndef AD_SLOTS_H
+#define AD_SLOTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "observer/store.h"
+
+/* Each process's own maps (asyncdump_abi.h, "Where records live"). The
+ * daemon keeps a few slots ready; every process that takes one is
+ * announced by an event, after which the daemon should call this to make
+ * another. 0, or -errno with a message (new processes then use the
+ * shared maps, which loses nothing but makes their dumps slower). */
+int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen);
+
+/* The shared maps. */
+struct ad_mapset ad_obs_shared_maps(const struct ad_observer *obs);
+/* Capacity of a strings map: max_frames + max_tasks. */
+uint32_t ad_obs_strings_cap(const struct ad_observer *obs);
+
+enum ad_map_kind { AD_MAP_FRAMES, AD_MAP_TASKS, AD_MAP_STRINGS };
+/* A record map as the inner map definitions of bpf/maps.bpf.h say (the
+ * kernel installs no map in frames_of etc. that differs from the one the
+ * outer map was created with), sized like the shared maps. Named
+ * ad_<kind><slot>. Returns its fd or -errno. */
+int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
+		      uint32_t slot);
+
+/* The shared maps, slot 0: created before the BPF object is loaded (they
+ * are the template of every slot's maps), installed after. 0 or -errno. */
+int ad_obs_shared_create(struct ad_observer *obs);
+int ad_obs_shared_install(struct ad_observer *obs);
+/* Maps the ready_slots table into obs->ready (after load), and back out.
+ * 0 or -errno. */
+int ad_obs_ready_map(struct ad_observer *obs);
+void ad_obs_ready_unmap(struct ad_observer *obs);
+/* The slot table, all EMPTY. 0 or -ENOMEM. */
+int ad_obs_slots_init(struct ad_observer *obs, uint32_t nslots);
+void ad_obs_slots_fini(struct ad_observer *obs);
+/* An event: slot taken by (pid, pgen); the incarnation (pid, pgen) gone.
+ * A slot released is EMPTY again, its maps (and every record in them)
+ * freed by the kernel. */
+void ad_obs_slot_taken(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		       uint32_t pgen);
+void ad_obs_slot_gone(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		      uint32_t pgen);
+/* Finds slots taken or left without an event (lost to a full ring):
+ * taken per slot_owner, or owned by an incarnation that has no process
+ * record any more. Returns the number of slots released. */
+int ad_obs_slots_check(struct ad_observer *obs);
+/* The maps of (pid, pgen)'s slot; false if the slot is not theirs. */
+bool ad_obs_slot_maps(struct ad_observer *obs, uint32_t slot, uint32_t pid,
+		      uint32_t pgen, struct ad_mapset *out);
+
+#endif /* AD_SLOTS_H */

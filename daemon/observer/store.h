@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * store.h - the observer's state, which its files share (observer.c,
+ * attach.c, slots.c, walk.c, records.c, reclaim.c): types only. Nothing
+ * outside observer/ includes it; the daemon goes through observer.h and
+ * the headers it names.
+ */
+#ifndef AD_STORE_H
+#define AD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "asyncdump_abi.h"
+#include "observer/kernel_features.h"
+
+struct asyncdump;
+struct bpf_link;
+struct ring_buffer;
+struct ad_reclaim;
+
+/* The probes of one object (by inode) attached for one pid (or -1). */
+struct ad_attachment {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	struct bpf_link *links[AD_PROBE_COUNT];
+	int sites;
+};
+
+/* The three record maps of one process (or the shared ones), as fds. */
+struct ad_mapset {
+	int frames;
+	int tasks;
+	int strings;
+};
+
+/* A slot: one process's own maps (asyncdump_abi.h, "Where records live").
+ *   EMPTY: no maps.
+ *   READY: maps created, in the outer arrays and put in the ready_slots
+ *          table (or taken from it by a process whose SLOT_TAKEN event
+ *          has not been read yet).
+ *   OWNED: taken by the incarnation (pid, pgen).
+ * The daemon learns a slot was taken from an AD_EV_SLOT_TAKEN event or,
+ * if that was lost, from the slot_owner map. */
+enum ad_slot_state { AD_SLOT_EMPTY, AD_SLOT_READY, AD_SLOT_OWNED };
+
+struct ad_slot {
+	enum ad_slot_state state;
+	struct ad_mapset maps; /* fds, -1 while EMPTY */
+	uint32_t pid, pgen;    /* OWNED: the owner */
+	/* The owner's task_exits and tasks_full counts when its maps were
+	 * last judged (swept): unchanged, no frame of an exited task can be
+	 * there, and periodic sweeps skip the maps (reclaim.c). */
+	bool swept;
+	uint64_t swept_exits, swept_tasks_full;
+};
+
+/* How many slots the daemon keeps ready, at most half the entries of the
+ * ready_slots table (asyncdump_abi.h, struct ad_ready). A new process
+ * takes one at its first probe hit; the daemon makes another as soon as
+ * it reads the event. More processes than this starting faster than the
+ * daemon reacts (a few ms, or one dump) go to the shared maps, which
+ * loses nothing but makes their dumps walk every shared record. Each
+ * ready slot costs the hash buckets of its three maps (16 bytes per
+ * bucket, README). */
+#define AD_READY_SLOTS (AD_READY_RING / 2u)
+
+struct ad_observer {
+	struct asyncdump *skel;	     /* the probes; creates every shared map */
+	struct ad_features features; /* the variant loaded */
+	struct ad_ready *ready;	     /* the ready_slots table, mapped */
+	struct ring_buffer *rb;
+	uint32_t label_max;
+	uint32_t max_frames, max_tasks; /* capacity of each record map */
+	struct ad_slot *slots;		/* [1..nslots]; [0] unused */
+	uint32_t nslots, nready;
+	struct ad_attachment *att;
+	size_t natt, catt;
+	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */
+};
+
+#endif /* AD_STORE_H */

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * log.h - the daemon's log: one line per event on stderr. Under systemd
+ * (JOURNAL_STREAM set) each line carries a "<N>" syslog priority prefix,
+ * which journald turns into the entry's priority; on a terminal the prefix
+ * is left out and the line starts "asyncdumpd: ".
+ */
+#ifndef AD_LOG_H
+#define AD_LOG_H
+
+enum ad_log_prio {
+	AD_LOG_ERR = 3,
+	AD_LOG_WARN = 4,
+	AD_LOG_INFO = 6,
+};
+
+void ad_log(enum ad_log_prio prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* AD_LOG_H */
