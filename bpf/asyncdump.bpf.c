@@ -182,14 +182,18 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 		if (slot) {
 			/* Cleared before it is given back, so that a process
 			 * taking it at once owns it cleanly; if there was no
-			 * room, the owner stays written: a pgen no process
+			 * room, the owner is written again: a pgen no process
 			 * has, so the daemon's check releases the slot. */
-			struct ad_slot_owner none = {};
-
-			bpf_map_update_elem(&slot_owner, &slot, &none, BPF_ANY);
-			if (!slot_give_back(slot))
+			__builtin_memset(&owner, 0, sizeof(owner));
+			bpf_map_update_elem(&slot_owner, &slot, &owner,
+					    BPF_ANY);
+			if (!slot_give_back(slot)) {
+				owner.pid = tgid;
+				owner.pgen = np.pgen;
+				owner.taken_ns = np.observed_since_ns;
 				bpf_map_update_elem(&slot_owner, &slot, &owner,
 						    BPF_ANY);
+			}
 		}
 		if (err != -EEXIST) {
 			global_inc(AD_GLOBAL_PROCS_FULL);
@@ -426,6 +430,64 @@ static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
 	return NULL;
 }
 
+/* The record of task id of generation gen, or NULL. Not inlined: it is
+ * on slow paths only (overlapping polls), and its key would otherwise
+ * take stack in every program that might call it (512 bytes in all). */
+static __noinline struct ad_task *task_find(struct ad_ctx *c, __u64 id,
+					    __u64 gen)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = id};
+	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
+
+	if (tk && tk->pgen == c->pgen && tk->spawn_ns == gen)
+		return tk;
+	return NULL;
+}
+
+/* The innermost frame of a task that no thread runs, from its record
+ * (asyncdump_abi.h, "Overlapping polls"): `top`, or the hand-over of the
+ * poll it waits for once that has come. Returns the number of the poll
+ * still awaited, 0 when *top is sure. */
+static __always_inline __u32 record_top(const struct ad_task *tk, __u64 *top,
+					__u64 *gen)
+{
+	if (tk->wait_seq && tk->handoff_seq == tk->wait_seq) {
+		*top = tk->handoff_top;
+		*gen = tk->handoff_top_gen;
+		return 0;
+	}
+	*top = tk->top;
+	*gen = tk->top_gen;
+	return tk->wait_seq;
+}
+
+/* Notes in the task's record the frame entered while waiting for a
+ * hand-over, for the hand-over to give it its parent (hand_over()). */
+static __always_inline void pending_note(struct ad_ctx *c, __u64 task,
+					 __u64 gen, __u64 id, __u64 enter_ns)
+{
+	struct ad_task *tk = task_find(c, task, gen);
+
+	if (tk) {
+		tk->pending_frame = id;
+		tk->pending_frame_gen = enter_ns;
+	}
+}
+
+/* This thread's poll of the task it runs waits for another poll's
+ * hand-over: take it if it has come. The slow path, only while waiting. */
+static __always_inline void pending_resolve(struct ad_ctx *c)
+{
+	struct ad_thread *t = c->thr;
+	struct ad_task *tk = task_find(c, t->task, t->task_gen);
+
+	if (tk && tk->handoff_seq == t->pending) {
+		t->top = tk->handoff_top;
+		t->top_gen = tk->handoff_top_gen;
+		t->pending = 0;
+	}
+}
+
 /* Outcome of str_copy(), mapped by the caller to its AD_FF_ or AD_TF_
  * flags. */
 #define AD_STR_COPIED 0x1u
@@ -542,15 +604,25 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	struct ad_frame f = {};
 	struct ad_frame *pf;
 	struct ad_run r;
+	__u32 wait = 0;
 	bool run;
 
 	/* The task this thread runs: its generation and innermost frame are
 	 * in the thread state, no task record is looked up. Any other task
-	 * (ENTER_AT naming it, or no thread state): through its record. */
-	run = run_get(c, &r) && (!task || task == r.task);
+	 * (ENTER_AT naming it, or no thread state): through its record. A
+	 * thread that only names tasks explicitly gets no record of its own
+	 * task. */
+	if (task)
+		run = run_peek(c, &r) && task == r.task;
+	else
+		run = run_get(c, &r);
 	if (run) {
 		task = r.task;
 		f.task_gen = r.gen;
+		if (!r.own && c->thr->pending)
+			pending_resolve(c);
+		if (!r.own && from_top)
+			wait = c->thr->pending;
 	} else {
 		if (!task)
 			task = thread_task(c, thread_get(c));
@@ -568,8 +640,14 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		if (run) {
 			run_top(c, &r, &f.parent, &f.parent_gen);
 		} else if (tk) {
-			f.parent = tk->top;
-			f.parent_gen = tk->top_gen;
+			wait = record_top(tk, &f.parent, &f.parent_gen);
+		}
+		if (wait) {
+			/* The innermost frame is another poll's hand-over that
+			 * has not come: it will give this frame its parent. */
+			f.parent = 0;
+			f.parent_gen = wait;
+			f.flags |= AD_FF_PARENT_PENDING;
 		}
 	} else if (parent) {
 		f.parent = parent;
@@ -586,10 +664,15 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	if (from_top) {
 		if (run) {
 			run_set_top(c, &r, id, c->now);
+			if (!r.own)
+				c->thr->pending = 0;
 		} else if (tk) {
 			tk->top = id;
 			tk->top_gen = c->now;
+			tk->wait_seq = 0;
 		}
+		if (wait)
+			pending_note(c, task, f.task_gen, id, c->now);
 	}
 	if (flags & ASYNCDUMP_F_DYN) {
 		__u32 out = str_copy(c, &key, label, may_fault);
@@ -649,15 +732,24 @@ int ad_nf_enter_dyn(struct pt_regs *ctx)
 static __always_inline int enter_at(struct pt_regs *ctx, bool may_fault)
 {
 	struct ad_args_enter_at a;
+	__u64 task, frame, parent, label, site;
 	struct ad_ctx c;
 	bool from_top;
+	__u32 flags;
 
 	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
-	from_top = a.parent == ASYNCDUMP_PARENT_INNERMOST;
-	return frame_enter(&c, a.task, a.frame, from_top ? 0 : a.parent,
-			   a.label, (__u32)a.flags, a.site, from_top,
-			   may_fault);
+	/* Out of the struct, so its stack can serve the frame record (a
+	 * program's stack, with the calls it makes, is at most 512 bytes). */
+	task = a.task;
+	frame = a.frame;
+	parent = a.parent;
+	label = a.label;
+	flags = (__u32)a.flags;
+	site = a.site;
+	from_top = parent == ASYNCDUMP_PARENT_INNERMOST;
+	return frame_enter(&c, task, frame, from_top ? 0 : parent, label, flags,
+			   site, from_top, may_fault);
 }
 
 SEC("usdt")
@@ -687,22 +779,43 @@ int ad_nf_enter_at(struct pt_regs *ctx)
  * exited, so its own parent is not known any more (keeping the grandparent
  * in every frame record would cost every frame for a misuse). The task
  * then has no innermost frame: the next ENTER opens at the top level of
- * the task, where it is shown, never detached. */
-static __always_inline void live_parent(struct ad_ctx *c,
-					const struct ad_frame *f, __u64 *parent,
-					__u64 *parent_gen)
+ * the task, where it is shown, never detached.
+ *
+ * A frame entered while its poll waited for a hand-over has that
+ * hand-over as its parent (asyncdump_abi.h, "Overlapping polls"); if it
+ * has not come yet, the task waits for it again. Returns the poll number
+ * still awaited, 0 when *parent is sure. */
+static __always_inline __u32 live_parent(struct ad_ctx *c,
+					 const struct ad_frame *f,
+					 __u64 *parent, __u64 *parent_gen)
 {
 	struct ad_frame *pf;
 
 	*parent = f->parent;
 	*parent_gen = f->parent_gen;
+	if (f->flags & AD_FF_PARENT_PENDING) {
+		/* Its parent is a hand-over that had not come when it was
+		 * entered: the hand-over, or still the wait for it. */
+		struct ad_task *tk = task_find(c, f->task, f->task_gen);
+		__u32 wait = (__u32)f->parent_gen;
+
+		*parent = 0;
+		*parent_gen = 0;
+		if (tk && tk->handoff_seq == wait) {
+			*parent = tk->handoff_top;
+			*parent_gen = tk->handoff_top_gen;
+			return 0;
+		}
+		return wait;
+	}
 	if (!*parent)
-		return;
+		return 0;
 	pf = frame_find(c, *parent);
 	if (!pf || pf->enter_ns != *parent_gen) {
 		*parent = 0;
 		*parent_gen = 0;
 	}
+	return 0;
 }
 
 /* The innermost frame of the task this thread runs is in the thread
@@ -716,20 +829,31 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 	struct ad_task *tk;
 	struct ad_run r;
 
+	__u32 wait;
+
 	if (run_peek(c, &r) && f->task == r.task && f->task_gen == r.gen) {
+		if (!r.own && c->thr->pending)
+			pending_resolve(c);
 		run_top(c, &r, &top, &top_gen);
-		if (top != id || top_gen != f->enter_ns)
+		/* Still waiting, this poll does not know the innermost frame;
+		 * a frame of its task leaving its place was it (frames leave
+		 * innermost first), which ends the wait. */
+		if ((r.own || !c->thr->pending) &&
+		    (top != id || top_gen != f->enter_ns))
 			return; /* not the innermost frame: nothing to pop */
-		live_parent(c, f, &parent, &parent_gen);
+		wait = live_parent(c, f, &parent, &parent_gen);
 		run_set_top(c, &r, parent, parent_gen);
+		if (!r.own)
+			c->thr->pending = wait;
 		return;
 	}
 	tk = bpf_map_lookup_elem(c->tasks, &tkey);
-	if (!tk || tk->top != id || tk->top_gen != f->enter_ns)
+	if (!tk || tk->wait_seq || tk->top != id || tk->top_gen != f->enter_ns)
 		return;
-	live_parent(c, f, &parent, &parent_gen);
+	wait = live_parent(c, f, &parent, &parent_gen);
 	tk->top = parent;
 	tk->top_gen = parent_gen;
+	tk->wait_seq = wait;
 }
 
 SEC("usdt")
@@ -909,17 +1033,17 @@ int ad_task_exit(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Writes a polled task's innermost frame back to its record, if that is
- * still the record of generation gen. */
-static __always_inline void top_store(struct ad_ctx *c, __u64 task, __u64 gen,
-				      __u64 top, __u64 top_gen)
+/* The thread stops running task (generation gen) without ending its
+ * poll (a nested poll begins): the record gets back its innermost frame,
+ * or the wait for it (POLL_END of the nested poll reloads it). */
+static __always_inline void top_store(struct ad_ctx *c, struct ad_thread *t)
 {
-	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
-	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
+	struct ad_task *tk = task_find(c, t->task, t->task_gen);
 
-	if (tk && tk->pgen == c->pgen && tk->spawn_ns == gen) {
-		tk->top = top;
-		tk->top_gen = top_gen;
+	if (tk) {
+		tk->top = t->top;
+		tk->top_gen = t->top_gen;
+		tk->wait_seq = t->pending;
 	}
 }
 
@@ -927,16 +1051,12 @@ static __always_inline void top_store(struct ad_ctx *c, __u64 task, __u64 gen,
  * frame comes back from its record. */
 static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
 {
-	struct ad_key key = {
-		.pid = c->tgid, .kind = AD_KIND_TASK, .id = t->task};
-	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
+	struct ad_task *tk = task_find(c, t->task, t->task_gen);
 
-	if (tk && tk->pgen == c->pgen && tk->spawn_ns == t->task_gen) {
-		t->top = tk->top;
-		t->top_gen = tk->top_gen;
-	} else {
+	if (tk)
+		t->pending = record_top(tk, &t->top, &t->top_gen);
+	else
 		t->task_gen = 0; /* gone: ENTER takes the record path */
-	}
 }
 
 SEC("usdt")
@@ -946,31 +1066,75 @@ int ad_poll_begin(struct pt_regs *ctx)
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
-	__u64 gen = 0;
+	__u64 gen = 0, top = 0, top_gen = 0;
+	__u32 seq = 0, pending = 0, prev;
 
 	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
 	t = thread_get(&c);
-	/* A nested poll: the task polled so far stops running here, so its
-	 * record gets back its innermost frame (POLL_END reloads it). */
+	/* A nested poll: the task polled so far stops running here. */
 	if (t && t->task && t->task_gen)
-		top_store(&c, t->task, t->task_gen, t->top, t->top_gen);
+		top_store(&c, t);
 	tk = task_get(&c, a.task);
 	if (tk) {
-		tk->tid = c.tid;
+		prev = __sync_lock_test_and_set(&tk->tid, c.tid);
+		seq = __sync_fetch_and_add(&tk->polls, 1) + 1;
 		tk->last_poll_ns = c.now;
-		tk->polls++;
 		gen = tk->spawn_ns;
+		pending = record_top(tk, &top, &top_gen);
+		if (prev && prev != c.tid) {
+			/* Another thread's poll of it has not ended: its
+			 * innermost frame is that poll's to hand over. */
+			pending = seq - 1;
+			if (!(tk->flags & AD_TF_CONCURRENT))
+				tk->overlap_ns = c.now;
+			tk->overlap_end_ns = 0;
+		}
 	}
 	if (t) {
 		t->prev_task = t->task;
 		t->prev_task_gen = t->task_gen;
+		t->prev_seq = t->seq;
 		t->task = a.task;
 		t->task_gen = gen;
-		t->top = tk ? tk->top : 0;
-		t->top_gen = tk ? tk->top_gen : 0;
+		t->top = top;
+		t->top_gen = top_gen;
+		t->seq = seq;
+		t->pending = pending;
 	}
 	return 0;
+}
+
+/* A poll ends after another thread began the next one: its innermost frame
+ * is handed over instead of written back (asyncdump_abi.h, "Overlapping
+ * polls"). A frame the next poll entered while waiting for it gets its
+ * parent now. If this poll entered a frame still live after the next one
+ * began, or never learnt its own innermost frame, two threads ran the task
+ * at once: the task is flagged and the window noted. */
+static __always_inline void hand_over(struct ad_ctx *c, struct ad_task *tk,
+				      __u32 seq, __u64 top, __u64 top_gen,
+				      bool unsure)
+{
+	struct ad_frame *f;
+
+	if (unsure || (tk->overlap_ns && top_gen >= tk->overlap_ns))
+		tk->flags |= AD_TF_CONCURRENT;
+	if (tk->flags & AD_TF_CONCURRENT)
+		tk->overlap_end_ns = c->now;
+	tk->handoff_top = top;
+	tk->handoff_top_gen = top_gen;
+	tk->handoff_seq = seq;
+	if (!tk->pending_frame)
+		return;
+	f = frame_find(c, tk->pending_frame);
+	if (f && f->enter_ns == tk->pending_frame_gen &&
+	    (f->flags & AD_FF_PARENT_PENDING) && (__u32)f->parent_gen == seq) {
+		f->parent = top;
+		f->parent_gen = top_gen;
+		f->flags &= ~AD_FF_PARENT_PENDING;
+	}
+	tk->pending_frame = 0;
+	tk->pending_frame_gen = 0;
 }
 
 SEC("usdt")
@@ -981,6 +1145,7 @@ int ad_poll_end(struct pt_regs *ctx)
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
+	bool ended = false;
 
 	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
@@ -991,27 +1156,47 @@ int ad_poll_end(struct pt_regs *ctx)
 	if (tk && tk->pgen != c.pgen)
 		tk = NULL;
 	if (t && t->task == a.task) {
-		/* The task stops running here: its record gets back its
-		 * innermost frame; the task polled before it (nested polls)
-		 * runs again, from its record. */
 		if (tk && tk->spawn_ns == t->task_gen) {
-			tk->top = t->top;
-			tk->top_gen = t->top_gen;
+			if (t->pending && tk->handoff_seq == t->pending) {
+				t->top = tk->handoff_top;
+				t->top_gen = tk->handoff_top_gen;
+				t->pending = 0;
+			}
+			/* Atomic: another thread may have begun polling it
+			 * already. */
+			ended = __sync_val_compare_and_swap(&tk->tid, c.tid,
+							    0) == c.tid;
+			if (ended) {
+				/* It stops running here: its record gets back
+				 * its innermost frame (or the wait for it). */
+				tk->top = t->top;
+				tk->top_gen = t->top_gen;
+				tk->wait_seq = t->pending;
+			} else {
+				hand_over(&c, tk, t->seq, t->top, t->top_gen,
+					  t->pending != 0);
+			}
+			ended = true;
 		}
+		/* The task polled before it (nested polls) runs again, from
+		 * its record. */
 		t->task = t->prev_task;
 		t->task_gen = t->prev_task_gen;
+		t->seq = t->prev_seq;
 		t->prev_task = 0;
 		t->prev_task_gen = 0;
+		t->prev_seq = 0;
 		t->top = 0;
 		t->top_gen = 0;
+		t->pending = 0;
 		if (t->task)
 			top_load(&c, t);
 	} else {
 		AD_LOST(&c, AD_LOST_POLL_END_UNKNOWN);
 	}
 	if (tk) {
-		/* Atomic: another thread may have begun polling it already. */
-		__sync_val_compare_and_swap(&tk->tid, c.tid, 0);
+		if (!ended)
+			__sync_val_compare_and_swap(&tk->tid, c.tid, 0);
 		tk->last_poll_ns = c.now;
 	}
 	return 0;
@@ -1028,10 +1213,12 @@ static __always_inline void proc_gone(__u32 tgid, struct ad_proc *proc)
 }
 
 /* A thread polling a task when it dies leaves that task idle; the task
- * it was running gets back its innermost frame (store). */
+ * it was running gets back its innermost frame, or the wait for it (store:
+ * the thread's state; NULL for the task of an outer nested poll, whose
+ * record has it already). */
 static __always_inline void task_idle(void *tasks_map, __u32 tgid, __u64 id,
-				      __u32 tid, __u64 gen, __u64 top,
-				      __u64 top_gen, bool store)
+				      __u32 tid, __u64 gen,
+				      const struct ad_thread *store)
 {
 	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK, .id = id};
 	struct ad_task *tk;
@@ -1041,12 +1228,16 @@ static __always_inline void task_idle(void *tasks_map, __u32 tgid, __u64 id,
 	tk = bpf_map_lookup_elem(tasks_map, &key);
 	if (!tk)
 		return;
+	/* Atomic: another thread may start polling it right now (and then
+	 * keeps waiting for a hand-over that will not come: its frames are
+	 * shown uncertain). */
+	if (__sync_val_compare_and_swap(&tk->tid, tid, 0) != tid)
+		return;
 	if (store && gen && tk->spawn_ns == gen) {
-		tk->top = top;
-		tk->top_gen = top_gen;
+		tk->top = store->top;
+		tk->top_gen = store->top_gen;
+		tk->wait_seq = store->pending;
 	}
-	/* Atomic: another thread may start polling it right now. */
-	__sync_val_compare_and_swap(&tk->tid, tid, 0);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -1074,9 +1265,8 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 		t = bpf_task_storage_get(&threads, p, 0, 0);
 		if (t && t->pgen == proc->pgen) {
 			task_idle(tasks_map, tgid, t->task, tid, t->task_gen,
-				  t->top, t->top_gen, true);
-			task_idle(tasks_map, tgid, t->prev_task, tid, 0, 0, 0,
-				  false);
+				  t);
+			task_idle(tasks_map, tgid, t->prev_task, tid, 0, NULL);
 		}
 	}
 	/* do_exit() decrements signal->live before this tracepoint; the

@@ -61,6 +61,11 @@ enum ad_key_kind {
 #define AD_FF_LABEL_TRUNCATED 0x400u  /* _DYN label longer than the limit */
 #define AD_FF_MOVED 0x800u	      /* re-parented by ASYNCDUMP_MOVE */
 #define AD_FF_DETACHED 0x1000u	      /* moved to parent 0 */
+/* Entered while the previous poll of its task, on another thread, had not
+ * ended: its parent is that poll's innermost frame when it ended, which
+ * BPF did not know yet. parent is 0 and parent_gen holds the awaited
+ * poll's number (struct ad_task, "Overlapping polls"). */
+#define AD_FF_PARENT_PENDING 0x2000u
 
 /* frames map value: one live frame. Generations: a parent or task is
  * matched by id AND by its enter/spawn time, so a reused id never adopts
@@ -83,26 +88,61 @@ struct ad_frame {
 #define AD_TF_IMPLICIT 0x4u    /* first seen at POLL_BEGIN, never spawned */
 #define AD_TF_NAME_UNREADABLE 0x8u
 #define AD_TF_NAME_TRUNCATED 0x10u
+#define AD_TF_CONCURRENT 0x20u /* two threads ran it at once: see below */
 
-/* tasks map value: one live task. */
+/* tasks map value: one live task.
+ *
+ * Overlapping polls. Executors often wake a task from inside its poll:
+ * thread A polls it, the task registers a waker and suspends, the waker
+ * re-queues it, and thread B begins polling it before A has reached its
+ * POLL_END. The task's innermost frame is then in A's thread state, which
+ * B cannot read. So each POLL_BEGIN takes a number (`polls`); a poll that
+ * began while another thread still held the task waits for that poll's
+ * end (its thread state's `pending`). The overtaken poll, ending, leaves
+ * its innermost frame as a hand-over (`handoff_*`) instead of in `top`.
+ * B's first EXIT of a frame it inherited resolves the wait itself; a frame
+ * B enters before then is stored with AD_FF_PARENT_PENDING (and noted in
+ * `pending_frame`), and A's hand-over gives it its parent. A poll that
+ * ends still waiting leaves the wait to the next one (`wait_seq`). What
+ * is still unresolved when a dump looks is shown uncertain. If A entered
+ * a frame after B began (two threads really running the task at once),
+ * the frames entered between `overlap_ns` and `overlap_end_ns` cannot be
+ * placed for sure: the task is flagged AD_TF_CONCURRENT and a dump marks
+ * them uncertain. */
 struct ad_task {
 	__u64 parent_task;  /* 0 = none */
 	__u64 parent_frame; /* 0 = none */
 	__u64 spawn_ns;	    /* generation; time of spawn or first sight */
 	__u64 name;	    /* user address of the name; 0 = site->label */
-	__u64 site;    /* user address of struct asyncdump_site, 0 if none */
-	__u64 top;     /* innermost frame opened by ENTER/_DYN/_F or
-			     * ENTER_AT(.., ASYNCDUMP_PARENT_INNERMOST, ..),
-			     * 0 = none; on its exit, its parent if that is
-			     * still live, else 0 (bpf top_pop). While a
-			     * thread runs the task, that thread's
-			     * ad_thread holds it instead (see there). */
-	__u64 top_gen; /* its enter_ns */
+	/* user address of struct asyncdump_site, 0 if none */
+	__u64 site;
+	/* innermost frame opened by ENTER/_DYN/_F or ENTER_AT(..,
+	 * ASYNCDUMP_PARENT_INNERMOST, ..), 0 = none; on its exit, its parent
+	 * if that is still live, else 0 (bpf top_pop). While a thread runs
+	 * the task, that thread's ad_thread holds it instead (see there). */
+	__u64 top;
+	__u64 top_gen;	    /* its enter_ns */
 	__u64 last_poll_ns; /* last POLL_BEGIN or POLL_END, 0 = never */
-	__u32 tid;	    /* thread polling it now, 0 = idle */
+	/* The innermost frame of poll number handoff_seq when it ended after
+	 * another thread had begun the next poll (0: none yet). */
+	__u64 handoff_top;
+	__u64 handoff_top_gen;
+	/* AD_TF_CONCURRENT: frames entered in [overlap_ns, overlap_end_ns]
+	 * (0: not ended yet) were entered by two threads at once. */
+	__u64 overlap_ns;
+	__u64 overlap_end_ns;
+	/* The frame a poll entered while waiting for handoff_seq's poll
+	 * (AD_FF_PARENT_PENDING), and its enter_ns; 0 = none. */
+	__u64 pending_frame;
+	__u64 pending_frame_gen;
+	__u32 tid; /* thread polling it now, 0 = idle */
 	__u32 pgen;
 	__u32 flags; /* AD_TF_* */
-	__u32 polls; /* POLL_BEGIN count (wraps) */
+	__u32 polls; /* POLL_BEGIN count (wraps): each poll's number */
+	__u32 handoff_seq;
+	/* Nonzero: the innermost frame is the hand-over of this poll number,
+	 * not `top` (a poll ended before it arrived). */
+	__u32 wait_seq;
 };
 
 /* Per-process loss and anomaly counters. Every one is shown in every dump
@@ -226,9 +266,16 @@ struct ad_thread {
 	__u64 top_gen; /* its enter_ns */
 	__u64 own_top; /* innermost frame of the thread's own task */
 	__u64 own_top_gen;
-	__u64 own_gen; /* spawn_ns of the own task's record, 0 = none yet */
-	__u32 pgen;    /* incarnation this state belongs to, 0 = new */
-	__u32 slot;    /* that incarnation's ad_proc.slot */
+	__u64 own_gen;	/* spawn_ns of the own task's record, 0 = none yet */
+	__u32 pgen;	/* incarnation this state belongs to, 0 = new */
+	__u32 slot;	/* that incarnation's ad_proc.slot */
+	__u32 seq;	/* number of the poll of `task` (ad_task.polls) */
+	__u32 prev_seq; /* that of prev_task's poll */
+	/* Nonzero: this poll began while poll number `pending` of `task` was
+	 * still running on another thread; `top` is a guess until that poll's
+	 * hand-over or this thread's first EXIT (ad_task, "Overlapping
+	 * polls"). */
+	__u32 pending;
 };
 
 /* What the task iterator ad_iter_threads writes for each thread that has

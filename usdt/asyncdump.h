@@ -26,7 +26,11 @@
  *     ASYNCDUMP_TASK_EXIT(task)
  *         the task and every frame still in it vanish from dumps.
  *     ASYNCDUMP_POLL_BEGIN(task) / ASYNCDUMP_POLL_END(task)
- *         the calling thread runs `task` between the two.
+ *         the calling thread runs `task` between the two. Another thread
+ *         may begin polling it before this one's POLL_END (a waker that
+ *         re-queues the task from inside the poll): the observer takes
+ *         the innermost frame over when the first poll ends, and marks
+ *         what it cannot know meanwhile uncertain.
  *     ASYNCDUMP_ENTER(frame, label)        label: string literal
  *     ASYNCDUMP_ENTER_DYN(frame, label)    label: runtime string, copied
  *         task = the thread's current task; parent = that task's innermost

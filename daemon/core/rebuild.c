@@ -145,6 +145,7 @@ struct work {
 	uint32_t *tslot; /* snapshot task -> forest task, or NONE */
 	uint8_t *keep;	 /* frame is of this incarnation and first of its id */
 	uint8_t *reason; /* enum ad_detach_reason of a root */
+	uint8_t *unsure; /* enum ad_unsure of a frame */
 	uint32_t *par;	 /* parent frame, NONE for a root */
 	uint32_t *mark;	 /* cycle walk id, then node index */
 	uint32_t *depth;
@@ -154,6 +155,7 @@ struct work {
 	uint32_t *queue; /* kept frames in pre-order, task by task */
 	uint32_t *roots; /* kept roots in enter order */
 	size_t nkept, nroots;
+	bool any_concurrent; /* a task was run by two threads at once */
 };
 
 static void work_free(struct work *w)
@@ -163,6 +165,7 @@ static void work_free(struct work *w)
 	free(w->tslot);
 	free(w->keep);
 	free(w->reason);
+	free(w->unsure);
 	free(w->par);
 	free(w->mark);
 	free(w->depth);
@@ -180,6 +183,7 @@ static int work_alloc(struct work *w, size_t nf, size_t nt)
 	w->tslot = malloc(m * sizeof(*w->tslot));
 	w->keep = calloc(n, 1);
 	w->reason = calloc(n, 1);
+	w->unsure = calloc(n, 1);
 	w->par = malloc(n * sizeof(*w->par));
 	w->mark = calloc(n, sizeof(*w->mark));
 	w->depth = malloc(n * sizeof(*w->depth));
@@ -188,9 +192,9 @@ static int work_alloc(struct work *w, size_t nf, size_t nt)
 	w->clist = malloc(n * sizeof(*w->clist));
 	w->queue = malloc(n * sizeof(*w->queue));
 	w->roots = malloc(n * sizeof(*w->roots));
-	if (!w->tslot || !w->keep || !w->reason || !w->par || !w->mark ||
-	    !w->depth || !w->ftask || !w->coff || !w->clist || !w->queue ||
-	    !w->roots)
+	if (!w->tslot || !w->keep || !w->reason || !w->unsure || !w->par ||
+	    !w->mark || !w->depth || !w->ftask || !w->coff || !w->clist ||
+	    !w->queue || !w->roots)
 		return -ENOMEM;
 	return 0;
 }
@@ -215,6 +219,8 @@ static int take_tasks(struct work *w)
 		} else if (!index_add(&w->tidx, (uint32_t)i)) {
 			out->stats.duplicate_tasks++;
 		} else {
+			w->any_concurrent |=
+				!!(t->rec.flags & AD_TF_CONCURRENT);
 			keys[n].time = t->rec.spawn_ns;
 			keys[n].id = t->id;
 			keys[n].idx = (uint32_t)i;
@@ -245,6 +251,45 @@ static uint32_t live_task(const struct work *w, uint64_t id, uint64_t gen)
 	return w->tslot[j];
 }
 
+/* The snapshot record of live task (id, generation), or NULL. */
+static const struct ad_task *task_rec(const struct work *w, uint64_t id,
+				      uint64_t gen)
+{
+	uint32_t j = index_find(&w->tidx, id);
+
+	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != gen)
+		return NULL;
+	return &w->snap->tasks[j].rec;
+}
+
+/* Where a frame cannot be placed for sure (asyncdump_abi.h, "Overlapping
+ * polls"): entered while its poll waited for another poll's hand-over
+ * that has not come (its parent is not known: it is shown at the top
+ * level), or while two threads ran its task at once. Sets the parent to
+ * look for (parent, gen): the hand-over, once it has come. */
+static enum ad_unsure frame_unsure(const struct work *w,
+				   const struct ad_frame *r, uint64_t *parent,
+				   uint64_t *gen)
+{
+	const struct ad_task *t = task_rec(w, r->task, r->task_gen);
+
+	*parent = r->parent;
+	*gen = r->parent_gen;
+	if (r->flags & AD_FF_PARENT_PENDING) {
+		*parent = 0;
+		*gen = 0;
+		if (!t || t->handoff_seq != (uint32_t)r->parent_gen)
+			return AD_UNSURE_PARENT;
+		*parent = t->handoff_top;
+		*gen = t->handoff_top_gen;
+	}
+	if (t && (t->flags & AD_TF_CONCURRENT) &&
+	    r->enter_ns >= t->overlap_ns &&
+	    (!t->overlap_end_ns || r->enter_ns <= t->overlap_end_ns))
+		return AD_UNSURE_CONCURRENT;
+	return AD_UNSURE_NONE;
+}
+
 /* Steps 1 and 2 for frames. */
 static void take_frames(struct work *w)
 {
@@ -264,6 +309,7 @@ static void take_frames(struct work *w)
 	}
 	for (i = 0; i < snap->nframes; i++) {
 		const struct ad_frame *r = &f[i].rec;
+		uint64_t parent = r->parent, gen = r->parent_gen;
 		uint32_t p;
 
 		if (i + PREFETCH_AHEAD < snap->nframes)
@@ -272,14 +318,16 @@ static void take_frames(struct work *w)
 		w->par[i] = NONE;
 		if (!w->keep[i])
 			continue;
-		if (r->parent == 0) {
+		if ((r->flags & AD_FF_PARENT_PENDING) || w->any_concurrent)
+			w->unsure[i] = frame_unsure(w, r, &parent, &gen);
+		if (parent == 0) {
 			w->reason[i] = (r->flags & AD_FF_DETACHED)
 					       ? AD_DETACH_MOVED
 					       : AD_DETACH_NONE;
 			continue;
 		}
-		p = index_find(&w->fidx, r->parent);
-		if (p != NONE && f[p].rec.enter_ns == r->parent_gen)
+		p = index_find(&w->fidx, parent);
+		if (p != NONE && f[p].rec.enter_ns == gen)
 			w->par[i] = p; /* may be i itself: a cycle, step 3 */
 		else
 			w->reason[i] = AD_DETACH_PARENT_GONE;
@@ -487,6 +535,8 @@ static int build_nodes(struct work *w, size_t shown)
 		n->depth = w->depth[u];
 		n->detached = w->par[u] == NONE ? w->reason[u] : AD_DETACH_NONE;
 		n->current = false;
+		n->unsure = (enum ad_unsure)w->unsure[u];
+		out->stats.uncertain += n->unsure != AD_UNSURE_NONE;
 		n->nchildren = w->coff[u + 1] - w->coff[u];
 		n->children = n->nchildren ? cur : NULL;
 		for (k = w->coff[u]; k < w->coff[u + 1]; k++)
@@ -537,9 +587,19 @@ static void resolve_tasks(struct work *w)
 		}
 		if (r->tid == 0)
 			continue;
+		/* Its poll waits for another's hand-over: it does not know
+		 * its innermost frame, and neither does the dump. */
+		if (r->wait_seq && r->handoff_seq != r->wait_seq) {
+			t->current_unknown = true;
+			out->stats.uncertain++;
+			continue;
+		}
 		/* The task's own record of its innermost frame wins; without
 		 * one (ENTER_AT only, or it exited) take the newest leaf. */
-		if (r->top)
+		if (r->wait_seq)
+			c = shown_frame(w, r->handoff_top, r->handoff_top_gen,
+					(uint32_t)i);
+		else if (r->top)
 			c = shown_frame(w, r->top, r->top_gen, (uint32_t)i);
 		if (!c && t->nroots) {
 			c = t->roots[t->nroots - 1];

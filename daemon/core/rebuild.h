@@ -21,6 +21,16 @@ enum ad_detach_reason {
 	AD_DETACH_CYCLE,       /* MOVE made a cycle; broken here */
 };
 
+/* Why a frame is shown but cannot be placed for sure (asyncdump_abi.h,
+ * "Overlapping polls"). */
+enum ad_unsure {
+	AD_UNSURE_NONE = 0,
+	AD_UNSURE_PARENT,     /* entered while its poll waited for another
+			       * thread's poll to end: its parent is not
+			       * known (shown at the top level) */
+	AD_UNSURE_CONCURRENT, /* entered while two threads ran its task */
+};
+
 struct ad_node {
 	const struct ad_snap_frame *frame; /* points into the snapshot */
 	struct ad_node **children;	   /* in enter order */
@@ -28,6 +38,7 @@ struct ad_node {
 	uint32_t depth; /* 0 for a top-level or detached root */
 	enum ad_detach_reason detached;
 	bool current; /* innermost frame of a running task */
+	enum ad_unsure unsure;
 };
 
 struct ad_tree_task {
@@ -44,6 +55,9 @@ struct ad_tree_task {
 	const struct ad_snap_task *parent_task;
 	const struct ad_snap_frame *parent_frame;
 	struct ad_node *current;
+	/* Running, but its innermost frame is another thread's poll's
+	 * hand-over that has not come: no frame is marked current. */
+	bool current_unknown;
 };
 
 /* What the rebuild found that a reader should know about. */
@@ -57,6 +71,9 @@ struct ad_rebuild_stats {
 	size_t frames_of_dead_tasks; /* task exited or unknown: not shown */
 	size_t stale;		     /* records (frames and tasks) of another
 				     process incarnation: not shown */
+	size_t uncertain; /* frames shown that cannot be placed for sure
+			   * (enum ad_unsure), and running tasks whose
+			   * current frame is not known */
 	uint32_t max_depth;
 };
 

@@ -28,7 +28,7 @@
  *       stale_records (found while collecting), procs_full (machine-wide)
  *   "stats": { frames_in, frames_shown, frames_hidden (verbose, not asked
  *       for), duplicate_frames, duplicate_tasks, orphans, cycles,
- *       frames_of_dead_tasks, stale, max_depth }
+ *       frames_of_dead_tasks, stale, uncertain, max_depth }
  *   "tasks": [ task, ... ]           in spawn order
  * }
  * task = {
@@ -37,6 +37,7 @@
  *   "parent": task id string | null, "parent_frame": frame id string | null,
  *   "state": "running" | "idle", "tid": number | null,
  *   "age_ns": n, "idle_ns": n | null (null when running or never polled),
+ *   "current_unknown": bool (running, its current frame not known yet),
  *   "frames": [ frame, ... ]        top-level frames, in enter order
  *   "detached": [ frame, ... ]      each with "reason": "parent_gone" |
  *                                   "moved" | "cycle"
@@ -45,7 +46,9 @@
  *   "id": "0x...", "label": string, "label_truncated": bool,
  *   "label_unreadable": bool, "file": string, "line": n,
  *   "function": string, "age_ns": n, "verbose": bool, "long_running": bool,
- *   "stuck": bool, "current": bool, "children": [ frame, ... ]
+ *   "stuck": bool, "current": bool,
+ *   "uncertain": null | "parent_unknown" | "concurrent" (rebuild.h),
+ *   "children": [ frame, ... ]
  * }
  * Without --verbose, VERBOSE frames are left out and their children take
  * their place (view.h), exactly as in the text output. Strings are
@@ -137,15 +140,19 @@ static void head(struct ad_out *o, const struct ad_view *v)
 	const struct ad_snapshot *s = f->snap;
 	const struct ad_rebuild_stats *st = &f->stats;
 	const char *stat_names[] = {
-		"frames_in",	    "frames_shown",	    "frames_hidden",
-		"duplicate_frames", "duplicate_tasks",	    "orphans",
-		"cycles",	    "frames_of_dead_tasks", "stale",
+		"frames_in",	   "frames_shown",
+		"frames_hidden",   "duplicate_frames",
+		"duplicate_tasks", "orphans",
+		"cycles",	   "frames_of_dead_tasks",
+		"stale",	   "uncertain",
 		"max_depth",
 	};
 	const uint64_t stat_vals[] = {
-		st->frames_in,	      st->frames_shown,		v->hidden,
-		st->duplicate_frames, st->duplicate_tasks,	st->orphans,
-		st->cycles,	      st->frames_of_dead_tasks, st->stale,
+		st->frames_in,	     st->frames_shown,
+		v->hidden,	     st->duplicate_frames,
+		st->duplicate_tasks, st->orphans,
+		st->cycles,	     st->frames_of_dead_tasks,
+		st->stale,	     st->uncertain,
 		st->max_depth,
 	};
 
@@ -197,6 +204,20 @@ struct json_ctx {
 	const struct ad_node *current;
 };
 
+/* Why a frame cannot be placed for sure, as a JSON value. */
+static const char *unsure_json(enum ad_unsure u)
+{
+	switch (u) {
+	case AD_UNSURE_PARENT:
+		return "\"parent_unknown\"";
+	case AD_UNSURE_CONCURRENT:
+		return "\"concurrent\"";
+	case AD_UNSURE_NONE:
+		break;
+	}
+	return "null";
+}
+
 /* Everything of a frame up to and including `"children":[`. */
 static void frame_open(struct json_ctx *c, const struct ad_node *n,
 		       enum ad_detach_reason reason)
@@ -220,6 +241,9 @@ static void frame_open(struct json_ctx *c, const struct ad_node *n,
 	KV_BOOL(o, "long_running", f->rec.flags & ASYNCDUMP_F_LONG_RUNNING);
 	KV_BOOL(o, "stuck", ad_frame_stuck(c->opts->stuck_after_ns, c->now, n));
 	KV_BOOL(o, "current", n == c->current);
+	KEY(o, "uncertain");
+	ad_out_str(o, unsure_json(n->unsure));
+	ad_out_char(o, ',');
 	KEY(o, "children");
 	ad_out_char(o, '[');
 }
@@ -336,6 +360,7 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 	else
 		ad_out_u64(o, ad_age(c->now, t->rec.last_poll_ns));
 	ad_out_char(o, ',');
+	KV_BOOL(o, "current_unknown", tt->current_unknown);
 	c->current = vt->current;
 	KEY(o, "frames");
 	err = frame_list(c, st, vt->roots, vt->nroots);

@@ -101,7 +101,8 @@ static void header(struct ad_out *o, const struct ad_view *v)
 		lost_item(o, &any, losses[i].name, losses[i].value);
 	ad_out_str(o, any ? "\n" : " none\n");
 	if (st->orphans || st->cycles || st->duplicate_frames ||
-	    st->duplicate_tasks || st->frames_of_dead_tasks || st->stale) {
+	    st->duplicate_tasks || st->frames_of_dead_tasks || st->stale ||
+	    st->uncertain) {
 		any = false;
 		ad_out_str(o, "found:");
 		lost_item(o, &any, "orphans", st->orphans);
@@ -111,6 +112,7 @@ static void header(struct ad_out *o, const struct ad_view *v)
 		lost_item(o, &any, "frames_of_dead_tasks",
 			  st->frames_of_dead_tasks);
 		lost_item(o, &any, "stale", st->stale);
+		lost_item(o, &any, "uncertain", st->uncertain);
 		ad_out_char(o, '\n');
 	}
 }
@@ -146,6 +148,10 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 	if (t->rec.tid) {
 		ad_out_str(o, "running on tid ");
 		ad_out_u64(o, t->rec.tid);
+		if (tt->current_unknown)
+			ad_out_str(o,
+				   " (current frame not known: its previous "
+				   "poll, on another thread, has not ended)");
 	} else if (t->rec.last_poll_ns == 0) {
 		ad_out_str(o, "never polled");
 	} else {
@@ -217,7 +223,8 @@ static bool foldable(const struct text_ctx *c, const struct ad_node *a,
 	const uint32_t f = ASYNCDUMP_F_VERBOSE | ASYNCDUMP_F_LONG_RUNNING;
 
 	return b != c->current && ad_view_nkids(c->v, b) == 0 &&
-	       x->line == y->line && (x->rec.flags & f) == (y->rec.flags & f) &&
+	       a->unsure == b->unsure && x->line == y->line &&
+	       (x->rec.flags & f) == (y->rec.flags & f) &&
 	       stuck(c, a) == stuck(c, b) && same_str(&x->label, &y->label) &&
 	       same_str(&x->file, &y->file) &&
 	       same_str(&x->function, &y->function);
@@ -258,6 +265,10 @@ static void frame_line(struct text_ctx *c, const struct ad_node *n,
 	ad_out_str(o, stuck(c, n) ? " [!!! " : " [");
 	ad_out_str(o, ad_fmt_duration(dur, ad_age(c->now, f->rec.enter_ns)));
 	ad_out_char(o, ']');
+	if (n->unsure == AD_UNSURE_PARENT)
+		ad_out_str(o, "  (uncertain: parent not known yet)");
+	else if (n->unsure == AD_UNSURE_CONCURRENT)
+		ad_out_str(o, "  (uncertain: two threads ran the task)");
 	if (n == c->current)
 		ad_out_str(o, "  <== current");
 	ad_out_char(o, '\n');

@@ -73,5 +73,9 @@ bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
 		return false;
 	rec->top = th->top;
 	rec->top_gen = th->top_gen;
+	/* Still waiting for another thread's poll to hand over (the
+	 * record's "Overlapping polls"): then the innermost frame is that
+	 * hand-over, if it has come. */
+	rec->wait_seq = th->pending;
 	return true;
 }

@@ -84,7 +84,8 @@ struct ad_snapshot {
  * (struct ad_thread), and the record's `top` is the value from when the
  * task last stopped running. Given the record (id, rec) and the state of
  * the thread named by rec->tid, of incarnation pgen, stores the current
- * innermost frame in rec->top/top_gen and returns true; returns false and
+ * innermost frame in rec->top/top_gen (and in rec->wait_seq the poll whose
+ * hand-over it still waits for, if any) and returns true; returns false and
  * leaves rec alone when the state is not about this task (another
  * incarnation, the thread moved on to another task, or an older record
  * with the same id). */

@@ -358,14 +358,14 @@ class ADTestCase(unittest.TestCase):
         self.assertLessEqual(doc["observed_since_ns"], doc["now_ns"])
         for t in doc["tasks"]:
             for key in ("id", "name", "parent", "parent_frame", "state", "tid",
-                        "age_ns", "frames", "detached"):
+                        "age_ns", "current_unknown", "frames", "detached"):
                 self.assertIn(key, t, "task key %s missing in %r" % (key, t.get("id")))
             self.assertIn(t["state"], ("running", "idle"))
             self.assertRegex(t["id"], r"^(0x[0-9a-f]+|tid:[0-9]+)$")
             for f in walk(t["frames"] + t["detached"]):
                 for key in ("id", "label", "label_truncated", "file", "line",
                             "function", "age_ns", "verbose", "long_running",
-                            "stuck", "current", "children"):
+                            "stuck", "current", "uncertain", "children"):
                     self.assertIn(key, f, "frame key %s missing" % key)
                 self.assertRegex(f["id"], r"^0x[0-9a-f]+$")
             for f in t["detached"]:

@@ -125,10 +125,9 @@ class PerProcess(adtest.ADTestCase):
                              ["%s-%d" % (tag, i) for i in range(1, n + 1)])
             self.assertEqual([f["id"] for f in t["frames"]],
                              ["0x%x" % i for i in range(1, n + 1)])
-            # task 1 and the thread's own task (recorded at its first
-            # ENTER_AT), each of this process only
-            self.assertEqual(sorted(x["id"] for x in doc["tasks"]),
-                             sorted(["0x1", "tid:%d" % p.pid]))
+            # task 1 of this process only (the thread names its task in
+            # every ENTER_AT: it has no task of its own)
+            self.assertEqual(sorted(x["id"] for x in doc["tasks"]), ["0x1"])
         doc = self.dump_json(d, big.pid)
         self.assertEqual(doc["stats"]["frames_in"], 20000)
         self.assertNotIn("task-A", [t["name"] for t in doc["tasks"]])
@@ -293,7 +292,7 @@ class PerProcess(adtest.ADTestCase):
                       lambda: not any(map_exists(i) for i in ids))
         self.assertEqual(sum(maps_holding(d, keep.pid, "frames").values()), 50)
         self.assertEqual(sum(maps_holding(d, keep.pid, "strings").values()), 51)
-        self.assertEqual(sum(maps_holding(d, keep.pid, "tasks").values()), 2)
+        self.assertEqual(sum(maps_holding(d, keep.pid, "tasks").values()), 1)
         self.assertEqual(shape(task_named(self.dump_json(d, keep.pid), "task-K")["frames"]),
                          [("K-%d" % i, []) for i in range(1, 51)])
 
@@ -319,7 +318,7 @@ class PerProcess(adtest.ADTestCase):
         counts = self.wait_for("records of the killed process reclaimed", reclaimed)
         self.assertEqual(counts["frames"][keep.pid], 50)
         self.assertEqual(counts["strings"][keep.pid], 51)
-        self.assertEqual(counts["tasks"][keep.pid], 2)  # task 1, the thread's
+        self.assertEqual(counts["tasks"][keep.pid], 1)  # task 1 only
         self.assertEqual(shape(task_named(self.dump_json(d, keep.pid), "task-K")["frames"]),
                          [("K-%d" % i, []) for i in range(1, 51)])
 

@@ -21,6 +21,7 @@
 
 #define T1 0x1000
 #define T2 0x2000
+#define T3 0x3000
 
 static void rebuild_ok(const struct sb *b, struct ad_forest *f)
 {
@@ -391,6 +392,57 @@ static void test_current_from_top(void **state)
 	sb_free(&b);
 }
 
+/* Overlapping polls (asyncdump_abi.h): a frame entered while its poll
+ * waited for another poll's hand-over gets the hand-over as its parent
+ * once it has come, and is uncertain (at the top level) until then; a
+ * running task still waiting has no current frame; frames entered while
+ * two threads ran a task are uncertain, the others are not. */
+static void test_overlapping_polls(void **state)
+{
+	struct sb b;
+	struct ad_forest f;
+	struct ad_snap_task *t;
+	struct ad_snap_frame *fr;
+
+	(void)state;
+	sb_init(&b);
+	t = sb_task(&b, T1, 10, "handed over");
+	t->rec.handoff_seq = 7;
+	t->rec.handoff_top = 2;
+	t->rec.handoff_top_gen = 200;
+	t = sb_task(&b, T2, 20, "still waiting");
+	t->rec.tid = 4242;
+	t->rec.wait_seq = 9;
+	t->rec.handoff_seq = 8;
+	t = sb_task(&b, T3, 30, "two threads at once");
+	t->rec.flags |= AD_TF_CONCURRENT;
+	t->rec.overlap_ns = 1000;
+	t->rec.overlap_end_ns = 2000;
+	sb_frame(&b, 1, T1, 0, 100, "root");
+	sb_frame(&b, 2, T1, 1, 200, "await");
+	fr = sb_frame_raw(&b, 3, T1, 10, 0, 7, 300, "after wake");
+	fr->rec.flags |= AD_FF_PARENT_PENDING;
+	fr = sb_frame_raw(&b, 4, T2, 20, 0, 9, 400, "waiting");
+	fr->rec.flags |= AD_FF_PARENT_PENDING;
+	sb_frame(&b, 5, T3, 0, 500, "before");
+	sb_frame(&b, 6, T3, 5, 1500, "during");
+	sb_frame(&b, 7, T3, 5, 2500, "after");
+	rebuild_ok(&b, &f);
+	assert_ptr_equal(node(&f, 2)->children[0], node(&f, 3));
+	assert_int_equal(node(&f, 3)->unsure, AD_UNSURE_NONE);
+	assert_int_equal(node(&f, 4)->unsure, AD_UNSURE_PARENT);
+	assert_int_equal(node(&f, 4)->depth, 0);
+	assert_true(f.tasks[1].current_unknown);
+	assert_null(f.tasks[1].current);
+	assert_int_equal(node(&f, 5)->unsure, AD_UNSURE_NONE);
+	assert_int_equal(node(&f, 6)->unsure, AD_UNSURE_CONCURRENT);
+	assert_int_equal(node(&f, 7)->unsure, AD_UNSURE_NONE);
+	/* two frames, and the task that does not know its current frame */
+	assert_int_equal(f.stats.uncertain, 3);
+	ad_forest_free(&f);
+	sb_free(&b);
+}
+
 /* top names a frame whose id was reused (wrong generation): fall back to
  * the newest leaf along the newest path. */
 static void test_current_fallback(void **state)
@@ -709,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_cycle_long_with_tail),
 		cmocka_unit_test(test_current_from_top),
 		cmocka_unit_test(test_current_fallback),
+		cmocka_unit_test(test_overlapping_polls),
 		cmocka_unit_test(test_apply_thread),
 		cmocka_unit_test(test_spawner_resolved),
 		cmocka_unit_test(test_random_hostile),
