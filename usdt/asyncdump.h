@@ -91,7 +91,19 @@
  *   `lea 128(%rsp),%rsp` (lea leaves the flags alone) and every argument is
  *   a register operand, never an %rsp-relative one. Register-only operands
  *   are also the only kind libbpf 1.1 parses reliably. Other architectures
- *   get a plain nop.
+ *   get a plain nop. In a debugger, a site is three instructions; between
+ *   the two `lea`s %rsp sits 128 bytes below where the function keeps it.
+ *   The unwind tables do not describe that move, so a backtrace from a
+ *   breakpoint on those two instructions may be wrong in a function
+ *   without a frame pointer; anywhere else it is unaffected.
+ *
+ * WHERE POINTERS ARE NOT 64-BIT
+ *   The probes pass 64-bit registers and the notes hold 64-bit addresses,
+ *   so the header stops the build with an #error under -m32 (and any
+ *   ILP32 target); define ASYNCDUMP_DISABLE there to compile every macro
+ *   to nothing. In C++, ids are integers or pointers (0 for none, not
+ *   nullptr); no macro casts at the user's line (clean under
+ *   -Wold-style-cast, -Wuseless-cast, -Wzero-as-null-pointer-constant).
  *
  * ELF NOTES
  *   Probes are standard SystemTap SDT v3 notes (.note.stapsdt, provider
@@ -145,6 +157,14 @@ struct asyncdump_site {
 // clang-format off
 #ifndef ASYNCDUMP_ABI_ONLY
 
+/* The probes pass 64-bit registers and their notes hold 64-bit addresses:
+ * where pointers are narrower (-m32) they cannot work, so the header
+ * refuses rather than emit notes no observer could read. */
+#if !defined(ASYNCDUMP_DISABLE) && \
+	(!defined(__SIZEOF_POINTER__) || __SIZEOF_POINTER__ != 8)
+#error "asyncdump.h: the probes need 64-bit pointers (x86-64, arm64); define ASYNCDUMP_DISABLE to compile every macro to nothing"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -152,6 +172,7 @@ extern "C" {
 /* Incremented by the kernel for every attached probe of this object.
  * Weak so every translation unit may define it; hidden so each executable
  * and shared object has its own. */
+extern volatile unsigned short asyncdump_semaphore;
 __attribute__((weak, used, visibility("hidden"), section(".probes")))
 volatile unsigned short asyncdump_semaphore;
 
@@ -167,7 +188,25 @@ volatile unsigned short asyncdump_semaphore;
 #define ASYNCDUMP_UNIQ_(p) ASYNCDUMP_CAT_(p, __LINE__)
 #endif
 
+/* An id, address or flags as the 64-bit probe argument. In C++ without a
+ * cast (no -Wold-style-cast or -Wuseless-cast at the user's line): an
+ * integer converts, a pointer is reinterpreted. */
+#ifdef __cplusplus
+static inline unsigned long long asyncdump_u64_(unsigned long long v) noexcept
+{
+	return v;
+}
+template <typename T>
+static inline unsigned long long asyncdump_u64_(T *p) noexcept
+{
+	return reinterpret_cast<__UINTPTR_TYPE__>(p);
+}
+#define ASYNCDUMP_U64_(x) asyncdump_u64_(x)
+#define ASYNCDUMP_NOLABEL_ nullptr
+#else
 #define ASYNCDUMP_U64_(x) ((unsigned long long)(__UINTPTR_TYPE__)(x))
+#define ASYNCDUMP_NOLABEL_ ((const char *)0)
+#endif
 
 #if defined(ASYNCDUMP_DISABLE)
 
@@ -177,16 +216,17 @@ volatile unsigned short asyncdump_semaphore;
  * called only to build a label would warn (clang -Wunneeded-internal-
  * declaration) under -Werror. One conditional per macro, the arguments
  * joined inside it: gcc warns (-Wunused-value) about a comma between two
- * such conditionals. */
-#define ASYNCDUMP_NOP_(args) ((void)(0 ? (void)(args) : (void)0))
+ * such conditionals. Each argument is cast to void once, never a void
+ * expression again (g++ -Wuseless-cast). */
+#define ASYNCDUMP_NOP_(args) (0 ? (args) : (void)0)
 #define ASYNCDUMP_V_(a) (void)(a)
 #define ASYNCDUMP_TASK_SPAWN(t, pt, pf, name) \
 	ASYNCDUMP_NOP_((ASYNCDUMP_V_(t), ASYNCDUMP_V_(pt), ASYNCDUMP_V_(pf), ASYNCDUMP_V_("" name)))
 #define ASYNCDUMP_TASK_SPAWN_DYN(t, pt, pf, name) \
 	ASYNCDUMP_NOP_((ASYNCDUMP_V_(t), ASYNCDUMP_V_(pt), ASYNCDUMP_V_(pf), ASYNCDUMP_V_(name)))
-#define ASYNCDUMP_TASK_EXIT(t) ASYNCDUMP_NOP_(t)
-#define ASYNCDUMP_POLL_BEGIN(t) ASYNCDUMP_NOP_(t)
-#define ASYNCDUMP_POLL_END(t) ASYNCDUMP_NOP_(t)
+#define ASYNCDUMP_TASK_EXIT(t) ASYNCDUMP_NOP_(ASYNCDUMP_V_(t))
+#define ASYNCDUMP_POLL_BEGIN(t) ASYNCDUMP_NOP_(ASYNCDUMP_V_(t))
+#define ASYNCDUMP_POLL_END(t) ASYNCDUMP_NOP_(ASYNCDUMP_V_(t))
 #define ASYNCDUMP_ENTER(f, label) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_("" label)))
 #define ASYNCDUMP_ENTER_DYN(f, label) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(label)))
 #define ASYNCDUMP_ENTER_AT(t, f, p, label, flags) \
@@ -194,9 +234,9 @@ volatile unsigned short asyncdump_semaphore;
 			ASYNCDUMP_V_(flags)))
 #define ASYNCDUMP_ENTER_F(f, label, flags) \
 	ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(label), ASYNCDUMP_V_(flags)))
-#define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP_(f)
+#define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP_(ASYNCDUMP_V_(f))
 #define ASYNCDUMP_MOVE(f, np) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(np)))
-#define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP_("" label)
+#define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP_(ASYNCDUMP_V_("" label))
 
 #else /* probes enabled */
 
@@ -315,7 +355,8 @@ volatile unsigned short asyncdump_semaphore;
 			: "memory"));                                          \
 	} while (0)
 
-/* A static site record; `label` must be a string literal or 0. */
+/* A static site record; `label` must be a string literal or
+ * ASYNCDUMP_NOLABEL_. */
 #define ASYNCDUMP_SITE_(var, label, flags)                                     \
 	static const struct asyncdump_site var = {__FILE__, __func__, label,   \
 						  __LINE__, flags}
@@ -331,7 +372,7 @@ volatile unsigned short asyncdump_semaphore;
 
 #define ASYNCDUMP_TASK_SPAWN_DYN(task, parent_task, parent_frame, name)       \
 	do {                                                                   \
-		ASYNCDUMP_SITE_(asyncdump_site_, 0, ASYNCDUMP_F_DYN);          \
+		ASYNCDUMP_SITE_(asyncdump_site_, ASYNCDUMP_NOLABEL_, ASYNCDUMP_F_DYN);          \
 		ASYNCDUMP_PROBE5M_(task_spawn_dyn, ASYNCDUMP_U64_(task),       \
 				   ASYNCDUMP_U64_(parent_task),                \
 				   ASYNCDUMP_U64_(parent_frame),               \
@@ -352,7 +393,7 @@ volatile unsigned short asyncdump_semaphore;
 
 #define ASYNCDUMP_ENTER_DYN(frame, label)                                      \
 	do {                                                                   \
-		ASYNCDUMP_SITE_(asyncdump_site_, 0, ASYNCDUMP_F_DYN);          \
+		ASYNCDUMP_SITE_(asyncdump_site_, ASYNCDUMP_NOLABEL_, ASYNCDUMP_F_DYN);          \
 		ASYNCDUMP_PROBE3M_(enter_dyn, ASYNCDUMP_U64_(frame),           \
 				   ASYNCDUMP_U64_(label),                      \
 				   ASYNCDUMP_U64_(&asyncdump_site_));          \
@@ -360,12 +401,12 @@ volatile unsigned short asyncdump_semaphore;
 
 #define ASYNCDUMP_ENTER_AT(task, frame, parent, label, flags)                  \
 	do {                                                                   \
-		ASYNCDUMP_SITE_(asyncdump_site_, 0, 0);                        \
+		ASYNCDUMP_SITE_(asyncdump_site_, ASYNCDUMP_NOLABEL_, 0);                        \
 		ASYNCDUMP_PROBE6M_(enter_at, ASYNCDUMP_U64_(task),             \
 				   ASYNCDUMP_U64_(frame),                      \
 				   ASYNCDUMP_U64_(parent),                     \
 				   ASYNCDUMP_U64_(label),                      \
-				   (unsigned long long)(flags),                \
+				   ASYNCDUMP_U64_(flags),                \
 				   ASYNCDUMP_U64_(&asyncdump_site_));          \
 	} while (0)
 
@@ -375,11 +416,11 @@ volatile unsigned short asyncdump_semaphore;
  * ASYNCDUMP_U64_, so no pointer-width cast can shorten it. */
 #define ASYNCDUMP_ENTER_F(frame, label, flags)                                 \
 	do {                                                                   \
-		ASYNCDUMP_SITE_(asyncdump_site_, 0, 0);                        \
+		ASYNCDUMP_SITE_(asyncdump_site_, ASYNCDUMP_NOLABEL_, 0);                        \
 		ASYNCDUMP_PROBE6M_(enter_at, 0ULL, ASYNCDUMP_U64_(frame),      \
-				   (unsigned long long)ASYNCDUMP_PARENT_INNERMOST, \
+				   ASYNCDUMP_U64_(ASYNCDUMP_PARENT_INNERMOST), \
 				   ASYNCDUMP_U64_(label),                      \
-				   (unsigned long long)(flags),                \
+				   ASYNCDUMP_U64_(flags),                \
 				   ASYNCDUMP_U64_(&asyncdump_site_));          \
 	} while (0)
 
