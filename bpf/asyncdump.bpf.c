@@ -328,8 +328,10 @@ static __always_inline __u64 thread_task(struct ad_ctx *c, struct ad_thread *t)
 
 /* A live task of this incarnation, created when unknown: a thread task at
  * its first ENTER, any other id as AD_TF_IMPLICIT (the observer attached
- * after its spawn). NULL (counted) when the tasks map is full. */
-static __always_inline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
+ * after its spawn). NULL (counted) when the tasks map is full. Not inlined:
+ * the new record takes stack that the programs calling it cannot spare
+ * (512 bytes with the calls a first probe makes). */
+static __noinline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = id};
 	struct ad_task nt = {};

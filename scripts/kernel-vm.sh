@@ -10,6 +10,8 @@
 #   bash scripts/kernel-vm.sh --refresh       # rebuild the cached root filesystem
 #   bash scripts/kernel-vm.sh --bench         # the benchmark's sections 1 and 2 instead
 #   bash scripts/kernel-vm.sh --bench-args "--only 1 --quick"   # other bench/run.py arguments
+#   bash scripts/kernel-vm.sh --run 'ASYNCDUMP_DEBUG=1 build-ci/daemon/asyncdumpd --version'
+#                                             # any shell command, from the checkout
 #
 # The guest is a minimal bookworm root filesystem made with debootstrap,
 # with the kernel, python3 and the run-time libraries installed from
@@ -37,6 +39,7 @@ filter=""
 methods=""
 refresh=0
 bench=""
+run=""
 
 die() { echo "kernel-vm.sh: $*" >&2; exit 1; }
 
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	-k) [ $# -ge 2 ] || die "-k needs a pattern"; methods="$2"; shift 2 ;;
 	--refresh) refresh=1; shift ;;
 	--bench) bench="--only 1,2"; shift ;;
+	--run) [ $# -ge 2 ] || die "--run needs a command"; run="$2"; shift 2 ;;
 	--bench-args) [ $# -ge 2 ] || die "--bench-args needs bench/run.py's arguments"
 		bench="$2"; shift 2 ;;
 	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -131,7 +135,9 @@ mkdir -p "$stage/adtest"
 cp "$root/tests/vm/guest-init.sh" "$stage/adtest/init"
 cp "$root/tests/vm/guest_run.py" "$stage/adtest/run.py"
 chmod 0755 "$stage/adtest/init"
-if [ -n "$bench" ]; then
+if [ -n "$run" ]; then
+	printf 'cd %q && %s\n' "$root" "$run" >"$stage/adtest/command"
+elif [ -n "$bench" ]; then
 	commit="$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 	[ -z "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
 		commit="$commit + uncommitted changes"
@@ -172,6 +178,10 @@ echo "== qemu exited ($qrc) after $((SECONDS - start))s"
 result="$(grep -a '^ASYNCDUMP-VM-RESULT ' "$log" | tail -1 | cut -d' ' -f2)"
 [ -n "$result" ] ||
 	die "the guest did not report a result (qemu exit $qrc; timeout ${timeout_min} min): see the console output above"
+if [ -n "$run" ]; then
+	echo "kernel-vm.sh: the command exited $result on $(basename "$kernel")"
+	exit "$result"
+fi
 if [ -n "$bench" ]; then
 	[ "$result" = 0 ] || die "the benchmark failed on the guest kernel (see above)"
 	echo "kernel-vm.sh: benchmark done on $(basename "$kernel")"

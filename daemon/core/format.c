@@ -133,6 +133,23 @@ const char *ad_fmt_timestamp(char *buf, int64_t wall_ns)
 	return buf;
 }
 
+const char *ad_fmt_timestamp_ns(char *buf, int64_t wall_ns)
+{
+	char secs[AD_TIMESTAMP_MAX];
+	size_t n;
+
+	ad_fmt_timestamp(secs, wall_ns);
+	n = strlen(secs);
+	if (n < 2 || secs[n - 1] != 'Z') {
+		snprintf(buf, AD_TIMESTAMP_MAX, "?");
+		return buf;
+	}
+	secs[n - 1] = '\0';
+	snprintf(buf, AD_TIMESTAMP_MAX, "%s.%09lldZ", secs,
+		 (long long)(wall_ns > 0 ? wall_ns % 1000000000 : 0));
+	return buf;
+}
+
 const char *ad_fmt_task_id(char *buf, uint64_t id)
 {
 	if (id & AD_THREAD_TASK_BIT)

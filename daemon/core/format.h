@@ -73,6 +73,10 @@ const char *ad_fmt_duration(char *buf, uint64_t ns);
 /* Wall-clock ns since the epoch as "2026-11-21T23:40:01Z" (UTC, seconds). */
 #define AD_TIMESTAMP_MAX 40
 const char *ad_fmt_timestamp(char *buf, int64_t wall_ns);
+/* The same to the nanosecond, "2026-11-21T23:40:01.123456789Z": a wall
+ * clock time as a string survives JSON parsers that keep 53-bit numbers
+ * (such a parser rounds the ns since the epoch). */
+const char *ad_fmt_timestamp_ns(char *buf, int64_t wall_ns);
 
 /* a - b, or 0 when b > a (clocks of hostile or racy records may be ahead
  * of `now`; an age is never negative). */

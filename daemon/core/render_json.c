@@ -21,6 +21,8 @@
  *                                   dump of it walks whole)
  *   "observed_since_ns": <wall clock ns since the epoch of the first probe hit>,
  *   "now_ns": <wall clock ns since the epoch when the dump was taken>,
+ *   "observed_since", "now": the two as "2026-11-21T23:40:01.123456789Z"
+ *       (ad_fmt_timestamp_ns: 53-bit parsers round the ns numbers),
  *   "lost": { <counter>: n, ... }    every counter, zeros included:
  *       frames_full tasks_full strings_full label_unreadable exit_unknown
  *       task_exit_unknown poll_end_unknown move_unknown parent_unknown
@@ -38,9 +40,12 @@
  *   "state": "running" | "idle", "tid": number | null,
  *   "age_ns": n, "idle_ns": n | null (null when running or never polled),
  *   "current_unknown": bool (running, its current frame not known yet),
+ *   "spawned": wall clock time of its spawn as above,
  *   "frames": [ frame, ... ]        top-level frames, in enter order
  *   "detached": [ frame, ... ]      each with "reason": "parent_gone" |
  *                                   "moved" | "cycle"
+ *   "deepest": {"id", "label", "depth"} | null  its first shown frame at
+ *                                   the greatest depth (0: top level)
  * }
  * frame = {
  *   "id": "0x...", "label": string, "label_truncated": bool,
@@ -155,6 +160,8 @@ static void head(struct ad_out *o, const struct ad_view *v)
 		st->stale,	     st->uncertain,
 		st->max_depth,
 	};
+	struct ad_loss losses[AD_LOSS_COUNT];
+	char ts[AD_TIMESTAMP_MAX];
 
 	ad_out_char(o, '{');
 	KV_I64(o, "pid", s->pid);
@@ -163,8 +170,12 @@ static void head(struct ad_out *o, const struct ad_view *v)
 	KV_I64(o, "observed_since_ns",
 	       (int64_t)s->proc.observed_since_ns + s->mono_to_wall_ns);
 	KV_I64(o, "now_ns", (int64_t)s->now_ns + s->mono_to_wall_ns);
-	struct ad_loss losses[AD_LOSS_COUNT];
-
+	KV_STR(o, "observed_since",
+	       ad_fmt_timestamp_ns(ts, (int64_t)s->proc.observed_since_ns +
+					       s->mono_to_wall_ns));
+	KV_STR(o, "now",
+	       ad_fmt_timestamp_ns(ts,
+				   (int64_t)s->now_ns + s->mono_to_wall_ns));
 	ad_snapshot_losses(s, losses);
 	KEY(o, "lost");
 	ad_out_char(o, '{');
@@ -202,6 +213,10 @@ struct json_ctx {
 	const struct ad_render_opts *opts;
 	uint64_t now;
 	const struct ad_node *current;
+	/* The task's first shown frame at its greatest shown depth (levels
+	 * from 0), met while its frames are written. */
+	const struct ad_node *deepest;
+	size_t deepest_level;
 };
 
 /* Why a frame cannot be placed for sure, as a JSON value. */
@@ -270,9 +285,20 @@ static int fs_push(struct frame_stack *s, const struct ad_node *n)
 }
 
 /* One root and its whole subtree, depth first, without recursion. */
+/* A frame at `level` (0: a root) is being written. */
+static void meet_depth(struct json_ctx *c, const struct ad_node *n,
+		       size_t level)
+{
+	if (!c->deepest || level > c->deepest_level) {
+		c->deepest = n;
+		c->deepest_level = level;
+	}
+}
+
 static int frame_tree(struct json_ctx *c, struct frame_stack *st,
 		      const struct ad_view_root *r)
 {
+	meet_depth(c, r->node, 0);
 	frame_open(c, r->node, r->reason);
 	st->len = 0;
 	if (fs_push(st, r->node))
@@ -289,6 +315,7 @@ static int frame_tree(struct json_ctx *c, struct frame_stack *st,
 		if (e->next)
 			ad_out_char(c->o, ',');
 		kid = ad_view_kid(c->v, e->n, e->next++);
+		meet_depth(c, kid, st->len);
 		frame_open(c, kid, AD_DETACH_NONE);
 		if (fs_push(st, kid))
 			return -ENOMEM;
@@ -322,6 +349,7 @@ static void task_id(struct ad_out *o, uint64_t id)
 static int task(struct json_ctx *c, struct frame_stack *st,
 		const struct ad_tree_task *tt, const struct ad_view_task *vt)
 {
+	char ts[AD_TIMESTAMP_MAX];
 	const struct ad_snap_task *t = tt->task;
 	struct ad_out *o = c->o;
 	int err;
@@ -354,6 +382,11 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 		ad_out_str(o, "null");
 	ad_out_char(o, ',');
 	KV_U64(o, "age_ns", ad_age(c->now, t->rec.spawn_ns));
+	/* when it was spawned (first seen): a reused id is another task */
+	KV_STR(o, "spawned",
+	       ad_fmt_timestamp_ns(
+		       ts, (int64_t)t->rec.spawn_ns +
+				   c->v->forest->snap->mono_to_wall_ns));
 	KEY(o, "idle_ns");
 	if (t->rec.tid || !t->rec.last_poll_ns)
 		ad_out_str(o, "null");
@@ -362,12 +395,26 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 	ad_out_char(o, ',');
 	KV_BOOL(o, "current_unknown", tt->current_unknown);
 	c->current = vt->current;
+	c->deepest = NULL;
+	c->deepest_level = 0;
 	KEY(o, "frames");
 	err = frame_list(c, st, vt->roots, vt->nroots);
 	ad_out_char(o, ',');
 	KEY(o, "detached");
 	if (!err)
 		err = frame_list(c, st, vt->roots + vt->nroots, vt->ndetached);
+	ad_out_char(o, ',');
+	KEY(o, "deepest");
+	if (c->deepest) {
+		ad_out_char(o, '{');
+		KV_HEX(o, "id", c->deepest->frame->id);
+		KV_STR(o, "label", c->deepest->frame->label.text);
+		KEY(o, "depth");
+		ad_out_u64(o, c->deepest_level);
+		ad_out_char(o, '}');
+	} else {
+		ad_out_str(o, "null");
+	}
 	ad_out_char(o, '}');
 	return err;
 }
@@ -387,7 +434,8 @@ int ad_render_json(struct ad_out *o, const struct ad_view *v,
 	st.cap = (size_t)forest->stats.max_depth + 2;
 	if (!st.e)
 		return -ENOMEM;
-	c = (struct json_ctx){o, v, opts, forest->snap->now_ns, NULL};
+	c = (struct json_ctx){
+		.o = o, .v = v, .opts = opts, .now = forest->snap->now_ns};
 	head(o, v);
 	KEY(o, "tasks");
 	ad_out_char(o, '[');

@@ -88,6 +88,15 @@ def attached_site_byte():
     return SITE_INT3
 
 
+WALL_NS_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$"
+
+
+def wall_ns_text(ns):
+    """ns since the epoch as the dump writes it: RFC 3339, UTC, to the ns."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + \
+        ".%09dZ" % (ns % 10**9)
+
+
 def example(name):
     return os.path.join(EXAMPLES, name)
 
@@ -346,7 +355,7 @@ class ADTestCase(unittest.TestCase):
     def check_doc(self, doc, pid):
         """The schema every dump must follow (README "JSON")."""
         for key in ("pid", "comm", "own_maps", "observed_since_ns", "now_ns",
-                    "lost", "tasks"):
+                    "observed_since", "now", "lost", "tasks"):
             self.assertIn(key, doc, "top-level key %s missing" % key)
         self.assertEqual(doc["pid"], pid)
         self.assertIsInstance(doc["lost"], dict)
@@ -356,11 +365,17 @@ class ADTestCase(unittest.TestCase):
                      "threads_full", "maps_gone"):
             self.assertIn(name, doc["lost"], "lost counter %s missing" % name)
         self.assertLessEqual(doc["observed_since_ns"], doc["now_ns"])
+        # wall clock times also as strings, to the ns (53-bit parsers)
+        self.assertEqual(doc["now"], wall_ns_text(doc["now_ns"]))
+        self.assertEqual(doc["observed_since"], wall_ns_text(doc["observed_since_ns"]))
         for t in doc["tasks"]:
             for key in ("id", "name", "parent", "parent_frame", "state", "tid",
-                        "age_ns", "current_unknown", "frames", "detached"):
+                        "age_ns", "spawned", "current_unknown", "frames",
+                        "detached", "deepest"):
                 self.assertIn(key, t, "task key %s missing in %r" % (key, t.get("id")))
             self.assertIn(t["state"], ("running", "idle"))
+            self.assertRegex(t["spawned"], WALL_NS_RE)
+            self.check_deepest(t)
             self.assertRegex(t["id"], r"^(0x[0-9a-f]+|tid:[0-9]+)$")
             for f in walk(t["frames"] + t["detached"]):
                 for key in ("id", "label", "label_truncated", "file", "line",
@@ -370,6 +385,23 @@ class ADTestCase(unittest.TestCase):
                 self.assertRegex(f["id"], r"^0x[0-9a-f]+$")
             for f in t["detached"]:
                 self.assertIn("reason", f)
+
+    def check_deepest(self, t):
+        """"deepest": the first frame (depth first, top-level frames then
+        detached ones) at the task's greatest depth, or null."""
+        best = None
+        stack = [(f, 0) for f in reversed(t["frames"] + t["detached"])]
+        while stack:
+            f, level = stack.pop()
+            if best is None or level > best[1]:
+                best = (f, level)
+            stack.extend((k, level + 1) for k in reversed(f["children"]))
+        if best is None:
+            self.assertIsNone(t["deepest"])
+        else:
+            self.assertEqual(t["deepest"], {"id": best[0]["id"],
+                                            "label": best[0]["label"],
+                                            "depth": best[1]})
 
     def assert_no_losses(self, doc, *except_names):
         """A correct program loses nothing and is told it lost nothing."""
