@@ -297,6 +297,17 @@ struct ad_site_raw {
 	__u32 flags;
 };
 
+/* LP64 layout of the source location record a site address with bit 0
+ * set (ASYNCDUMP_SITE_SRCLOC) points at, bit cleared: the static record of
+ * GCC's and Clang's __builtin_source_location() (C++20
+ * std::source_location). It has no label: the probe gives one. */
+struct ad_srcloc_raw {
+	__u64 file;
+	__u64 function;
+	__u32 line;
+	__u32 column;
+};
+
 /* Defaults for capacities set when the observer loads (asyncdumpd
  * options). Frames and tasks are per process (each slot's maps, and the
  * shared maps, have these capacities); a strings map holds max_frames +

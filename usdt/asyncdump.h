@@ -64,6 +64,32 @@
  *     ASYNCDUMP_SCOPE(label)
  *         enter now, exit when the enclosing block ends (cleanup attribute
  *         in C, a guard object in C++). The frame id is the guard's address.
+ *     ASYNCDUMP_SCOPE_DYN(label)           label: runtime string, copied
+ *     ASYNCDUMP_SCOPE_F(label, flags)
+ *         the same with a runtime label, or with flags (as ENTER_F: a
+ *         literal label unless flags contains ASYNCDUMP_F_DYN).
+ *
+ *   CALL SITES OF WRAPPERS. Every macro above records where it is written.
+ *   A wrapper (a libuv helper, a C++ awaitable) should record its
+ *   caller's file, line and function instead; these take the site:
+ *
+ *     ASYNCDUMP_HERE()
+ *         a `const struct asyncdump_site *` naming the line it is written
+ *         on and its function (a static record; GNU statement expression,
+ *         so inside a function). Pass it from a wrapper macro to the
+ *         function it wraps.
+ *     ASYNCDUMP_ENTER_SITE(site, frame, label, flags)
+ *         ASYNCDUMP_ENTER_F at the given site.
+ *     ASYNCDUMP_ENTER_AT_SITE(site, task, frame, parent, label, flags)
+ *         ASYNCDUMP_ENTER_AT at the given site.
+ *     ASYNCDUMP_TASK_SPAWN_SITE(site, task, parent_task, parent_frame, name)
+ *         ASYNCDUMP_TASK_SPAWN_DYN at the given site (name is copied).
+ *
+ *   site is a site record's address, or, with bit 0 set
+ *   (ASYNCDUMP_SITE_SRCLOC), the address of a static source location
+ *   record {const char *file, *function; unsigned line, column}: the
+ *   record GCC's and Clang's __builtin_source_location() give, behind
+ *   C++20's std::source_location (usdt/asyncdump.hpp passes those).
  *     ASYNCDUMP_ACTIVE()
  *         nonzero while an observer is attached: guard expensive label
  *         formatting with it.
@@ -139,6 +165,13 @@
  * ones is reserved: it is no user-space address, so no object's address is
  * taken from the frame ids; do not use it as an id yourself. */
 #define ASYNCDUMP_PARENT_INNERMOST (~0ULL)
+
+/* Bit 0 of a site address given to a _SITE macro: the address (bit
+ * cleared) is that of a source location record laid out as
+ * {const char *file; const char *function; unsigned line, column;} (the
+ * static record behind std::source_location), not of a struct
+ * asyncdump_site. Both are 8-byte aligned, so bit 0 is free. */
+#define ASYNCDUMP_SITE_SRCLOC 1ULL
 
 /* One per macro call site, in the observed program's read-only data; the
  * observer reads it from the process's memory when it dumps. On LP64 it is
@@ -237,6 +270,21 @@ static inline unsigned long long asyncdump_u64_(T *p) noexcept
 #define ASYNCDUMP_EXIT(f) ASYNCDUMP_NOP_(ASYNCDUMP_V_(f))
 #define ASYNCDUMP_MOVE(f, np) ASYNCDUMP_NOP_((ASYNCDUMP_V_(f), ASYNCDUMP_V_(np)))
 #define ASYNCDUMP_SCOPE(label) ASYNCDUMP_NOP_(ASYNCDUMP_V_("" label))
+#define ASYNCDUMP_SCOPE_DYN(label) ASYNCDUMP_NOP_(ASYNCDUMP_V_(label))
+#define ASYNCDUMP_SCOPE_F(label, flags) ASYNCDUMP_NOP_((ASYNCDUMP_V_(label), ASYNCDUMP_V_(flags)))
+#ifdef __cplusplus
+#define ASYNCDUMP_HERE() static_cast<const struct asyncdump_site *>(nullptr)
+#else
+#define ASYNCDUMP_HERE() ((const struct asyncdump_site *)0)
+#endif
+#define ASYNCDUMP_ENTER_SITE(s, f, label, flags) \
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(s), ASYNCDUMP_V_(f), ASYNCDUMP_V_(label), ASYNCDUMP_V_(flags)))
+#define ASYNCDUMP_ENTER_AT_SITE(s, t, f, p, label, flags) \
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(s), ASYNCDUMP_V_(t), ASYNCDUMP_V_(f), ASYNCDUMP_V_(p), \
+			ASYNCDUMP_V_(label), ASYNCDUMP_V_(flags)))
+#define ASYNCDUMP_TASK_SPAWN_SITE(s, t, pt, pf, name) \
+	ASYNCDUMP_NOP_((ASYNCDUMP_V_(s), ASYNCDUMP_V_(t), ASYNCDUMP_V_(pt), ASYNCDUMP_V_(pf), \
+			ASYNCDUMP_V_(name)))
 
 #else /* probes enabled */
 
@@ -424,6 +472,30 @@ static inline unsigned long long asyncdump_u64_(T *p) noexcept
 				   ASYNCDUMP_U64_(&asyncdump_site_));          \
 	} while (0)
 
+/* Explicit call sites: the same probes as ENTER_F, ENTER_AT and
+ * TASK_SPAWN_DYN, with the site record given instead of one of this
+ * line. */
+#define ASYNCDUMP_HERE()                                                       \
+	(__extension__({                                                       \
+		ASYNCDUMP_SITE_(asyncdump_here_, ASYNCDUMP_NOLABEL_, 0);       \
+		&asyncdump_here_;                                              \
+	}))
+#define ASYNCDUMP_ENTER_SITE(site, frame, label, flags)                        \
+	ASYNCDUMP_PROBE6M_(enter_at, 0ULL, ASYNCDUMP_U64_(frame),              \
+			   ASYNCDUMP_U64_(ASYNCDUMP_PARENT_INNERMOST),         \
+			   ASYNCDUMP_U64_(label), ASYNCDUMP_U64_(flags),       \
+			   ASYNCDUMP_U64_(site))
+#define ASYNCDUMP_ENTER_AT_SITE(site, task, frame, parent, label, flags)       \
+	ASYNCDUMP_PROBE6M_(enter_at, ASYNCDUMP_U64_(task),                     \
+			   ASYNCDUMP_U64_(frame), ASYNCDUMP_U64_(parent),      \
+			   ASYNCDUMP_U64_(label), ASYNCDUMP_U64_(flags),       \
+			   ASYNCDUMP_U64_(site))
+#define ASYNCDUMP_TASK_SPAWN_SITE(site, task, parent_task, parent_frame, name) \
+	ASYNCDUMP_PROBE5M_(task_spawn_dyn, ASYNCDUMP_U64_(task),               \
+			   ASYNCDUMP_U64_(parent_task),                        \
+			   ASYNCDUMP_U64_(parent_frame), ASYNCDUMP_U64_(name), \
+			   ASYNCDUMP_U64_(site))
+
 #define ASYNCDUMP_EXIT(frame) ASYNCDUMP_PROBE1_(exit, ASYNCDUMP_U64_(frame))
 #define ASYNCDUMP_MOVE(frame, new_parent)                                      \
 	ASYNCDUMP_PROBE2_(move, ASYNCDUMP_U64_(frame), ASYNCDUMP_U64_(new_parent))
@@ -437,6 +509,19 @@ public:
 		ASYNCDUMP_PROBE2_(enter, ASYNCDUMP_U64_(this),
 				  ASYNCDUMP_U64_(site));
 	}
+	/* SCOPE_DYN: a runtime label, copied */
+	asyncdump_scope_guard(const struct asyncdump_site *site,
+			      const char *label)
+	{
+		ASYNCDUMP_PROBE3M_(enter_dyn, ASYNCDUMP_U64_(this),
+				   ASYNCDUMP_U64_(label), ASYNCDUMP_U64_(site));
+	}
+	/* SCOPE_F */
+	asyncdump_scope_guard(const struct asyncdump_site *site,
+			      const char *label, unsigned long long flags)
+	{
+		ASYNCDUMP_ENTER_SITE(site, this, label, flags);
+	}
 	~asyncdump_scope_guard() { ASYNCDUMP_EXIT(this); }
 	asyncdump_scope_guard(const asyncdump_scope_guard &) = delete;
 	asyncdump_scope_guard &operator=(const asyncdump_scope_guard &) = delete;
@@ -447,6 +532,13 @@ private:
 #define ASYNCDUMP_SCOPE_N_(var, label)                                         \
 	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), "" label "", 0);           \
 	asyncdump_scope_guard var(&ASYNCDUMP_CAT_(var, _site))
+#define ASYNCDUMP_SCOPE_DYN_N_(var, label)                                     \
+	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), ASYNCDUMP_NOLABEL_,        \
+			ASYNCDUMP_F_DYN);                                      \
+	asyncdump_scope_guard var(&ASYNCDUMP_CAT_(var, _site), label)
+#define ASYNCDUMP_SCOPE_F_N_(var, label, flags)                                \
+	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), ASYNCDUMP_NOLABEL_, 0);    \
+	asyncdump_scope_guard var(&ASYNCDUMP_CAT_(var, _site), label, flags)
 #else
 typedef struct asyncdump_scope {
 	char unused_; /* a distinct address per guard */
@@ -455,14 +547,30 @@ static __inline__ void asyncdump_scope_exit_(asyncdump_scope_t *scope)
 {
 	ASYNCDUMP_EXIT(scope);
 }
+#define ASYNCDUMP_SCOPE_VAR_(var)                                              \
+	asyncdump_scope_t var __attribute__((cleanup(asyncdump_scope_exit_),   \
+					     unused)) = {0}
 #define ASYNCDUMP_SCOPE_N_(var, label)                                         \
 	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), "" label "", 0);           \
-	asyncdump_scope_t var __attribute__((cleanup(asyncdump_scope_exit_),   \
-					     unused)) = {0};                   \
+	ASYNCDUMP_SCOPE_VAR_(var);                                             \
 	ASYNCDUMP_PROBE2_(enter, ASYNCDUMP_U64_(&var),                         \
 			  ASYNCDUMP_U64_(&ASYNCDUMP_CAT_(var, _site)))
+#define ASYNCDUMP_SCOPE_DYN_N_(var, label)                                     \
+	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), ASYNCDUMP_NOLABEL_,        \
+			ASYNCDUMP_F_DYN);                                      \
+	ASYNCDUMP_SCOPE_VAR_(var);                                             \
+	ASYNCDUMP_PROBE3M_(enter_dyn, ASYNCDUMP_U64_(&var),                    \
+			   ASYNCDUMP_U64_(label),                              \
+			   ASYNCDUMP_U64_(&ASYNCDUMP_CAT_(var, _site)))
+#define ASYNCDUMP_SCOPE_F_N_(var, label, flags)                                \
+	ASYNCDUMP_SITE_(ASYNCDUMP_CAT_(var, _site), ASYNCDUMP_NOLABEL_, 0);    \
+	ASYNCDUMP_SCOPE_VAR_(var);                                             \
+	ASYNCDUMP_ENTER_SITE(&ASYNCDUMP_CAT_(var, _site), &var, label, flags)
 #endif
 #define ASYNCDUMP_SCOPE(label) ASYNCDUMP_SCOPE_N_(ASYNCDUMP_UNIQ_(asyncdump_scope_), label)
+#define ASYNCDUMP_SCOPE_DYN(label) ASYNCDUMP_SCOPE_DYN_N_(ASYNCDUMP_UNIQ_(asyncdump_scope_), label)
+#define ASYNCDUMP_SCOPE_F(label, flags) \
+	ASYNCDUMP_SCOPE_F_N_(ASYNCDUMP_UNIQ_(asyncdump_scope_), label, flags)
 
 #endif /* ASYNCDUMP_DISABLE */
 #endif /* ASYNCDUMP_ABI_ONLY */

@@ -251,6 +251,25 @@ int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out)
 	return e->err;
 }
 
+/* A site record, or a source location record (ASYNCDUMP_SITE_SRCLOC) as
+ * one without label or flags. */
+static int read_site(struct ad_procmem *pm, uint64_t addr,
+		     struct ad_site_raw *out)
+{
+	struct ad_srcloc_raw loc;
+	int err;
+
+	if (!(addr & ASYNCDUMP_SITE_SRCLOC))
+		return ad_procmem_read(pm, addr, out, sizeof(*out));
+	err = ad_procmem_read(pm, addr & ~ASYNCDUMP_SITE_SRCLOC, &loc,
+			      sizeof(loc));
+	if (err)
+		return err;
+	*out = (struct ad_site_raw){
+		.file = loc.file, .function = loc.function, .line = loc.line};
+	return 0;
+}
+
 int ad_procmem_site(struct ad_procmem *pm, uint64_t addr,
 		    struct ad_site_raw *out)
 {
@@ -262,7 +281,7 @@ int ad_procmem_site(struct ad_procmem *pm, uint64_t addr,
 		e->kind = PM_SITE;
 		e->addr = addr;
 		pm->cache_used++;
-		e->err = ad_procmem_read(pm, addr, &e->site, sizeof(e->site));
+		e->err = read_site(pm, addr, &e->site);
 	}
 	*out = e->site;
 	return e->err;

@@ -55,7 +55,9 @@ int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
  * the caller can count it. Address 0 gives "<null>", -EFAULT. */
 int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out);
 
-/* Reads the struct asyncdump_site at addr (cached). 0 or -errno. */
+/* Reads the struct asyncdump_site at addr (cached), or with bit 0 set
+ * the source location record at addr & ~1 (struct ad_srcloc_raw), given
+ * as a site without label. 0 or -errno. */
 int ad_procmem_site(struct ad_procmem *pm, uint64_t addr,
 		    struct ad_site_raw *out);
 

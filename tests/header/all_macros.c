@@ -30,6 +30,23 @@ static void scoped(int depth)
 	}
 }
 
+static void scoped_dyn(const char *label)
+{
+	ASYNCDUMP_SCOPE_DYN(label);
+	ASYNCDUMP_SCOPE_F("flagged scope", ASYNCDUMP_F_LONG_RUNNING);
+	ASYNCDUMP_SCOPE_F(label, ASYNCDUMP_F_DYN | ASYNCDUMP_F_VERBOSE);
+}
+
+/* A wrapper that records its caller's site (ASYNCDUMP_HERE at the
+ * caller's line, through the macro). */
+static void wrapped_wait(const struct asyncdump_site *site, void *frame,
+			 const char *label)
+{
+	ASYNCDUMP_ENTER_SITE(site, frame, label, 0);
+	ASYNCDUMP_EXIT(frame);
+}
+#define WRAPPED_WAIT(frame) wrapped_wait(ASYNCDUMP_HERE(), frame, "wrapped")
+
 int main(int argc, char **argv)
 {
 	struct task parent, child;
@@ -61,6 +78,14 @@ int main(int argc, char **argv)
 	if (ASYNCDUMP_ACTIVE())
 		ASYNCDUMP_ENTER_DYN(&frame_d[1], expensive_label());
 	scoped(2);
+	scoped_dyn(dyn);
+	WRAPPED_WAIT(&frame_e[0]);
+	ASYNCDUMP_ENTER_AT_SITE(ASYNCDUMP_HERE(), &parent, &frame_e[1],
+				&frame_a, "at a site", ASYNCDUMP_F_VERBOSE);
+	ASYNCDUMP_EXIT(&frame_e[1]);
+	ASYNCDUMP_TASK_SPAWN_SITE(ASYNCDUMP_HERE(), &frame_e[2], &parent, 0,
+				  dyn);
+	ASYNCDUMP_TASK_EXIT(&frame_e[2]);
 	ASYNCDUMP_EXIT(12345);
 	ASYNCDUMP_EXIT(&frame_d[0]);
 	ASYNCDUMP_EXIT(&frame_c);
