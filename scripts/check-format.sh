@@ -10,7 +10,7 @@ cd "$root"
 command -v clang-format >/dev/null ||
 	{ echo "check-format.sh: clang-format not found: bash scripts/install-deps.sh" >&2; exit 1; }
 
-mapfile -t files < <(git ls-files -co --exclude-standard -- '*.c' '*.h' | sort)
+mapfile -t files < <(git ls-files -co --exclude-standard -- '*.c' '*.h' '*.cc' '*.hpp' | sort)
 if [ "${1:-}" = "--fix" ]; then
 	clang-format -i "${files[@]}"
 	exit 0

@@ -124,6 +124,40 @@ static void test_cache(void **state)
 	ad_procmem_fini(&pm);
 }
 
+/* A site record and a source location record (bit 0 of the address set):
+ * both read as a site, the second without label or flags. */
+static const struct asyncdump_site a_site = {"site.c", "site_fn", "lbl", 12,
+					     ASYNCDUMP_F_DYN};
+static const struct ad_srcloc_raw a_loc
+	__attribute__((aligned(8))) = {0, 0, 34, 5};
+
+static void test_sites(void **state)
+{
+	struct ad_procmem pm;
+	struct ad_site_raw site;
+	uint64_t addr = (uintptr_t)&a_loc;
+	(void)state;
+
+	ad_procmem_init(&pm, child);
+	assert_int_equal(ad_procmem_site(&pm, (uintptr_t)&a_site, &site), 0);
+	assert_int_equal(site.file, (uintptr_t)a_site.file);
+	assert_int_equal(site.label, (uintptr_t)a_site.label);
+	assert_int_equal(site.line, 12);
+	assert_int_equal(site.flags, ASYNCDUMP_F_DYN);
+	assert_int_equal(
+		ad_procmem_site(&pm, addr | ASYNCDUMP_SITE_SRCLOC, &site), 0);
+	assert_int_equal(site.file, a_loc.file);
+	assert_int_equal(site.function, a_loc.function);
+	assert_int_equal(site.label, 0);
+	assert_int_equal(site.line, 34);
+	assert_int_equal(site.flags, 0);
+	/* the same address untagged is another record (and kind) */
+	assert_int_equal(ad_procmem_site(&pm, addr, &site), 0);
+	assert_int_equal(site.label, 34 | (uint64_t)5 << 32);
+	assert_true(ad_procmem_site(&pm, (uintptr_t)hole | 1, &site) < 0);
+	ad_procmem_fini(&pm);
+}
+
 static void test_memfd_fallback(void **state)
 {
 	struct ad_procmem pm;
@@ -163,6 +197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_memfd_fallback),
 		cmocka_unit_test(test_gone),
 	};
