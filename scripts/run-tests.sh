@@ -21,7 +21,13 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 
 die() { echo "run-tests.sh: $*" >&2; exit 1; }
 
-for tool in cmake ctest pkg-config clang clang-format bpftool qemu-system-x86_64 debootstrap; do
+# The guest stage's tools only when it runs (not for a subset, not with
+# ASYNCDUMP_VM=0).
+tools=(cmake ctest pkg-config clang clang-format bpftool)
+if [ -z "${CTEST_ARGS:-}" ] && [ "${ASYNCDUMP_VM:-1}" != "0" ]; then
+	tools+=(qemu-system-x86_64 debootstrap)
+fi
+for tool in "${tools[@]}"; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: install the dependencies first with: bash scripts/install-deps.sh"
 done
