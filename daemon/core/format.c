@@ -150,6 +150,55 @@ const char *ad_fmt_timestamp_ns(char *buf, int64_t wall_ns)
 	return buf;
 }
 
+static bool ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '~';
+}
+
+bool ad_fmt_coro_function(char *name)
+{
+	static const char tail[] = ".Frame*)", head[] = "void ";
+	size_t n = strlen(name), t = sizeof(tail) - 1, h = sizeof(head) - 1;
+	size_t m, a, u, q, qlen, alen;
+	int depth = 0;
+
+	if (n < h + t || memcmp(name + n - t, tail, t) || memcmp(name, head, h))
+		return false;
+	/* the last "::_Z" before the tail follows "(ARGS)" */
+	for (m = n - t; m > h && memcmp(name + m, "::_Z", 4); m--)
+		;
+	if (m <= h || name[m - 1] != ')')
+		return false;
+	/* back to the '(' that opens ARGS */
+	for (a = m; a-- > h;) {
+		if (name[a] == ')')
+			depth++;
+		else if (name[a] == '(' && --depth == 0)
+			break;
+	}
+	if (a <= h || depth != 0)
+		return false;
+	/* the unqualified name before it, itself after the outer '(' */
+	for (u = a; u > h && ident_char(name[u - 1]); u--)
+		;
+	if (u == a || u <= h || name[u - 1] != '(')
+		return false;
+	/* "void Q(" with Q ending in that name, at a "::" or whole */
+	q = h;
+	qlen = u - 1 - q;
+	if (qlen < a - u ||
+	    memcmp(name + q + qlen - (a - u), name + u, a - u) ||
+	    (qlen > a - u && (qlen - (a - u) < 2 ||
+			      memcmp(name + q + qlen - (a - u) - 2, "::", 2))))
+		return false;
+	alen = m - a;
+	memmove(name, name + q, qlen);
+	memmove(name + qlen, name + a, alen);
+	name[qlen + alen] = '\0';
+	return true;
+}
+
 const char *ad_fmt_task_id(char *buf, uint64_t id)
 {
 	if (id & AD_THREAD_TASK_BIT)

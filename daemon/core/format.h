@@ -85,6 +85,11 @@ static inline uint64_t ad_age(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
+/* GCC (12) names the body of a C++ coroutine `ns::f` after its frame:
+ * "void ns::f(f(ARGS)::_Z<mangled>.Frame*)". Rewrites such a name in place
+ * as "ns::f(ARGS)" and returns true; any other name is left alone (false). */
+bool ad_fmt_coro_function(char *name);
+
 /* Task id as users see it: "0x..." or "tid:<TID>" for a thread's implicit
  * task (AD_THREAD_TASK_BIT set). buf needs AD_ID_MAX bytes. */
 #define AD_ID_MAX 24

@@ -87,14 +87,19 @@ static void set_placeholder(struct collector *c, struct ad_str *s,
 }
 
 /* A string from the process's memory; returns true if it was readable. */
-static bool read_mem_string(struct collector *c, uint64_t addr,
-			    struct ad_str *s)
+/* The result of a read from the process's memory into s: true if read;
+ * out of memory is remembered. */
+static bool mem_result(struct collector *c, int rc, const struct ad_str *s)
 {
-	int rc = ad_procmem_string(&c->pm, addr, s);
-
 	if (rc == -ENOMEM || !s->text)
 		c->nomem = true;
 	return rc == 0;
+}
+
+static bool read_mem_string(struct collector *c, uint64_t addr,
+			    struct ad_str *s)
+{
+	return mem_result(c, ad_procmem_string(&c->pm, addr, s), s);
 }
 
 /* The copy of a BPF string in the snapshot's pool (NULL stays NULL). */
@@ -151,7 +156,9 @@ static bool resolve_site(struct collector *c, uint64_t site_addr,
 	*line = site.line;
 	*label_addr = site.label;
 	ok &= read_mem_string(c, site.file, file);
-	ok &= read_mem_string(c, site.function, function);
+	ok &= mem_result(c,
+			 ad_procmem_function(&c->pm, site.function, function),
+			 function);
 	return ok;
 }
 

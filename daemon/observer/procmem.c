@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include "observer/procmem.h"
 
+#include "core/format.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,7 +22,9 @@
 
 #define PAGE_GUESS 4096u /* the smallest x86-64/arm64 page: safe chunking */
 
-enum pm_kind { PM_STRING = 1, PM_SITE = 2 };
+/* A function name is a string shown as ad_fmt_coro_function() rewrites
+ * it: cached apart from the same bytes read as a label. */
+enum pm_kind { PM_STRING = 1, PM_SITE = 2, PM_FUNCTION = 3 };
 
 struct ad_pm_entry {
 	uint64_t addr;
@@ -47,7 +51,8 @@ void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
 void ad_procmem_fini(struct ad_procmem *pm)
 {
 	for (size_t i = 0; i < pm->cache_cap; i++)
-		if (pm->cache[i].kind == PM_STRING)
+		if (pm->cache[i].kind == PM_STRING ||
+		    pm->cache[i].kind == PM_FUNCTION)
 			ad_str_free(&pm->cache[i].str); /* borrowed: kept */
 	free(pm->cache);
 	if (pm->memfd >= 0)
@@ -185,7 +190,8 @@ static struct ad_pm_entry *slot(struct ad_procmem *pm, uint64_t addr, int kind)
 	return probe(pm->cache, pm->cache_cap, addr, kind);
 }
 
-/* Reads the string at addr into the cache entry (text owned by the cache). */
+/* Reads the string at addr into the cache entry (text owned by the cache);
+ * a function name (PM_FUNCTION) as ad_fmt_coro_function() shows it. */
 static void fill_string(struct ad_procmem *pm, uint64_t addr,
 			struct ad_pm_entry *e)
 {
@@ -224,18 +230,21 @@ static void fill_string(struct ad_procmem *pm, uint64_t addr,
 	}
 	e->str.truncated = memchr(buf, '\0', got) == NULL;
 	buf[sizeof(buf) - 1] = '\0';
+	if (e->kind == PM_FUNCTION && !e->str.truncated)
+		ad_fmt_coro_function(buf);
 	cache_text(pm, e, buf);
 }
 
-int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out)
+static int string_of_kind(struct ad_procmem *pm, uint64_t addr, int kind,
+			  struct ad_str *out)
 {
-	struct ad_pm_entry *e = slot(pm, addr, PM_STRING);
+	struct ad_pm_entry *e = slot(pm, addr, kind);
 
 	memset(out, 0, sizeof(*out));
 	if (!e)
 		return -ENOMEM;
 	if (!e->kind) {
-		e->kind = PM_STRING;
+		e->kind = kind;
 		e->addr = addr;
 		pm->cache_used++;
 		fill_string(pm, addr, e);
@@ -249,6 +258,17 @@ int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out)
 	out->truncated = e->str.truncated;
 	out->unreadable = e->str.unreadable;
 	return e->err;
+}
+
+int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out)
+{
+	return string_of_kind(pm, addr, PM_STRING, out);
+}
+
+int ad_procmem_function(struct ad_procmem *pm, uint64_t addr,
+			struct ad_str *out)
+{
+	return string_of_kind(pm, addr, PM_FUNCTION, out);
 }
 
 /* A site record, or a source location record (ASYNCDUMP_SITE_SRCLOC) as

@@ -55,6 +55,12 @@ int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
  * the caller can count it. Address 0 gives "<null>", -EFAULT. */
 int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out);
 
+/* As ad_procmem_string(), for a site's function name: the body of a C++
+ * coroutine as GCC names it is shown as the coroutine's name and
+ * parameters (ad_fmt_coro_function). */
+int ad_procmem_function(struct ad_procmem *pm, uint64_t addr,
+			struct ad_str *out);
+
 /* Reads the struct asyncdump_site at addr (cached), or with bit 0 set
  * the source location record at addr & ~1 (struct ad_srcloc_raw), given
  * as a site without label. 0 or -errno. */

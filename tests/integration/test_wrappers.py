@@ -100,6 +100,9 @@ class Wrappers(adtest.ADTestCase):
             hold = find_frame(t["frames"], "holding " + first)
             wait = find_frame(t["frames"], "lock " + second)
             self.assert_site(take, CXX_SRC, "TAKE BOTH", "worker")
+            # GCC's name of the coroutine's body, shown as the coroutine
+            self.assertEqual(take["function"], "{anonymous}::worker("
+                             "async_mutex&, async_mutex&, async_barrier&)")
             self.assert_site(hold, CXX_SRC, "LOCK FIRST", "take_both")
             self.assert_site(wait, CXX_SRC, "LOCK SECOND", "take_both")
             self.assertTrue(wait["stuck"], wait)

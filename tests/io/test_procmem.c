@@ -158,6 +158,33 @@ static void test_sites(void **state)
 	ad_procmem_fini(&pm);
 }
 
+static const char coro_fn[] = "void ns::f(f(int)::_ZN2ns1fEi.Frame*)";
+
+/* A function name is shown rewritten (core/format.c), the same bytes as a
+ * string are not: two cache entries. */
+static void test_function(void **state)
+{
+	struct ad_procmem pm;
+	struct ad_str s;
+	(void)state;
+
+	ad_procmem_init(&pm, child);
+	assert_int_equal(ad_procmem_function(&pm, (uintptr_t)coro_fn, &s), 0);
+	assert_string_equal(s.text, "ns::f(int)");
+	ad_str_free(&s);
+	assert_int_equal(ad_procmem_string(&pm, (uintptr_t)coro_fn, &s), 0);
+	assert_string_equal(s.text, coro_fn);
+	ad_str_free(&s);
+	assert_int_equal(ad_procmem_function(&pm, (uintptr_t)rodata_str, &s),
+			 0);
+	assert_string_equal(s.text, rodata_str);
+	ad_str_free(&s);
+	assert_true(ad_procmem_function(&pm, (uintptr_t)hole, &s) < 0);
+	assert_true(s.unreadable);
+	ad_str_free(&s);
+	ad_procmem_fini(&pm);
+}
+
 static void test_memfd_fallback(void **state)
 {
 	struct ad_procmem pm;
@@ -198,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_sites),
+		cmocka_unit_test(test_function),
 		cmocka_unit_test(test_memfd_fallback),
 		cmocka_unit_test(test_gone),
 	};
