@@ -150,9 +150,9 @@ const char *ad_fmt_timestamp_ns(char *buf, int64_t wall_ns)
 	return buf;
 }
 
-const char *ad_fmt_task_id(char *buf, uint64_t id)
+const char *ad_fmt_task_id(char *buf, uint64_t id, bool thread)
 {
-	if (id & AD_THREAD_TASK_BIT)
+	if (thread)
 		snprintf(buf, AD_ID_MAX, "tid:%llu",
 			 (unsigned long long)(id & 0xffffffffull));
 	else
