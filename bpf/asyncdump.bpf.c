@@ -319,21 +319,16 @@ static __always_inline struct ad_thread *thread_get(struct ad_ctx *c)
 	return c->thr;
 }
 
-static __always_inline __u64 thread_task(struct ad_ctx *c, struct ad_thread *t)
+/* A live task of this incarnation, created when unknown: a thread's own
+ * task (kind AD_KIND_THREAD, id = its tid) at its first ENTER, a task id
+ * given to a probe (AD_KIND_TASK, any value) as AD_TF_IMPLICIT (the
+ * observer attached after its spawn). NULL (counted) when the tasks map is
+ * full. Not inlined: the new record takes stack that the programs calling
+ * it cannot spare (512 bytes with the calls a first probe makes). */
+static __noinline struct ad_task *task_get(struct ad_ctx *c, __u32 kind,
+					   __u64 id)
 {
-	if (t && t->task)
-		return t->task;
-	return AD_THREAD_TASK_ID(c->tid);
-}
-
-/* A live task of this incarnation, created when unknown: a thread task at
- * its first ENTER, any other id as AD_TF_IMPLICIT (the observer attached
- * after its spawn). NULL (counted) when the tasks map is full. Not inlined:
- * the new record takes stack that the programs calling it cannot spare
- * (512 bytes with the calls a first probe makes). */
-static __noinline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
-{
-	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = id};
+	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
 	struct ad_task nt = {};
 	struct ad_task *tk;
 	int err;
@@ -343,7 +338,7 @@ static __noinline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
 		return tk;
 	nt.spawn_ns = c->now;
 	nt.pgen = c->pgen;
-	if (id & AD_THREAD_TASK_BIT) {
+	if (kind == AD_KIND_THREAD) {
 		nt.flags = AD_TF_THREAD;
 		nt.tid = (__u32)id;
 	} else {
@@ -363,9 +358,10 @@ static __noinline struct ad_task *task_get(struct ad_ctx *c, __u64 id)
  * thread state (struct ad_thread): the task it polls, else its own thread
  * task. */
 struct ad_run {
-	__u64 task;
-	__u64 gen; /* the task record's spawn_ns */
-	bool own;  /* the thread's own task: own_top, else top */
+	__u64 task; /* task id; the tid when own */
+	__u64 gen;  /* the task record's spawn_ns */
+	bool own;   /* the thread's own task (AD_KIND_THREAD): own_top, else
+		     * top */
 };
 
 /* Fills r without touching any map; false if the running task has no
@@ -378,7 +374,7 @@ static __always_inline bool run_peek(struct ad_ctx *c, struct ad_run *r)
 	if (!t)
 		return false;
 	r->own = !t->task;
-	r->task = r->own ? AD_THREAD_TASK_ID(c->tid) : t->task;
+	r->task = r->own ? c->tid : t->task;
 	r->gen = r->own ? t->own_gen : t->task_gen;
 	return r->gen != 0;
 }
@@ -393,7 +389,7 @@ static __always_inline bool run_get(struct ad_ctx *c, struct ad_run *r)
 		return true;
 	if (!c->thr || !r->own)
 		return false;
-	tk = task_get(c, r->task);
+	tk = task_get(c, AD_KIND_THREAD, r->task);
 	if (!tk)
 		return false;
 	c->thr->own_gen = tk->spawn_ns;
@@ -432,13 +428,14 @@ static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
 	return NULL;
 }
 
-/* The record of task id of generation gen, or NULL. Not inlined: it is
- * on slow paths only (overlapping polls), and its key would otherwise
- * take stack in every program that might call it (512 bytes in all). */
-static __noinline struct ad_task *task_find(struct ad_ctx *c, __u64 id,
-					    __u64 gen)
+/* The record of task (kind, id) of generation gen, or NULL. Not inlined:
+ * it is on slow paths only (overlapping polls), and its key would
+ * otherwise take stack in every program that might call it (512 bytes in
+ * all). */
+static __noinline struct ad_task *task_find(struct ad_ctx *c, __u32 kind,
+					    __u64 id, __u64 gen)
 {
-	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = id};
+	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
 	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
 
 	if (tk && tk->pgen == c->pgen && tk->spawn_ns == gen)
@@ -465,10 +462,11 @@ static __always_inline __u32 record_top(const struct ad_task *tk, __u64 *top,
 
 /* Notes in the task's record the frame entered while waiting for a
  * hand-over, for the hand-over to give it its parent (hand_over()). */
-static __always_inline void pending_note(struct ad_ctx *c, __u64 task,
-					 __u64 gen, __u64 id, __u64 enter_ns)
+static __always_inline void pending_note(struct ad_ctx *c, __u32 kind,
+					 __u64 task, __u64 gen, __u64 id,
+					 __u64 enter_ns)
 {
-	struct ad_task *tk = task_find(c, task, gen);
+	struct ad_task *tk = task_find(c, kind, task, gen);
 
 	if (tk) {
 		tk->pending_frame = id;
@@ -481,7 +479,7 @@ static __always_inline void pending_note(struct ad_ctx *c, __u64 task,
 static __always_inline void pending_resolve(struct ad_ctx *c)
 {
 	struct ad_thread *t = c->thr;
-	struct ad_task *tk = task_find(c, t->task, t->task_gen);
+	struct ad_task *tk = task_find(c, AD_KIND_TASK, t->task, t->task_gen);
 
 	if (tk && tk->handoff_seq == t->pending) {
 		t->top = tk->handoff_top;
@@ -594,7 +592,9 @@ static __always_inline __u32 str_flags(__u32 out, __u32 copied, __u32 truncated,
 	       ((out & AD_STR_UNREADABLE) ? unreadable : 0);
 }
 
-/* ENTER, ENTER_DYN and ENTER_AT. task 0 = the thread's current task;
+/* ENTER, ENTER_DYN and ENTER_AT. task 0 = the thread's current task (the
+ * task it polls, else its own task); any other value names a task by its
+ * id (AD_KIND_TASK), never a thread's own task, even one equal to a tid.
  * from_top: parent = that task's innermost frame, which becomes this one. */
 static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 				       __u64 parent, __u64 label, __u32 flags,
@@ -605,9 +605,12 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	struct ad_task *tk = NULL;
 	struct ad_frame f = {};
 	struct ad_frame *pf;
-	struct ad_run r;
+	/* Zeroed: clang may spill r.own on paths that never set it, which
+	 * the verifier refuses (an uninitialised register). */
+	struct ad_run r = {};
+	struct ad_thread *t;
 	__u32 wait = 0;
-	bool run;
+	bool run, own = false;
 
 	/* The task this thread runs: its generation and innermost frame are
 	 * in the thread state, no task record is looked up. Any other task
@@ -615,20 +618,27 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	 * thread that only names tasks explicitly gets no record of its own
 	 * task. */
 	if (task)
-		run = run_peek(c, &r) && task == r.task;
+		run = run_peek(c, &r) && !r.own && task == r.task;
 	else
 		run = run_get(c, &r);
 	if (run) {
 		task = r.task;
+		own = r.own;
 		f.task_gen = r.gen;
 		if (!r.own && c->thr->pending)
 			pending_resolve(c);
 		if (!r.own && from_top)
 			wait = c->thr->pending;
 	} else {
-		if (!task)
-			task = thread_task(c, thread_get(c));
-		tk = task_get(c, task);
+		if (!task) {
+			/* the task it polls, else its own */
+			t = thread_get(c);
+			task = t ? t->task : 0;
+			own = !task;
+			if (own)
+				task = c->tid;
+		}
+		tk = task_get(c, own ? AD_KIND_THREAD : AD_KIND_TASK, task);
 		if (tk)
 			f.task_gen = tk->spawn_ns;
 	}
@@ -637,7 +647,8 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	f.label = label;
 	f.site = site;
 	f.pgen = c->pgen;
-	f.flags = flags & ASYNCDUMP_F_USER_MASK;
+	f.flags =
+		(flags & ASYNCDUMP_F_USER_MASK) | (own ? AD_FF_THREAD_TASK : 0);
 	if (from_top) {
 		if (run) {
 			run_top(c, &r, &f.parent, &f.parent_gen);
@@ -674,7 +685,8 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 			tk->wait_seq = 0;
 		}
 		if (wait)
-			pending_note(c, task, f.task_gen, id, c->now);
+			pending_note(c, own ? AD_KIND_THREAD : AD_KIND_TASK,
+				     task, f.task_gen, id, c->now);
 	}
 	if (flags & ASYNCDUMP_F_DYN) {
 		__u32 out = str_copy(c, &key, label, may_fault);
@@ -798,7 +810,8 @@ static __always_inline __u32 live_parent(struct ad_ctx *c,
 	if (f->flags & AD_FF_PARENT_PENDING) {
 		/* Its parent is a hand-over that had not come when it was
 		 * entered: the hand-over, or still the wait for it. */
-		struct ad_task *tk = task_find(c, f->task, f->task_gen);
+		struct ad_task *tk = task_find(c, ad_frame_task_kind(f->flags),
+					       f->task, f->task_gen);
 		__u32 wait = (__u32)f->parent_gen;
 
 		*parent = 0;
@@ -825,15 +838,17 @@ static __always_inline __u32 live_parent(struct ad_ctx *c,
 static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 				    struct ad_frame *f)
 {
-	struct ad_key tkey = {
-		.pid = c->tgid, .kind = AD_KIND_TASK, .id = f->task};
+	struct ad_key tkey = {.pid = c->tgid,
+			      .kind = ad_frame_task_kind(f->flags),
+			      .id = f->task};
 	__u64 top, top_gen, parent, parent_gen;
 	struct ad_task *tk;
 	struct ad_run r;
 
 	__u32 wait;
 
-	if (run_peek(c, &r) && f->task == r.task && f->task_gen == r.gen) {
+	if (run_peek(c, &r) && f->task == r.task && f->task_gen == r.gen &&
+	    !(f->flags & AD_FF_THREAD_TASK) == !r.own) {
 		if (!r.own && c->thr->pending)
 			pending_resolve(c);
 		run_top(c, &r, &top, &top_gen);
@@ -910,11 +925,13 @@ int ad_move(struct pt_regs *ctx)
 	 * continues from its old parent. */
 	top_pop(&c, a.frame, f);
 	if (np) {
+		/* Into its new parent's task, of whichever kind. */
 		f->parent = a.new_parent;
 		f->parent_gen = np->enter_ns;
 		f->task = np->task;
 		f->task_gen = np->task_gen;
-		f->flags = (f->flags & ~AD_FF_DETACHED) | AD_FF_MOVED;
+		f->flags = (f->flags & ~(AD_FF_DETACHED | AD_FF_THREAD_TASK)) |
+			   (np->flags & AD_FF_THREAD_TASK) | AD_FF_MOVED;
 	} else {
 		f->parent = 0;
 		f->parent_gen = 0;
@@ -1040,7 +1057,7 @@ int ad_task_exit(struct pt_regs *ctx)
  * or the wait for it (POLL_END of the nested poll reloads it). */
 static __always_inline void top_store(struct ad_ctx *c, struct ad_thread *t)
 {
-	struct ad_task *tk = task_find(c, t->task, t->task_gen);
+	struct ad_task *tk = task_find(c, AD_KIND_TASK, t->task, t->task_gen);
 
 	if (tk) {
 		tk->top = t->top;
@@ -1053,7 +1070,7 @@ static __always_inline void top_store(struct ad_ctx *c, struct ad_thread *t)
  * frame comes back from its record. */
 static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
 {
-	struct ad_task *tk = task_find(c, t->task, t->task_gen);
+	struct ad_task *tk = task_find(c, AD_KIND_TASK, t->task, t->task_gen);
 
 	if (tk)
 		t->pending = record_top(tk, &t->top, &t->top_gen);
@@ -1077,7 +1094,7 @@ int ad_poll_begin(struct pt_regs *ctx)
 	/* A nested poll: the task polled so far stops running here. */
 	if (t && t->task && t->task_gen)
 		top_store(&c, t);
-	tk = task_get(&c, a.task);
+	tk = task_get(&c, AD_KIND_TASK, a.task);
 	if (tk) {
 		prev = __sync_lock_test_and_set(&tk->tid, c.tid);
 		seq = __sync_fetch_and_add(&tk->polls, 1) + 1;
@@ -1247,9 +1264,7 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
-	struct ad_key key = {.pid = tgid,
-			     .kind = AD_KIND_TASK,
-			     .id = AD_THREAD_TASK_ID(tid)};
+	struct ad_key key = {.pid = tgid, .kind = AD_KIND_THREAD, .id = tid};
 	struct ad_proc *proc;
 	struct ad_thread *t;
 	void *tasks_map;

@@ -36,23 +36,25 @@ enum ad_probe {
 	AD_PROBE_COUNT,
 };
 
-/* A thread that never polled a task is its own task, with this id. Real
- * task ids are user-space addresses (or small integers) and never have the
- * top bit set. */
-#define AD_THREAD_TASK_BIT (1ULL << 63)
-#define AD_THREAD_TASK_ID(tid) (AD_THREAD_TASK_BIT | (__u64)(__u32)(tid))
-
 /* Key of every record map: frames, tasks and strings (a process's own
  * maps and the shared ones alike, see "Where records live" below). */
 struct ad_key {
 	__u32 pid;  /* tgid of the observed process */
-	__u32 kind; /* enum ad_key_kind; AD_KIND_FRAME/TASK in their own maps */
-	__u64 id;   /* frame or task id as given to the probe */
+	__u32 kind; /* enum ad_key_kind */
+	__u64 id;   /* frame or task id as given to the probe; the tid
+		     * for AD_KIND_THREAD */
 };
 
+/* A thread that never polled a task is its own task: a record of the tasks
+ * map under its own kind, {pid, AD_KIND_THREAD, tid}. Task ids given to
+ * the probes may be any 64-bit value (tagged pointers with high bits set
+ * included) and always use AD_KIND_TASK, so no user id can name a
+ * thread's task, whatever its bits. */
 enum ad_key_kind {
-	AD_KIND_FRAME = 0, /* frames map; strings map: a frame's _DYN label */
-	AD_KIND_TASK = 1,  /* tasks map; strings map: a task's _DYN name */
+	AD_KIND_FRAME = 0,  /* frames map; strings map: a frame's _DYN label */
+	AD_KIND_TASK = 1,   /* tasks map; strings map: a task's _DYN name */
+	AD_KIND_THREAD = 2, /* tasks map: a thread's own task (id = tid);
+			     * no strings (it has no copied name) */
 };
 
 /* Internal frame flags, above ASYNCDUMP_F_USER_MASK. */
@@ -66,12 +68,21 @@ enum ad_key_kind {
  * BPF did not know yet. parent is 0 and parent_gen holds the awaited
  * poll's number (struct ad_task, "Overlapping polls"). */
 #define AD_FF_PARENT_PENDING 0x2000u
+/* Its task is a thread's own task (AD_KIND_THREAD): `task` is the tid.
+ * MOVE gives a frame its new parent's; a detached frame keeps its own. */
+#define AD_FF_THREAD_TASK 0x4000u
+
+/* The tasks map key kind of the task of a frame with these flags. */
+static inline __u32 ad_frame_task_kind(__u32 flags)
+{
+	return (flags & AD_FF_THREAD_TASK) ? AD_KIND_THREAD : AD_KIND_TASK;
+}
 
 /* frames map value: one live frame. Generations: a parent or task is
  * matched by id AND by its enter/spawn time, so a reused id never adopts
  * another object's children. */
 struct ad_frame {
-	__u64 task;	  /* task id (AD_THREAD_TASK_ID for thread tasks) */
+	__u64 task;	  /* task id; the tid with AD_FF_THREAD_TASK */
 	__u64 task_gen;	  /* spawn_ns of that task record */
 	__u64 parent;	  /* parent frame id, 0 = top level of the task */
 	__u64 parent_gen; /* enter_ns of the parent frame, 0 when parent == 0 */
@@ -83,7 +94,7 @@ struct ad_frame {
 };
 
 /* Task flags. */
-#define AD_TF_THREAD 0x1u      /* implicit task of a plain thread */
+#define AD_TF_THREAD 0x1u      /* a thread's own task: AD_KIND_THREAD */
 #define AD_TF_NAME_COPIED 0x2u /* name is in the strings map */
 #define AD_TF_IMPLICIT 0x4u    /* first seen at POLL_BEGIN, never spawned */
 #define AD_TF_NAME_UNREADABLE 0x8u
@@ -135,7 +146,8 @@ struct ad_task {
 	 * (AD_FF_PARENT_PENDING), and its enter_ns; 0 = none. */
 	__u64 pending_frame;
 	__u64 pending_frame_gen;
-	__u32 tid; /* thread polling it now, 0 = idle */
+	__u32 tid; /* thread polling it now, 0 = idle; of a thread's own
+		    * task (AD_TF_THREAD), that thread */
 	__u32 pgen;
 	__u32 flags; /* AD_TF_* */
 	__u32 polls; /* POLL_BEGIN count (wraps): each poll's number */

@@ -16,8 +16,12 @@
  *
  *   Ids (`task`, `frame`, `parent`) are 64-bit values unique within the
  *   process while live; the address of the task or frame object is the
- *   usual choice. Ids may be reused after exit: the observer never attaches
- *   a frame under a later frame that happens to reuse its parent's id.
+ *   usual choice. Any value is an id, tagged pointers with the top bits
+ *   set included, except 0 (none) and, as a frame id, ~0
+ *   (ASYNCDUMP_PARENT_INNERMOST); a thread's own task never takes a task
+ *   id's place, whatever its bits. Ids may be reused after exit: the
+ *   observer never attaches a frame under a later frame that happens to
+ *   reuse its parent's id.
  *
  *     ASYNCDUMP_TASK_SPAWN(task, parent_task, parent_frame, name)
  *         name: string literal. parent_task/parent_frame: 0 for none.

@@ -199,9 +199,9 @@ bool ad_fmt_coro_function(char *name)
 	return true;
 }
 
-const char *ad_fmt_task_id(char *buf, uint64_t id)
+const char *ad_fmt_task_id(char *buf, uint64_t id, bool thread)
 {
-	if (id & AD_THREAD_TASK_BIT)
+	if (thread)
 		snprintf(buf, AD_ID_MAX, "tid:%llu",
 			 (unsigned long long)(id & 0xffffffffull));
 	else

@@ -90,10 +90,11 @@ static inline uint64_t ad_age(uint64_t now, uint64_t then)
  * as "ns::f(ARGS)" and returns true; any other name is left alone (false). */
 bool ad_fmt_coro_function(char *name);
 
-/* Task id as users see it: "0x..." or "tid:<TID>" for a thread's implicit
- * task (AD_THREAD_TASK_BIT set). buf needs AD_ID_MAX bytes. */
+/* Task id as users see it: "0x..." (any 64-bit id given to the probes),
+ * or "tid:<TID>" for a thread's own task (thread set: id is the tid).
+ * buf needs AD_ID_MAX bytes. */
 #define AD_ID_MAX 24
-const char *ad_fmt_task_id(char *buf, uint64_t id);
+const char *ad_fmt_task_id(char *buf, uint64_t id, bool thread);
 
 /* Text escaping for terminals. Printable ASCII and valid UTF-8 pass
  * through; everything that could move the cursor, change colours or

@@ -10,7 +10,10 @@
  *
  * Steps:
  *   1. keep the tasks and frames of the current incarnation (pgen), first
- *      of each id, indexed by id in a hash table;
+ *      of each id, indexed by id in a hash table (a task by id and kind:
+ *      a thread's own task, whose id is its tid, and a task whose id
+ *      equals that tid are two tasks, and a frame is in the one its
+ *      AD_FF_THREAD_TASK flag names);
  *   2. link each frame to its parent: the frame with id == parent AND
  *      enter_ns == parent_gen (a later frame reusing a dead parent's id is
  *      not that parent); otherwise it is a root (top level, moved away, or
@@ -38,10 +41,13 @@
  * without reading the record, which at a million frames is a cache miss
  * of its own (records are in the BPF map's hash order). Keys are read
  * from the records when inserting: `id` is the first member of both
- * struct ad_snap_frame and struct ad_snap_task. */
+ * struct ad_snap_frame and struct ad_snap_task. A key is the id and a
+ * kind: for tasks, 1 for a thread's own task (ad_task_is_thread()), else
+ * 0; always 0 for frames. */
 struct id_slot {
 	uint64_t id;
-	uint32_t idx; /* NONE: empty */
+	uint32_t idx;  /* NONE: empty */
+	uint32_t kind; /* in the padding: the slot stays 16 bytes */
 };
 
 struct id_index {
@@ -99,32 +105,52 @@ static int index_init(struct id_index *h, size_t n, const void *base,
 	return 0;
 }
 
-static uint32_t index_find(const struct id_index *h, uint64_t id)
+/* The two kinds of one id share a probe sequence (the hash is the id's):
+ * a process has at most one thread task per thread, so no more than two
+ * entries per id. */
+static uint32_t index_find(const struct id_index *h, uint64_t id, uint32_t kind)
 {
 	size_t s = hash_id(h, id);
 
 	while (h->slot[s].idx != NONE) {
-		if (h->slot[s].id == id)
+		if (h->slot[s].id == id && h->slot[s].kind == kind)
 			return h->slot[s].idx;
 		s = (s + 1) & h->mask;
 	}
 	return NONE;
 }
 
-/* Inserts i unless its id is present; returns false for a duplicate. */
-static bool index_add(struct id_index *h, uint32_t i)
+/* Inserts i unless its key is present; returns false for a duplicate. */
+static bool index_add(struct id_index *h, uint32_t i, uint32_t kind)
 {
 	uint64_t id = key_at(h, i);
 	size_t s = hash_id(h, id);
 
 	while (h->slot[s].idx != NONE) {
-		if (h->slot[s].id == id)
+		if (h->slot[s].id == id && h->slot[s].kind == kind)
 			return false;
 		s = (s + 1) & h->mask;
 	}
 	h->slot[s].id = id;
 	h->slot[s].idx = i;
+	h->slot[s].kind = kind;
 	return true;
+}
+
+/* Index kinds of tasks: a task id given to the probes, or a thread's own
+ * task. */
+#define KIND_TASK 0u
+#define KIND_THREAD 1u
+
+static uint32_t task_kind(const struct ad_task *rec)
+{
+	return ad_task_is_thread(rec) ? KIND_THREAD : KIND_TASK;
+}
+
+/* The kind of the task a frame is in. */
+static uint32_t frame_task_kind(const struct ad_frame *rec)
+{
+	return ad_frame_of_thread_task(rec) ? KIND_THREAD : KIND_TASK;
 }
 
 /* ---- ordering -------------------------------------------------------- */
@@ -216,7 +242,8 @@ static int take_tasks(struct work *w)
 		w->tslot[i] = NONE;
 		if (t->rec.pgen != snap->proc.pgen) {
 			out->stats.stale++;
-		} else if (!index_add(&w->tidx, (uint32_t)i)) {
+		} else if (!index_add(&w->tidx, (uint32_t)i,
+				      task_kind(&t->rec))) {
 			out->stats.duplicate_tasks++;
 		} else {
 			w->any_concurrent |=
@@ -241,23 +268,24 @@ static int take_tasks(struct work *w)
 	return 0;
 }
 
-/* The forest task for (id, generation), or NONE if it is not live. */
-static uint32_t live_task(const struct work *w, uint64_t id, uint64_t gen)
+/* The forest task of frame record r (its task's id, kind and
+ * generation), or NONE if it is not live. */
+static uint32_t live_task(const struct work *w, const struct ad_frame *r)
 {
-	uint32_t j = index_find(&w->tidx, id);
+	uint32_t j = index_find(&w->tidx, r->task, frame_task_kind(r));
 
-	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != gen)
+	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != r->task_gen)
 		return NONE;
 	return w->tslot[j];
 }
 
-/* The snapshot record of live task (id, generation), or NULL. */
-static const struct ad_task *task_rec(const struct work *w, uint64_t id,
-				      uint64_t gen)
+/* The snapshot record of frame record r's task, if live, or NULL. */
+static const struct ad_task *task_rec(const struct work *w,
+				      const struct ad_frame *r)
 {
-	uint32_t j = index_find(&w->tidx, id);
+	uint32_t j = index_find(&w->tidx, r->task, frame_task_kind(r));
 
-	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != gen)
+	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != r->task_gen)
 		return NULL;
 	return &w->snap->tasks[j].rec;
 }
@@ -271,7 +299,7 @@ static enum ad_unsure frame_unsure(const struct work *w,
 				   const struct ad_frame *r, uint64_t *parent,
 				   uint64_t *gen)
 {
-	const struct ad_task *t = task_rec(w, r->task, r->task_gen);
+	const struct ad_task *t = task_rec(w, r);
 
 	*parent = r->parent;
 	*gen = r->parent_gen;
@@ -302,7 +330,7 @@ static void take_frames(struct work *w)
 			index_prefetch(&w->fidx, f[i + PREFETCH_AHEAD].id);
 		if (f[i].rec.pgen != snap->proc.pgen)
 			w->out->stats.stale++;
-		else if (!index_add(&w->fidx, (uint32_t)i))
+		else if (!index_add(&w->fidx, (uint32_t)i, 0))
 			w->out->stats.duplicate_frames++;
 		else
 			w->keep[i] = 1, w->nkept++;
@@ -326,7 +354,7 @@ static void take_frames(struct work *w)
 					       : AD_DETACH_NONE;
 			continue;
 		}
-		p = index_find(&w->fidx, parent);
+		p = index_find(&w->fidx, parent, 0);
 		if (p != NONE && f[p].rec.enter_ns == gen)
 			w->par[i] = p; /* may be i itself: a cycle, step 3 */
 		else
@@ -425,7 +453,7 @@ static size_t assign_tasks(struct work *w)
 	for (i = 0; i < w->nroots; i++) {
 		uint32_t r = w->roots[i];
 
-		w->ftask[r] = live_task(w, f[r].rec.task, f[r].rec.task_gen);
+		w->ftask[r] = live_task(w, &f[r].rec);
 		bucket[w->ftask[r] == NONE ? nt : w->ftask[r]]++;
 	}
 	for (i = 0, sp = 0; i <= nt; i++) { /* counts -> starts */
@@ -555,7 +583,7 @@ static int build_nodes(struct work *w, size_t shown)
 static struct ad_node *shown_frame(const struct work *w, uint64_t id,
 				   uint64_t gen, uint32_t t)
 {
-	uint32_t j = index_find(&w->fidx, id);
+	uint32_t j = index_find(&w->fidx, id, 0);
 
 	if (j == NONE || w->snap->frames[j].rec.enter_ns != gen ||
 	    w->ftask[j] == NONE || (t != NONE && w->ftask[j] != t))
@@ -575,13 +603,15 @@ static void resolve_tasks(struct work *w)
 		struct ad_node *c = NULL;
 		uint32_t j;
 
+		/* A spawn names its parent by the id given to the probes:
+		 * never a thread's own task. */
 		if (r->parent_task) {
-			j = index_find(&w->tidx, r->parent_task);
+			j = index_find(&w->tidx, r->parent_task, KIND_TASK);
 			if (j != NONE && w->tslot[j] != NONE)
 				t->parent_task = &w->snap->tasks[j];
 		}
 		if (r->parent_frame) {
-			j = index_find(&w->fidx, r->parent_frame);
+			j = index_find(&w->fidx, r->parent_frame, 0);
 			if (j != NONE && w->ftask[j] != NONE)
 				t->parent_frame = &w->snap->frames[j];
 		}

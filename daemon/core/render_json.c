@@ -339,11 +339,11 @@ static int frame_list(struct json_ctx *c, struct frame_stack *st,
 	return err;
 }
 
-static void task_id(struct ad_out *o, uint64_t id)
+static void task_id(struct ad_out *o, uint64_t id, bool thread)
 {
 	char buf[AD_ID_MAX];
 
-	ad_out_json_str(o, ad_fmt_task_id(buf, id));
+	ad_out_json_str(o, ad_fmt_task_id(buf, id, thread));
 }
 
 static int task(struct json_ctx *c, struct frame_stack *st,
@@ -356,13 +356,13 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 
 	ad_out_char(o, '{');
 	KEY(o, "id");
-	task_id(o, t->id);
+	task_id(o, t->id, ad_task_is_thread(&t->rec));
 	ad_out_char(o, ',');
 	KV_STR(o, "name", t->name.text);
 	KV_BOOL(o, "name_truncated", t->name.truncated);
 	KEY(o, "parent");
-	if (t->rec.parent_task)
-		task_id(o, t->rec.parent_task);
+	if (t->rec.parent_task) /* an id given to the probes */
+		task_id(o, t->rec.parent_task, false);
 	else
 		ad_out_str(o, "null");
 	ad_out_char(o, ',');

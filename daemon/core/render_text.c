@@ -119,9 +119,9 @@ static void header(struct ad_out *o, const struct ad_view *v)
 
 static void task_name(struct ad_out *o, const struct ad_snap_task *t)
 {
-	if (t->rec.flags & AD_TF_THREAD || t->id & AD_THREAD_TASK_BIT) {
+	if (ad_task_is_thread(&t->rec)) {
 		ad_out_str(o, "thread ");
-		ad_out_u64(o, t->id & 0xffffffffull);
+		ad_out_u64(o, t->id);
 		ad_out_str(o, " (");
 		ad_out_text(o, t->name.text, false);
 		if (t->name.truncated)
@@ -172,7 +172,10 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 			char id[AD_ID_MAX];
 
 			ad_out_str(o, "exited task ");
-			ad_out_str(o, ad_fmt_task_id(id, t->rec.parent_task));
+			/* a spawn names its parent by a task id given to
+			 * the probes, never a thread's own task */
+			ad_out_str(o, ad_fmt_task_id(id, t->rec.parent_task,
+						     false));
 		}
 	}
 	if (t->rec.parent_frame) {

@@ -60,10 +60,9 @@ bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
 {
 	if (!rec->tid || th->pgen != pgen || rec->pgen != pgen)
 		return false;
-	if (rec->flags & AD_TF_THREAD) {
+	if (ad_task_is_thread(rec)) {
 		/* A thread's own task: always run by that thread. */
-		if (id != AD_THREAD_TASK_ID(rec->tid) ||
-		    th->own_gen != rec->spawn_ns)
+		if (id != rec->tid || th->own_gen != rec->spawn_ns)
 			return false;
 		rec->top = th->own_top;
 		rec->top_gen = th->own_top_gen;

@@ -28,6 +28,9 @@ struct ad_str {
 	bool borrowed; /* text lives in snapshot.pool: not freed on its own */
 };
 
+/* A frame's task is rec.task of the kind its flags say: a thread's own
+ * task (AD_FF_THREAD_TASK, rec.task is the tid) or a task id given to the
+ * probes (ad_frame_of_thread_task()). */
 struct ad_snap_frame {
 	uint64_t id;
 	struct ad_frame rec; /* as in the frames map */
@@ -37,6 +40,11 @@ struct ad_snap_frame {
 	uint32_t line;
 };
 
+/* A task is a thread's own task, its id the tid, exactly when
+ * rec.flags has AD_TF_THREAD (tasks map key kind AD_KIND_THREAD: the
+ * collector sets the flag from the key); else its id is the one given to
+ * the probes, any 64-bit value (ad_task_is_thread()). A thread's own task
+ * and a task whose id equals that tid are two tasks. */
 struct ad_snap_task {
 	uint64_t id;
 	struct ad_task rec; /* as in the tasks map */
@@ -45,6 +53,19 @@ struct ad_snap_task {
 	struct ad_str function;
 	uint32_t line;
 };
+
+/* Is the task of this record a thread's own task (its id the tid)? */
+static inline bool ad_task_is_thread(const struct ad_task *rec)
+{
+	return rec->flags & AD_TF_THREAD;
+}
+
+/* Is the task of this frame record a thread's own task (rec->task the
+ * tid)? */
+static inline bool ad_frame_of_thread_task(const struct ad_frame *rec)
+{
+	return rec->flags & AD_FF_THREAD_TASK;
+}
 
 /* Counters found while collecting (not in the BPF maps). */
 enum ad_dump_lost {

@@ -7,9 +7,10 @@
  *                labels; else the literal at rec.label (ENTER_AT); else the
  *                site's literal label.
  *   task name:   copied by BPF (AD_TF_NAME_COPIED); a plain thread's name
- *                is its comm (renderers add "thread TID"; the id carries
- *                the TID); else the literal at rec.name; else the
- *                site's label; an implicit task with none is "task".
+ *                is its comm (renderers add "thread TID"; the id of a
+ *                thread's own task is the TID); else the literal at
+ *                rec.name; else the site's label; an implicit task with
+ *                none is "task".
  *   file, function, line: the site record, read from the process.
  * Literals are read now, at dump time: that is what keeps probes cheap. A
  * read that fails leaves a visible placeholder and is counted in
@@ -243,10 +244,11 @@ static void resolve_task(struct collector *c, struct ad_snap_task *t,
 	bool ok = resolve_site(c, t->rec.site, &t->file, &t->function, &t->line,
 			       &src.site_label);
 
-	/* A plain thread's task is named by its comm, unless BPF recorded a
-	 * name for it (it never does today: only TASK_SPAWN* copies names,
-	 * and a spawn clears AD_TF_THREAD). */
-	if (!src.copied && !src.bpf_unreadable && (t->rec.flags & AD_TF_THREAD))
+	/* A plain thread's task (its id the tid) is named by its comm,
+	 * unless BPF recorded a name for it (it never does today: only
+	 * TASK_SPAWN* copies names, and only for tasks of kind AD_KIND_TASK,
+	 * the kind of every id given to the probes). */
+	if (!src.copied && !src.bpf_unreadable && ad_task_is_thread(&t->rec))
 		thread_name(c, (uint32_t)t->id, &t->name);
 	else if (!resolve_string(c, &src, &t->name, &ok))
 		set_text(c, &t->name, "task", false);

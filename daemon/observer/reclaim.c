@@ -65,8 +65,10 @@ enum { DOOM_TASK, DOOM_FRAME, DOOM_STRING };
 struct ad_doomed {
 	struct ad_key key;
 	uint64_t gen;  /* frame enter_ns, task spawn_ns; 0 for strings */
-	uint64_t task; /* frame: its task and task_gen (MOVE changes them) */
+	uint64_t task; /* frame: its task's id, task_gen and tasks map kind
+			* (MOVE changes them) */
 	uint64_t task_gen;
+	uint32_t task_kind;
 	uint32_t pgen;
 	uint32_t kind; /* task, frame or string */
 };
@@ -133,7 +135,8 @@ static bool proc_live(struct ad_observer *obs, uint32_t pid, uint32_t pgen)
 static bool same_frame(const struct ad_doomed *d, const struct ad_frame *f)
 {
 	return f->pgen == d->pgen && f->enter_ns == d->gen &&
-	       f->task == d->task && f->task_gen == d->task_gen;
+	       f->task == d->task && f->task_gen == d->task_gen &&
+	       ad_frame_task_kind(f->flags) == d->task_kind;
 }
 
 static bool same_task(const struct ad_doomed *d, const struct ad_task *t)
@@ -178,13 +181,15 @@ static int judge_task(void *ctx, const void *k, const void *v)
 	return 0;
 }
 
-/* Is the frame's task (id and generation) live? Looked up in the tasks
- * walked, else on its own: it may have been spawned after the walk. */
+/* Is the frame's task (kind, id and generation) live? Looked up in the
+ * tasks walked, else on its own: it may have been spawned after the
+ * walk. */
 static bool task_live(struct ad_observer *obs, const struct ad_key *fkey,
 		      const struct ad_frame *f)
 {
-	struct ad_key tk = {
-		.pid = fkey->pid, .kind = AD_KIND_TASK, .id = f->task};
+	struct ad_key tk = {.pid = fkey->pid,
+			    .kind = ad_frame_task_kind(f->flags),
+			    .id = f->task};
 	const struct ad_idtab_ent *e = ad_idtab_get(&obs->rq->live, &tk);
 	struct ad_task t;
 
@@ -209,12 +214,15 @@ static int judge_frame(void *ctx, const void *k, const void *v)
 	memcpy(&f, v, sizeof(f));
 	if (!proc_live(obs, key->pid, f.pgen) ||
 	    (rq->mode == AD_SWEEP_ALL && !task_live(obs, key, &f)))
-		return doom(rq, &(struct ad_doomed){.key = *key,
-						    .gen = f.enter_ns,
-						    .task = f.task,
-						    .task_gen = f.task_gen,
-						    .pgen = f.pgen,
-						    .kind = DOOM_FRAME});
+		return doom(rq,
+			    &(struct ad_doomed){
+				    .key = *key,
+				    .gen = f.enter_ns,
+				    .task = f.task,
+				    .task_gen = f.task_gen,
+				    .task_kind = ad_frame_task_kind(f.flags),
+				    .pgen = f.pgen,
+				    .kind = DOOM_FRAME});
 	owner.kind |= AD_OWNER_KIND_BIT;
 	if ((f.flags & AD_FF_LABEL_COPIED) &&
 	    ad_idtab_put(&rq->live, &owner, f.enter_ns, f.pgen))

@@ -112,8 +112,14 @@ static int on_task(void *ctx, const void *k, const void *v)
 	struct ad_task t;
 
 	memcpy(&t, v, sizeof(t));
-	if (!wanted(c, key, t.pgen))
+	if ((key->kind != AD_KIND_TASK && key->kind != AD_KIND_THREAD) ||
+	    !wanted(c, key, t.pgen))
 		return 0;
+	/* A thread's own task is one of kind AD_KIND_THREAD (its id is the
+	 * tid): the snapshot says so by AD_TF_THREAD alone (snapshot.h),
+	 * which BPF sets for exactly those; the key decides. */
+	t.flags = (t.flags & ~AD_TF_THREAD) |
+		  (key->kind == AD_KIND_THREAD ? AD_TF_THREAD : 0);
 	return c->sink->task(c->sink->ctx, key->id, &t,
 			     (t.flags & AD_TF_NAME_COPIED) ? string_of(c, key)
 							   : NULL);

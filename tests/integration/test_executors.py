@@ -7,7 +7,9 @@ shows the right tree, or marks what it cannot know uncertain; never a
 wrong tree as certain."""
 
 import os
+import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
@@ -121,6 +123,91 @@ class ExplicitTasks(adtest.ADTestCase):
                          [], "a thread task for a thread that ran none")
         self.assertEqual(len(doc["tasks"]), 1)
         self.assert_no_losses(doc)
+
+
+class ThreadTaskNamespace(adtest.ADTestCase):
+    """Task ids a thread's own task once shared (issue 10, item 6): a
+    tagged pointer with the top bit set, the top bit over the thread's
+    tid, the tid itself. Each is an ordinary task with its own frames,
+    each thread's own task is separate, and a thread's exit ends its own
+    task only (tagged_ids.c)."""
+
+    def check(self, env=None):
+        exe = prog("tagged_ids")
+        d = self.start_daemon(attach=[exe], env=env)
+        p = self.start([exe])
+        tid, wtid = (int(x) for x in p.ready())
+        self.assertEqual(tid, p.pid)
+        top = 1 << 63
+        doc = self.dump_json(d, p.pid)
+        self.assert_no_losses(doc)
+        byid = {t["id"]: t for t in doc["tasks"]}
+        self.assertEqual(len(byid), len(doc["tasks"]), "a task id twice")
+        self.assertEqual(sorted(byid), sorted([
+            "tid:%d" % tid, "tid:%d" % wtid, "0x%x" % (top | tid),
+            "0x8000000000001234", "0x%x" % tid, "0x%x" % wtid]))
+
+        own = byid["tid:%d" % tid]
+        self.assertEqual(own["state"], "running")
+        self.assertEqual(own["tid"], tid)
+        self.assertEqual(shape(own["frames"]), [
+            ("own outer", [("own inner", [("moved out", []), ("own last", [])])])])
+        self.assertEqual([f["label"] for f in walk(own["frames"]) if f["current"]],
+                         ["own last"])
+
+        tagged = byid["0x%x" % (top | tid)]
+        self.assertEqual(tagged["name"], "tagged")
+        self.assertEqual(tagged["state"], "idle")
+        self.assertIsNotNone(tagged["parent_frame"])
+        self.assertEqual(shape(tagged["frames"]), [
+            ("tagged root", [("tagged leaf", [("moved in", [])])])])
+
+        t1234 = byid["0x8000000000001234"]
+        self.assertEqual(t1234["state"], "idle")
+        self.assertEqual(shape(t1234["frames"]), [("t1234 root", [])])
+
+        at_tid = byid["0x%x" % tid]
+        self.assertIsNone(at_tid["tid"])
+        self.assertEqual(shape(at_tid["frames"]), [
+            ("at tid", []), ("at tid top", [("at tid inner", [])])])
+
+        self.assertEqual(shape(byid["tid:%d" % wtid]["frames"]),
+                         [("worker own", [])])
+        self.assertEqual(shape(byid["0x%x" % wtid]["frames"]),
+                         [("worker user", [])])
+        for t in doc["tasks"]:
+            self.assertEqual(t["detached"], [], t["id"])
+
+        text = self.dump_text(d, p.pid)
+        self.assertIn('\ntask "tagged" 0x%x: idle' % (top | tid), text)
+        self.assertIn('\ntask "task" 0x8000000000001234: idle', text)
+        self.assertIn('\ntask "task" 0x%x: never polled' % tid, text)
+        self.assertIn('\ntask "task" 0x%x: never polled' % wtid, text)
+        self.assertEqual(sorted(re.findall(r"\nthread ([0-9]+) \(", text)),
+                         sorted([str(tid), str(wtid)]))
+
+        # The worker's exit ends its own task, not task <its tid>.
+        p.send("exit-worker")
+        p.ready()
+        deadline = time.monotonic() + 10
+        while True:
+            doc = self.dump_json(d, p.pid)
+            ids = [t["id"] for t in doc["tasks"]]
+            if "tid:%d" % wtid not in ids or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertNotIn("tid:%d" % wtid, ids)
+        self.assertIn("0x%x" % wtid, ids)
+        worker_task = [t for t in doc["tasks"] if t["id"] == "0x%x" % wtid][0]
+        self.assertEqual(shape(worker_task["frames"]), [("worker user", [])])
+        self.assertIn("tid:%d" % tid, ids)
+        self.assert_no_losses(doc)
+
+    def test_task_ids_never_name_a_thread(self):
+        self.check()
+
+    def test_not_sleepable_and_every_task_iterator(self):
+        self.check(env=adtest.NO_OPTIONAL_FEATURES)
 
 
 class Stress(adtest.ADTestCase):

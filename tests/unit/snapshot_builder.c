@@ -86,6 +86,16 @@ struct ad_snap_task *sb_task(struct sb *b, uint64_t id, uint64_t spawn_ns,
 	return t;
 }
 
+struct ad_snap_task *sb_thread_task(struct sb *b, uint32_t tid,
+				    uint64_t spawn_ns, const char *comm)
+{
+	struct ad_snap_task *t = sb_task(b, tid, spawn_ns, comm);
+
+	t->rec.flags = AD_TF_THREAD;
+	t->rec.tid = tid;
+	return t;
+}
+
 struct ad_snap_frame *sb_frame_raw(struct sb *b, uint64_t id, uint64_t task,
 				   uint64_t task_gen, uint64_t parent,
 				   uint64_t parent_gen, uint64_t enter_ns,
@@ -124,16 +134,18 @@ void sb_chain(struct sb *b, uint64_t task, uint64_t depth, const char *leaf)
 			     i == depth ? leaf : "level");
 }
 
-struct ad_snap_frame *sb_frame(struct sb *b, uint64_t id, uint64_t task,
-			       uint64_t parent, uint64_t enter_ns,
-			       const char *label)
+static struct ad_snap_frame *frame_in(struct sb *b, uint64_t id, uint64_t task,
+				      bool thread, uint64_t parent,
+				      uint64_t enter_ns, const char *label)
 {
 	uint64_t task_gen = 0, parent_gen = 0;
+	struct ad_snap_frame *f;
 	size_t i;
 
 	/* Newest first: chains and flat shapes find theirs at once. */
 	for (i = b->s.ntasks; i-- > 0;)
-		if (b->s.tasks[i].id == task) {
+		if (b->s.tasks[i].id == task &&
+		    ad_task_is_thread(&b->s.tasks[i].rec) == thread) {
 			task_gen = b->s.tasks[i].rec.spawn_ns;
 			break;
 		}
@@ -143,8 +155,25 @@ struct ad_snap_frame *sb_frame(struct sb *b, uint64_t id, uint64_t task,
 				parent_gen = b->s.frames[i].rec.enter_ns;
 				break;
 			}
-	return sb_frame_raw(b, id, task, task_gen, parent, parent_gen, enter_ns,
-			    label);
+	f = sb_frame_raw(b, id, task, task_gen, parent, parent_gen, enter_ns,
+			 label);
+	if (thread)
+		f->rec.flags |= AD_FF_THREAD_TASK;
+	return f;
+}
+
+struct ad_snap_frame *sb_frame(struct sb *b, uint64_t id, uint64_t task,
+			       uint64_t parent, uint64_t enter_ns,
+			       const char *label)
+{
+	return frame_in(b, id, task, false, parent, enter_ns, label);
+}
+
+struct ad_snap_frame *sb_thread_frame(struct sb *b, uint64_t id, uint32_t tid,
+				      uint64_t parent, uint64_t enter_ns,
+				      const char *label)
+{
+	return frame_in(b, id, tid, true, parent, enter_ns, label);
 }
 
 void sb_site(struct sb *b, struct ad_snap_frame *f, const char *file,

@@ -38,12 +38,22 @@ void sb_free(struct sb *b);
 struct ad_snap_task *sb_task(struct sb *b, uint64_t id, uint64_t spawn_ns,
 			     const char *name);
 
-/* Adds a live frame: task_gen is taken from the newest task `task`,
- * parent_gen from the newest frame `parent` (0 if none). File "main.c",
- * line 1, function = label. Returns it (valid until the next sb_frame). */
+/* Adds the live own task of thread tid (AD_TF_THREAD, id = tid, running
+ * on tid), named by its comm. */
+struct ad_snap_task *sb_thread_task(struct sb *b, uint32_t tid,
+				    uint64_t spawn_ns, const char *comm);
+
+/* Adds a live frame: task_gen is taken from the newest task `task` (a
+ * task id given to the probes, never a thread's own task), parent_gen
+ * from the newest frame `parent` (0 if none). File "main.c", line 1,
+ * function = label. Returns it (valid until the next sb_frame). */
 struct ad_snap_frame *sb_frame(struct sb *b, uint64_t id, uint64_t task,
 			       uint64_t parent, uint64_t enter_ns,
 			       const char *label);
+/* Same in the own task of thread tid (AD_FF_THREAD_TASK). */
+struct ad_snap_frame *sb_thread_frame(struct sb *b, uint64_t id, uint32_t tid,
+				      uint64_t parent, uint64_t enter_ns,
+				      const char *label);
 /* Same with every record field explicit. */
 struct ad_snap_frame *sb_frame_raw(struct sb *b, uint64_t id, uint64_t task,
 				   uint64_t task_gen, uint64_t parent,

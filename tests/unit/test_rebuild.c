@@ -494,6 +494,76 @@ static void test_spawner_resolved(void **state)
 	sb_free(&b);
 }
 
+/* Thread tasks have a namespace of their own (AD_KIND_THREAD): a task id
+ * given to the probes is never a thread's task, whatever its bits, even
+ * equal to the tid or to the tid with the top bit set (a tagged
+ * pointer), and even of the same generation. Each frame is in the task
+ * of its own kind; one whose task of that kind is gone is not adopted by
+ * the other. */
+static void test_thread_task_namespace(void **state)
+{
+	const uint32_t tid = 0x1234;
+	const uint64_t tagged = (1ull << 63) | tid;
+	struct sb b;
+	struct ad_forest f;
+	struct ad_snap_task *t;
+	size_t i;
+
+	(void)state;
+	sb_init(&b);
+	t = sb_thread_task(&b, tid, 10, "worker");
+	t->rec.top = 2;
+	t->rec.top_gen = 200;
+	sb_task(&b, tid, 10, "same id, same generation");
+	sb_task(&b, tagged, 20, "tagged")->rec.flags = AD_TF_IMPLICIT;
+	sb_task(&b, 0x777, 30, "user task of a gone thread's id");
+	sb_thread_task(&b, 0x999, 40, "thread of a gone user task's id");
+	sb_thread_frame(&b, 1, tid, 0, 100, "own outer");
+	sb_thread_frame(&b, 2, tid, 1, 200, "own inner");
+	sb_frame(&b, 10, tid, 0, 150, "user tid root");
+	sb_frame(&b, 20, tagged, 0, 110, "tagged root");
+	sb_frame(&b, 21, tagged, 20, 210, "tagged leaf");
+	/* in the own task of thread 0x777 (gone), generation 30 */
+	sb_frame_raw(&b, 30, 0x777, 30, 0, 0, 300, "gone thread")->rec.flags |=
+		AD_FF_THREAD_TASK;
+	/* in user task 0x999 (gone), of thread 0x999's task's generation */
+	sb_frame_raw(&b, 31, 0x999, 40, 0, 0, 310, "gone user task");
+	rebuild_ok(&b, &f);
+	assert_int_equal(f.ntasks, 5);
+	assert_int_equal(f.stats.duplicate_tasks, 0);
+	assert_int_equal(f.stats.frames_of_dead_tasks, 2);
+	for (i = 0; i < f.ntasks; i++) {
+		const struct ad_tree_task *tt = &f.tasks[i];
+
+		if (ad_task_is_thread(&tt->task->rec) &&
+		    tt->task->id == 0x999) {
+			assert_int_equal(tt->nframes, 0);
+		} else if (ad_task_is_thread(&tt->task->rec)) {
+			assert_int_equal(tt->task->id, tid);
+			assert_int_equal(tt->nframes, 2);
+			assert_int_equal(tt->roots[0]->frame->id, 1);
+			assert_ptr_equal(tt->current, node(&f, 2));
+		} else if (tt->task->id == tid) {
+			assert_int_equal(tt->nframes, 1);
+			assert_int_equal(tt->roots[0]->frame->id, 10);
+			assert_null(tt->current);
+		} else if (tt->task->id == tagged) {
+			assert_int_equal(tt->nframes, 2);
+			assert_int_equal(tt->roots[0]->frame->id, 20);
+			assert_int_equal(tt->roots[0]->children[0]->frame->id,
+					 21);
+		} else {
+			assert_int_equal(tt->task->id, 0x777);
+			assert_int_equal(tt->nframes, 0);
+		}
+	}
+	assert_null(sb_node(&f, 30));
+	assert_null(sb_node(&f, 31));
+	assert_true(node(&f, 2)->current);
+	ad_forest_free(&f);
+	sb_free(&b);
+}
+
 static void test_deep_chain(void **state)
 {
 	enum { DEPTH = 100000 };
@@ -716,7 +786,7 @@ static void test_apply_thread(void **state)
 	assert_int_equal(r.top, 0xf1);
 	assert_int_equal(r.top_gen, 111);
 	r = own;
-	assert_true(ad_task_apply_thread(AD_THREAD_TASK_ID(42), &r, &th, 7));
+	assert_true(ad_task_apply_thread(42, &r, &th, 7));
 	assert_int_equal(r.top, 0xf2);
 	assert_int_equal(r.top_gen, 222);
 	/* the thread moved on to another task: the record stands */
@@ -736,11 +806,18 @@ static void test_apply_thread(void **state)
 	assert_false(ad_task_apply_thread(T1, &r, &th, 7));
 	/* own task of another thread, or of an older record */
 	r = own;
-	assert_false(ad_task_apply_thread(AD_THREAD_TASK_ID(43), &r, &th, 7));
+	assert_false(ad_task_apply_thread(43, &r, &th, 7));
 	r = own;
 	r.spawn_ns = 49;
-	assert_false(ad_task_apply_thread(AD_THREAD_TASK_ID(42), &r, &th, 7));
+	assert_false(ad_task_apply_thread(42, &r, &th, 7));
 	assert_int_equal(r.top, 0);
+	/* a task whose id is the tid (or has the top bit set) is not the
+	 * thread's own task, even with the own task's generation */
+	r = polled;
+	r.spawn_ns = 50;
+	assert_false(ad_task_apply_thread(42, &r, &th, 7));
+	assert_false(ad_task_apply_thread((1ull << 63) | 42, &r, &th, 7));
+	assert_int_equal(r.top, 0xaa);
 }
 
 int main(void)
@@ -764,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_overlapping_polls),
 		cmocka_unit_test(test_apply_thread),
 		cmocka_unit_test(test_spawner_resolved),
+		cmocka_unit_test(test_thread_task_namespace),
 		cmocka_unit_test(test_random_hostile),
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_million_frames),

@@ -21,6 +21,8 @@
 
 #define T1 0x1000
 #define T2 0x2000
+/* a tagged pointer: the top bit set, thread 77's tid below */
+#define T3 ((1ull << 63) | 77)
 
 static const struct ad_render_opts json_opts = {AD_FORMAT_JSON, false,
 						AD_DEFAULT_STUCK_AFTER_NS};
@@ -252,16 +254,38 @@ static void test_thread_ids(void **state)
 
 	(void)state;
 	sb_init(&b);
-	sb_task(&b, AD_THREAD_TASK_ID(77), 1, "worker")->rec.flags =
-		AD_TF_THREAD;
-	sb_task(&b, T1, 2, "child")->rec.parent_task = AD_THREAD_TASK_ID(77);
+	sb_thread_task(&b, 77, 1, "worker")->rec.tid = 0;
+	sb_task(&b, T1, 2, "child")->rec.parent_task = T3;
+	sb_task(&b, T3, 3, "tagged");
+	sb_task(&b, 77, 4, "same id");
+	sb_thread_frame(&b, 1, 77, 0, 10, "own");
+	sb_frame(&b, 2, T3, 0, 11, "tagged root");
+	sb_frame(&b, 3, T3, 2, 12, "tagged leaf");
+	sb_frame(&b, 4, 77, 0, 13, "at tid");
 	j = render_parse(&b, &json_opts);
+	assert_int_equal(len(j, "tasks"), 4);
 	t = at(get(j, "tasks"), 0);
 	assert_string_equal(str(t, "id"), "tid:77");
 	assert_string_equal(str(t, "name"), "worker");
+	assert_int_equal(len(t, "frames"), 1);
+	assert_string_equal(str(at(get(t, "frames"), 0), "label"), "own");
 	t = at(get(j, "tasks"), 1);
-	assert_string_equal(str(t, "parent"), "tid:77");
+	/* named by a task id with the top bit set: a task, not thread 77 */
+	assert_string_equal(str(t, "parent"), "0x800000000000004d");
 	assert_true(is_null(t, "idle_ns")); /* never polled */
+	t = at(get(j, "tasks"), 2);
+	assert_string_equal(str(t, "id"), "0x800000000000004d");
+	assert_string_equal(str(t, "name"), "tagged");
+	assert_int_equal(len(t, "frames"), 1);
+	assert_string_equal(str(at(get(t, "frames"), 0), "label"),
+			    "tagged root");
+	assert_string_equal(
+		str(at(get(at(get(t, "frames"), 0), "children"), 0), "label"),
+		"tagged leaf");
+	t = at(get(j, "tasks"), 3);
+	assert_string_equal(str(t, "id"), "0x4d");
+	assert_int_equal(len(t, "frames"), 1);
+	assert_string_equal(str(at(get(t, "frames"), 0), "label"), "at tid");
 	json_object_put(j);
 	sb_free(&b);
 }

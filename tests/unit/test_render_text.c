@@ -20,6 +20,8 @@
 
 #define T1 0x1000
 #define T2 0x2000
+/* a tagged pointer: the top bit set, thread 4242's tid below */
+#define T3 ((1ull << 63) | 4242)
 
 static const struct ad_render_opts text_opts = {AD_FORMAT_TEXT, false,
 						AD_DEFAULT_STUCK_AFTER_NS};
@@ -76,9 +78,12 @@ static void test_ids_and_time(void **state)
 	char buf[AD_ID_MAX > AD_TIMESTAMP_MAX ? AD_ID_MAX : AD_TIMESTAMP_MAX];
 
 	(void)state;
-	assert_string_equal(ad_fmt_task_id(buf, 0x5581a0), "0x5581a0");
-	assert_string_equal(ad_fmt_task_id(buf, AD_THREAD_TASK_ID(4242)),
-			    "tid:4242");
+	assert_string_equal(ad_fmt_task_id(buf, 0x5581a0, false), "0x5581a0");
+	assert_string_equal(ad_fmt_task_id(buf, 4242, true), "tid:4242");
+	/* any id given to the probes is a task id, top bit set or not */
+	assert_string_equal(ad_fmt_task_id(buf, (1ull << 63) | 4242, false),
+			    "0x8000000000001092");
+	assert_string_equal(ad_fmt_task_id(buf, 4242, false), "0x1092");
 	assert_string_equal(
 		ad_fmt_timestamp(buf, 1795304401LL * 1000000000LL + 999999999),
 		"2026-11-21T23:40:01Z");
@@ -395,11 +400,11 @@ static void test_task_headers(void **state)
 
 	(void)state;
 	sb_init(&b);
-	t = sb_task(&b, AD_THREAD_TASK_ID(4242), SB_NOW - 7 * SB_S, "worker");
-	t->rec.flags = AD_TF_THREAD;
-	t->rec.tid = 4242;
+	sb_thread_task(&b, 4242, SB_NOW - 7 * SB_S, "worker");
 	t = sb_task(&b, T1, SB_NOW - 6 * SB_S, "never");
-	t->rec.parent_task = AD_THREAD_TASK_ID(4242);
+	t->rec.parent_task = T3;
+	sb_task(&b, T3, SB_NOW - 8 * SB_S, "spawner")->rec.last_poll_ns =
+		SB_NOW - 2 * SB_S;
 	t = sb_task(&b, T2, SB_NOW - 5 * SB_S, "lost parent");
 	t->rec.parent_task = 0x5555;
 	t->rec.parent_frame = 0x6666;
@@ -409,10 +414,58 @@ static void test_task_headers(void **state)
 		s,
 		"\nthread 4242 (worker): running on tid 4242, age 7.000s\n"));
 	assert_non_null(strstr(s, "\ntask \"never\" 0x1000: never polled, age "
-				  "6.000s, spawned by thread 4242 (worker)\n"));
+				  "6.000s, spawned by task \"spawner\" "
+				  "0x8000000000001092\n"));
 	assert_non_null(strstr(
 		s, "\ntask \"lost parent\" 0x2000: idle 1.000ms, age 5.000s, "
 		   "spawned by exited task 0x5555 at frame (gone) 0x6666\n"));
+	free(s);
+	sb_free(&b);
+}
+
+/* A task whose id has the top bit set and the tid of a thread in its low
+ * bits, next to that thread's own task and a task whose id is the tid:
+ * three tasks, each with its own frames, only the thread's shown as a
+ * thread. The whole document, byte for byte. */
+static void test_thread_namespace(void **state)
+{
+	struct sb b;
+	struct ad_snap_task *t;
+	char *s;
+
+	(void)state;
+	sb_init(&b);
+	t = sb_thread_task(&b, 4242, SB_NOW - 9 * SB_S, "worker");
+	t->rec.top = 2;
+	t->rec.top_gen = SB_NOW - 2 * SB_S;
+	t = sb_task(&b, T3, SB_NOW - 8 * SB_S, "tagged");
+	t->rec.last_poll_ns = SB_NOW - SB_S;
+	t = sb_task(&b, 4242, SB_NOW - 7 * SB_S, "task");
+	t->rec.flags = AD_TF_IMPLICIT;
+	sb_thread_frame(&b, 1, 4242, 0, SB_NOW - 3 * SB_S, "own outer");
+	sb_thread_frame(&b, 2, 4242, 1, SB_NOW - 2 * SB_S, "own inner");
+	sb_frame(&b, 3, T3, 0, SB_NOW - 3 * SB_S, "tagged root");
+	sb_frame(&b, 4, T3, 3, SB_NOW - 2 * SB_S, "tagged leaf");
+	sb_frame(&b, 5, 4242, 0, SB_NOW - 4 * SB_S, "at tid");
+	s = render(&b, &text_opts);
+	assert_string_equal(
+		s, "pid 1234 (server): observed for 12.004s since "
+		   "2026-11-21T23:40:01Z, 3 tasks, 5 frames\n"
+		   "lost: none\n"
+		   "\n"
+		   "thread 4242 (worker): running on tid 4242, age 9.000s\n"
+		   "\u257c own outer at main.c:1 in own outer [3.000s]\n"
+		   "  \u2514\u257c own inner at main.c:1 in own inner "
+		   "[2.000s]  <== current\n"
+		   "\n"
+		   "task \"tagged\" 0x8000000000001092: idle 1.000s, age "
+		   "8.000s\n"
+		   "\u257c tagged root at main.c:1 in tagged root [3.000s]\n"
+		   "  \u2514\u257c tagged leaf at main.c:1 in tagged leaf "
+		   "[2.000s]\n"
+		   "\n"
+		   "task \"task\" 0x1092: never polled, age 7.000s\n"
+		   "\u257c at tid at main.c:1 in at tid [4.000s]\n");
 	free(s);
 	sb_free(&b);
 }
@@ -510,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_truncated_unreadable),
 		cmocka_unit_test(test_task_headers),
+		cmocka_unit_test(test_thread_namespace),
 		cmocka_unit_test(test_consolidate),
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_write_error),
