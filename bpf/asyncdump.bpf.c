@@ -924,6 +924,9 @@ int ad_move(struct pt_regs *ctx)
 	/* Leaving its place: if it was its task's innermost frame, ENTER
 	 * continues from its old parent. */
 	top_pop(&c, a.frame, f);
+	/* The move names its parent: one still pending from an overlapping
+	 * poll is settled, a later hand-over must not undo it. */
+	f->flags &= ~AD_FF_PARENT_PENDING;
 	if (np) {
 		/* Into its new parent's task, of whichever kind. */
 		f->parent = a.new_parent;

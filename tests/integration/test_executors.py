@@ -73,6 +73,26 @@ class Handoff(adtest.ADTestCase):
         text = self.dump_text(self.d, self.p.pid)
         self.assertNotIn("uncertain", text)
 
+    def test_move_settles_a_pending_parent(self):
+        """A frame entered while its parent was still another poll's
+        hand-over, then moved: the move names its parent, and the late
+        hand-over does not undo it."""
+        for cmd in ("a-begin", "b-begin", "b-enter"):
+            doc, t = self.step(cmd)
+        self.assertEqual(unsure(t["frames"])["after wake"], "parent_unknown")
+        doc, t = self.step("b-move")
+        self.assertEqual(shape(t["frames"]),
+                         [("root", [("await", []), ("after wake", [])])])
+        self.assertIsNone(unsure(t["frames"])["after wake"])
+        doc, t = self.step("a-end")
+        self.assertEqual(shape(t["frames"]),
+                         [("root", [("await", []), ("after wake", [])])])
+        self.assertIsNone(unsure(t["frames"])["after wake"])
+        doc, t = self.step("b-end")
+        self.assertEqual(shape(t["frames"]),
+                         [("root", [("await", []), ("after wake", [])])])
+        self.assert_no_losses(doc)
+
     def test_first_exit_ends_the_wait(self):
         """B's first EXIT of a frame A entered tells B the innermost frame
         itself; A's late hand-over changes nothing."""

@@ -8,6 +8,7 @@
  *   b-enter     thread B: ENTER "after wake"
  *   a-late      thread A: ENTER "late" (A still runs T: both threads do)
  *   a-end       thread A: POLL_END(T)
+ *   b-move      thread B: MOVE "after wake" under "root"
  *   b-exit      thread B: EXIT "after wake", EXIT "await"
  *   b-next      thread B: ENTER "next"
  *   b-end       thread B: POLL_END(T)
@@ -53,6 +54,8 @@ static void step(const char *cmd)
 		ASYNCDUMP_ENTER(&late, "late");
 	} else if (!strcmp(cmd, "a-end")) {
 		ASYNCDUMP_POLL_END(&task);
+	} else if (!strcmp(cmd, "b-move")) {
+		ASYNCDUMP_MOVE(&after_wake, &root);
 	} else if (!strcmp(cmd, "b-exit")) {
 		ASYNCDUMP_EXIT(&after_wake);
 		ASYNCDUMP_EXIT(&await_);
