@@ -93,12 +93,144 @@ static int connect_daemon(const char *path, char *err, size_t errlen, int *code)
 	return -1;
 }
 
+/* The dump's byte stream after the status line (protocol.h): framing
+ * lines and chunk data, read through one buffer. */
+struct stream {
+	int fd;
+	const char *path;
+	char *buf;
+	size_t cap, off, len; /* unread bytes: buf[off, len) */
+};
+
+/* More bytes into the buffer (compacted first). 1, 0 at EOF, or -1 with
+ * the error in err. */
+static int stream_fill(struct stream *s, char *err, size_t errlen)
+{
+	if (s->off) {
+		memmove(s->buf, s->buf + s->off, s->len - s->off);
+		s->len -= s->off;
+		s->off = 0;
+	}
+	for (;;) {
+		ssize_t r = read(s->fd, s->buf + s->len, s->cap - s->len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN) {
+			ad_set_err(err, errlen,
+				   "reading the dump from %s failed: no data "
+				   "for %ds, the observer is busy or wedged "
+				   "(see its log)",
+				   s->path, AD_CLIENT_TIMEOUT_S);
+			return -1;
+		}
+		if (r < 0) {
+			ad_set_err(err, errlen,
+				   "reading the dump from %s failed: %s",
+				   s->path, strerror(errno));
+			return -1;
+		}
+		s->len += (size_t)r;
+		return r > 0;
+	}
+}
+
+/* The body: chunks written to out_fd until END. Returns the exit code. */
+static int read_body(struct stream *s, int out_fd, char *err, size_t errlen)
+{
+	char msg[AD_PROTO_MAX_MSG + 1];
+	uint64_t total = 0;
+	int werr = 0;
+
+	for (;;) {
+		struct ad_chunk c;
+		char *nl = memchr(s->buf + s->off, '\n', s->len - s->off);
+		int rc;
+
+		if (!nl) {
+			if (s->len - s->off >= AD_PROTO_MAX_LINE)
+				goto malformed;
+			rc = stream_fill(s, err, errlen);
+			if (rc < 0)
+				return AD_EXIT_FAILURE;
+			if (rc == 0)
+				goto cut_short;
+			continue;
+		}
+		if (ad_chunk_parse(s->buf + s->off,
+				   (size_t)(nl - (s->buf + s->off)) + 1, &c,
+				   msg, sizeof(msg)))
+			goto malformed;
+		s->off = (size_t)(nl - s->buf) + 1;
+		if (c.kind == AD_CHUNK_ERR) {
+			ad_set_err(err, errlen,
+				   "%s (after %llu bytes of the "
+				   "dump)",
+				   msg, (unsigned long long)total);
+			return c.code;
+		}
+		if (c.kind == AD_CHUNK_END) {
+			if (c.n != total)
+				goto malformed;
+			if (werr && werr != EPIPE) {
+				ad_set_err(err, errlen,
+					   "writing the dump failed: %s",
+					   strerror(werr));
+				return AD_EXIT_FAILURE;
+			}
+			if (werr) {
+				ad_set_err(err, errlen,
+					   "the output was closed before the "
+					   "whole dump was written (%llu "
+					   "bytes)",
+					   (unsigned long long)total);
+				return AD_EXIT_FAILURE;
+			}
+			return AD_EXIT_OK;
+		}
+		/* A data chunk: its bytes, from the buffer, then the socket. */
+		while (c.n) {
+			size_t have = s->len - s->off;
+			size_t n = have < c.n ? have : (size_t)c.n;
+
+			if (!n) {
+				rc = stream_fill(s, err, errlen);
+				if (rc < 0)
+					return AD_EXIT_FAILURE;
+				if (rc == 0)
+					goto cut_short;
+				continue;
+			}
+			/* After a write error, keep reading to learn
+			 * whether the dump was complete. */
+			if (!werr)
+				werr = write_all(out_fd, s->buf + s->off, n);
+			s->off += n;
+			c.n -= n;
+			total += n;
+		}
+	}
+cut_short:
+	ad_set_err(err, errlen,
+		   "the dump was cut short after %llu bytes: the observer at "
+		   "%s stopped or dropped this client (see its log)",
+		   (unsigned long long)total, s->path);
+	return AD_EXIT_FAILURE;
+malformed:
+	ad_set_err(err, errlen,
+		   "the observer at %s sent a malformed dump after %llu bytes: "
+		   "see its log",
+		   s->path, (unsigned long long)total);
+	return AD_EXIT_FAILURE;
+}
+
 int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		   int out_fd, char *err, size_t errlen)
 {
 	static char buf[1 << 20]; /* a dump can be hundreds of MB: few reads */
 	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
-	size_t got = 0;
+	struct stream st = {.buf = buf, .cap = sizeof(buf)};
+	size_t got = 0, rest;
 	char *nl = NULL;
 	int fd, code, n, werr;
 
@@ -145,7 +277,8 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 				     sizeof(msg))) {
 		ad_set_err(err, errlen, "the observer at %s %s: see its log",
 			   socket_path,
-			   got ? "sent a malformed answer"
+			   got ? "sent a malformed answer (another "
+				 "asyncdumpd version?)"
 			       : "closed the connection without answering");
 		close(fd);
 		return AD_EXIT_FAILURE;
@@ -155,40 +288,12 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		close(fd);
 		return code;
 	}
-
-	size_t rest = got - (size_t)(nl - line + 1);
-	werr = write_all(out_fd, nl + 1, rest);
-	for (;;) {
-		ssize_t r = werr ? 0 : read(fd, buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			ad_set_err(err, errlen,
-				   "reading the dump from %s failed: no data "
-				   "for %ds, the observer is busy or wedged "
-				   "(see its log)",
-				   socket_path, AD_CLIENT_TIMEOUT_S);
-			close(fd);
-			return AD_EXIT_FAILURE;
-		}
-		if (r < 0) {
-			ad_set_err(err, errlen,
-				   "reading the dump from %s failed: %s",
-				   socket_path, strerror(errno));
-			close(fd);
-			return AD_EXIT_FAILURE;
-		}
-		if (r == 0)
-			break;
-		werr = write_all(out_fd, buf, (size_t)r);
-	}
+	rest = got - (size_t)(nl - line + 1);
+	memcpy(buf, nl + 1, rest);
+	st.fd = fd;
+	st.path = socket_path;
+	st.len = rest;
+	code = read_body(&st, out_fd, err, errlen);
 	close(fd);
-	if (werr && werr != EPIPE) {
-		ad_set_err(err, errlen, "writing the dump failed: %s",
-			   strerror(werr));
-		return AD_EXIT_FAILURE;
-	}
-	/* EPIPE: the reader (e.g. `| head`) has what it wanted. */
-	return AD_EXIT_OK;
+	return code;
 }

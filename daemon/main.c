@@ -52,7 +52,8 @@ static int run_dump(const struct ad_options *opts)
 	ad_request_init(&req);
 	req.pid = opts->pid;
 	req.opts = opts->dump;
-	/* `asyncdumpd --pid N | head` must end quietly, not by SIGPIPE. */
+	/* `asyncdumpd --pid N | head`: a write error, said in one line and
+	 * exit code 1 (the dump was not all written), not death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	code = ad_client_dump(opts->socket_path, &req, STDOUT_FILENO, err,
 			      sizeof(err));

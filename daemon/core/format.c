@@ -212,7 +212,7 @@ const char *ad_fmt_task_id(char *buf, uint64_t id, bool thread)
 /* Length of the valid UTF-8 sequence at s (1..4) with its code point in
  * *cp, or 0 if the byte at s does not start one (stray continuation,
  * overlong form, surrogate, beyond U+10FFFF, cut short by the NUL). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+size_t ad_utf8_decode(const unsigned char *s, uint32_t *cp)
 {
 	uint32_t c = s[0], min;
 	size_t n, i;
@@ -331,7 +331,7 @@ void ad_out_text(struct ad_out *o, const char *str, bool quoted)
 			s++;
 			continue;
 		}
-		n = utf8_decode(s, &cp);
+		n = ad_utf8_decode(s, &cp);
 		if (n == 0 || cp < 0x20 || cp == 0x7f) {
 			out_x_escape(o, *s);
 			s++;
@@ -366,7 +366,7 @@ void ad_out_json_str(struct ad_out *o, const char *str)
 			ad_out_char(o, (char)*s++);
 			continue;
 		}
-		n = utf8_decode(s, &cp);
+		n = ad_utf8_decode(s, &cp);
 		if (n == 0) {
 			ad_out_put(o, "\xef\xbf\xbd", 3); /* U+FFFD */
 			s++;

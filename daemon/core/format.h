@@ -96,6 +96,11 @@ bool ad_fmt_coro_function(char *name);
 #define AD_ID_MAX 24
 const char *ad_fmt_task_id(char *buf, uint64_t id, bool thread);
 
+/* Length of the valid UTF-8 sequence at s (1..4) with its code point in
+ * *cp, or 0 if the byte at s does not start one (stray continuation,
+ * overlong form, surrogate, beyond U+10FFFF, cut short by the NUL). */
+size_t ad_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* Text escaping for terminals. Printable ASCII and valid UTF-8 pass
  * through; everything that could move the cursor, change colours or
  * reorder text is escaped:

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "core/errmsg.h"
+#include "core/format.h"
 
 void ad_request_init(struct ad_request *req)
 {
@@ -33,8 +34,10 @@ int ad_request_format(const struct ad_request *req, char *buf, size_t buflen)
 	     req->opts.format != AD_FORMAT_JSON))
 		return -EINVAL;
 	n = snprintf(buf, buflen,
-		     "DUMP pid=%d format=%s verbose=%d stuck_after_ns=%llu\n",
-		     (int)req->pid, ad_format_name(req->opts.format),
+		     "DUMP v=%d pid=%d format=%s verbose=%d "
+		     "stuck_after_ns=%llu\n",
+		     AD_PROTO_VERSION, (int)req->pid,
+		     ad_format_name(req->opts.format),
 		     req->opts.verbose ? 1 : 0,
 		     (unsigned long long)req->opts.stuck_after_ns);
 	if (n < 0 || (size_t)n >= buflen)
@@ -79,12 +82,9 @@ static bool tok_is(const char *tok, size_t len, const char *word)
 	return strlen(word) == len && memcmp(tok, word, len) == 0;
 }
 
-enum { KEY_PID, KEY_FORMAT, KEY_VERBOSE, KEY_STUCK, KEY_COUNT };
+enum { KEY_VERSION, KEY_PID, KEY_FORMAT, KEY_VERBOSE, KEY_STUCK, KEY_COUNT };
 static const char *const key_names[KEY_COUNT] = {
-	"pid",
-	"format",
-	"verbose",
-	"stuck_after_ns",
+	"v", "pid", "format", "verbose", "stuck_after_ns",
 };
 
 /* Applies one key=value token. */
@@ -115,6 +115,16 @@ static int apply_kv(const char *tok, size_t len, bool seen[KEY_COUNT],
 	seen[key] = true;
 
 	switch (key) {
+	case KEY_VERSION:
+		if (parse_num(val, vlen, UINT32_MAX, &v) ||
+		    v != AD_PROTO_VERSION)
+			return parse_err(err, errlen,
+					 "protocol version '%.*s' is not the "
+					 "daemon's (%d): client and daemon "
+					 "versions differ",
+					 (int)(vlen > 20 ? 20 : vlen), val,
+					 AD_PROTO_VERSION);
+		break;
 	case KEY_PID:
 		if (parse_num(val, vlen, INT32_MAX, &v) || v == 0)
 			return parse_err(err, errlen, "pid must be 1..%d",
@@ -157,10 +167,16 @@ int ad_request_parse(const char *line, size_t len, struct ad_request *req,
 	if (len + 1 > AD_PROTO_MAX_LINE)
 		return parse_err(err, errlen, "request longer than %d bytes",
 				 AD_PROTO_MAX_LINE);
+	/* ASCII only: nothing but what the grammar allows can be echoed
+	 * back in an error or a log line. */
 	for (size_t j = 0; j < len; j++)
-		if ((unsigned char)line[j] < 0x20 || line[j] == 0x7f)
+		if ((unsigned char)line[j] < 0x20 ||
+		    (unsigned char)line[j] >= 0x7f)
 			return parse_err(err, errlen,
-					 "control character in request");
+					 (unsigned char)line[j] >= 0x80
+						 ? "non-ASCII byte in request"
+						 : "control character in "
+						   "request");
 
 	/* Tokens are separated by exactly one space: the client never sends
 	 * anything else, and strictness keeps the grammar unambiguous. */
@@ -188,6 +204,12 @@ int ad_request_parse(const char *line, size_t len, struct ad_request *req,
 	}
 	if (!seen[KEY_PID])
 		return parse_err(err, errlen, "request has no pid");
+	if (!seen[KEY_VERSION])
+		return parse_err(err, errlen,
+				 "request has no protocol version (v=): the "
+				 "client is older than the daemon (protocol "
+				 "%d)",
+				 AD_PROTO_VERSION);
 	return 0;
 }
 
@@ -205,26 +227,51 @@ int ad_socket_addr(const char *path, struct sockaddr_un *addr)
 
 int ad_response_ok(char *buf, size_t buflen)
 {
-	if (buflen < 4)
+	int n = snprintf(buf, buflen, "OK %d\n", AD_PROTO_VERSION);
+
+	if (n < 0 || (size_t)n >= buflen)
 		return -ENOSPC;
-	memcpy(buf, "OK\n", 4);
-	return 3;
+	return n;
+}
+
+size_t ad_clean_msg(const char *msg, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)(msg ? msg : "");
+	size_t n = 0;
+
+	if (!outlen)
+		return 0;
+	while (*s && n + 1 < outlen) {
+		uint32_t cp;
+		size_t k = ad_utf8_decode(s, &cp);
+
+		if (k == 0 || (cp >= 0x80 && cp < 0xa0)) {
+			/* not UTF-8, or a C1 control (2 bytes) */
+			out[n++] = '?';
+			s += k ? k : 1;
+		} else if (cp < 0x20 || cp == 0x7f) {
+			out[n++] = ' ';
+			s++;
+		} else if (n + k < outlen) {
+			memcpy(out + n, s, k);
+			n += k;
+			s += k;
+		} else {
+			break; /* a character does not fit: cut before it */
+		}
+	}
+	out[n] = '\0';
+	return n;
 }
 
 int ad_response_err(int code, const char *msg, char *buf, size_t buflen)
 {
 	char clean[AD_PROTO_MAX_MSG + 1];
-	size_t n = 0;
 	int len;
 
 	if (code < 1 || code > 255)
 		return -EINVAL;
-	for (; msg && msg[n] && n < AD_PROTO_MAX_MSG; n++) {
-		unsigned char ch = (unsigned char)msg[n];
-
-		clean[n] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	clean[n] = '\0';
+	ad_clean_msg(msg, clean, sizeof(clean));
 	len = snprintf(buf, buflen, "ERR %d %s\n", code, clean);
 	if (len < 0 || (size_t)len >= buflen)
 		return -ENOSPC;
@@ -244,7 +291,8 @@ int ad_response_parse(const char *line, size_t len, int *code, char *msg,
 		return -EINVAL;
 	if (msg && msglen)
 		msg[0] = '\0';
-	if (len == 2 && memcmp(line, "OK", 2) == 0) {
+	if (len == 4 && memcmp(line, "OK ", 3) == 0 &&
+	    line[3] == '0' + AD_PROTO_VERSION) {
 		*code = 0;
 		return 0;
 	}
@@ -265,4 +313,56 @@ int ad_response_parse(const char *line, size_t len, int *code, char *msg,
 		msg[mlen] = '\0';
 	}
 	return 0;
+}
+
+int ad_chunk_data(size_t n, char *buf, size_t buflen)
+{
+	int len;
+
+	if (n == 0 || n > AD_PROTO_MAX_CHUNK)
+		return -EINVAL;
+	len = snprintf(buf, buflen, "D %zu\n", n);
+	if (len < 0 || (size_t)len >= buflen)
+		return -ENOSPC;
+	return len;
+}
+
+int ad_chunk_end(uint64_t total, char *buf, size_t buflen)
+{
+	int len =
+		snprintf(buf, buflen, "END %llu\n", (unsigned long long)total);
+
+	if (len < 0 || (size_t)len >= buflen)
+		return -ENOSPC;
+	return len;
+}
+
+int ad_chunk_parse(const char *line, size_t len, struct ad_chunk *c, char *msg,
+		   size_t msglen)
+{
+	size_t l = len > 0 && line[len - 1] == '\n' ? len - 1 : len;
+
+	memset(c, 0, sizeof(*c));
+	if (msg && msglen)
+		msg[0] = '\0';
+	if (l > 2 && memcmp(line, "D ", 2) == 0) {
+		if (parse_num(line + 2, l - 2, AD_PROTO_MAX_CHUNK, &c->n) ||
+		    c->n == 0)
+			return -EINVAL;
+		c->kind = AD_CHUNK_DATA;
+		return 0;
+	}
+	if (l > 4 && memcmp(line, "END ", 4) == 0) {
+		if (parse_num(line + 4, l - 4, UINT64_MAX, &c->n))
+			return -EINVAL;
+		c->kind = AD_CHUNK_END;
+		return 0;
+	}
+	if (l > 4 && memcmp(line, "ERR ", 4) == 0) {
+		if (ad_response_parse(line, len, &c->code, msg, msglen))
+			return -EINVAL;
+		c->kind = AD_CHUNK_ERR;
+		return 0;
+	}
+	return -EINVAL;
 }

@@ -14,20 +14,29 @@
 #include "core/protocol.h"
 #include "observer/observer.h"
 
+/* A dump's whole response must be taken by the client within this time,
+ * however it reads (a total, not a per-write, timeout); one that is not
+ * is dropped (its client says the dump was cut short). A 1M-frame JSON
+ * dump takes about 2 s to a reader that keeps up. */
+#define AD_SERVER_SEND_DEADLINE_S 20
+
 /* Where one dump's time went; the daemon logs it with the dump. */
 struct ad_dump_times {
 	int64_t collect_us, rebuild_us, render_us, free_us; /* render: + send */
 	size_t frames, tasks, bytes;
 };
 
-/* Serves req on the connected socket fd. Returns 0 once the whole answer
- * ("OK\n" and the dump) is sent; -errno with a one-line message in msg
- * when nothing was sent yet (the caller answers with an ERR line: -ESRCH
- * no such process, -ENODATA not observed, ...: core/exit_codes.h); or 0
- * with *gone set when the client went away or stalled in the middle of
- * the dump. */
+/* Serves req on the connected socket fd. Returns 0 once the answer is
+ * over: *sent is then 0 when the whole dump went out ("OK 2", chunks,
+ * "END"), else -errno: -ETIMEDOUT when the daemon dropped a client that
+ * did not take the dump within AD_SERVER_SEND_DEADLINE_S, -EPIPE or
+ * -ECONNRESET when the client went away, another -errno when rendering
+ * failed midway (the client got an ERR line). Returns -errno with a
+ * one-line message in msg when nothing was sent yet (the caller answers
+ * with an ERR line: -ESRCH no such process, -ENODATA not observed, ...:
+ * core/exit_codes.h). */
 int ad_dump(struct ad_observer *obs, int fd, const struct ad_request *req,
-	    struct ad_dump_times *tm, bool *gone, char *msg, size_t msglen);
+	    struct ad_dump_times *tm, int *sent, char *msg, size_t msglen);
 
 /* Sends all of buf; false if the client went away or stalled. */
 bool ad_send_all(int fd, const char *buf, size_t len);

@@ -78,8 +78,7 @@ enum ad_served ad_serve_client(struct ad_observer *obs, int fd)
 	struct ad_request req;
 	struct ad_dump_times tm = {0};
 	ssize_t len;
-	bool gone;
-	int e;
+	int e, sent;
 
 	/* The accepted socket inherits nothing from the listener's
 	 * O_NONBLOCK on Linux; the timeouts bound a stalled peer. */
@@ -114,7 +113,7 @@ enum ad_served ad_serve_client(struct ad_observer *obs, int fd)
 		send_err(fd, AD_EXIT_USAGE, full);
 		return AD_SERVED_NOTHING;
 	}
-	e = ad_dump(obs, fd, &req, &tm, &gone, msg, sizeof(msg));
+	e = ad_dump(obs, fd, &req, &tm, &sent, msg, sizeof(msg));
 	if (e) {
 		ad_log(AD_LOG_WARN,
 		       "dump pid=%d format=%s for client pid=%d uid=%d: error: "
@@ -124,10 +123,22 @@ enum ad_served ad_serve_client(struct ad_observer *obs, int fd)
 		send_err(fd, ad_exit_code(e, AD_EXIT_FAILURE), msg);
 		return AD_SERVED_FAILED;
 	}
-	if (gone) {
+	if (sent == -ETIMEDOUT) {
 		ad_log(AD_LOG_WARN,
-		       "client pid=%d went away during the dump of pid=%d",
-		       (int)peer.pid, (int)req.pid);
+		       "client pid=%d uid=%d dropped: it did not take the dump "
+		       "of pid=%d within %ds (%zu bytes sent)",
+		       (int)peer.pid, (int)peer.uid, (int)req.pid,
+		       AD_SERVER_SEND_DEADLINE_S, tm.bytes);
+		return AD_SERVED_FAILED;
+	}
+	if (sent) {
+		ad_log(AD_LOG_WARN,
+		       "client pid=%d uid=%d: the dump of pid=%d was cut "
+		       "short after %zu bytes: %s",
+		       (int)peer.pid, (int)peer.uid, (int)req.pid, tm.bytes,
+		       sent == -EPIPE || sent == -ECONNRESET
+			       ? "the client went away"
+			       : strerror(-sent));
 		return AD_SERVED_FAILED;
 	}
 	/* Where the time went: a slow dump says which phase to look at. */

@@ -175,6 +175,14 @@ class DaemonTest(adtest.ADTestCase):
         self.unavailable("asyncdumpd --daemon does not serve on %s within "
                          "%.0fs:\n%s" % (d.socket, timeout, d.stderr()))
 
+    def live_daemon_with(self, path):
+        """A daemon of this test's own attached to `path`, room for
+        64k frames in one process, serving."""
+        d = self.start_daemon(attach=[self.need_bin(path)],
+                              extra=["--max-frames", "131072"])
+        self.wait_live(d)
+        return d
+
     def live_daemon(self, socket=None, extra=()):
         d = self.start_daemon(attach=[self.need_bin(observed_prog())],
                               extra=extra, socket=socket)
@@ -550,6 +558,9 @@ class DaemonTest(adtest.ADTestCase):
             b"DUMP pid=%d pid=%d\n" % (p.pid, p.pid),
             b"DUMP pid=%d colour=red\n" % p.pid,
             b"DUMP pid=-1\n",
+            b"DUMP pid=%d\n" % p.pid,           # no protocol version
+            b"DUMP v=1 pid=%d\n" % p.pid,       # another version
+            b"DUMP v=2 pid=%d format=js\xc2\x9bn\n" % p.pid,  # non-ASCII
             b"\x00\xff\xfe\x1b[2J garbage\n",
             b"A" * 4096,                        # too long, no newline
             b"DUMP pid=%d" % p.pid,              # no newline, then EOF
@@ -570,6 +581,109 @@ class DaemonTest(adtest.ADTestCase):
                 self.assertTrue(text.endswith("\n"), repr(text))
                 self.assertIsNone(d.p.poll(), d.stderr())
         self.assert_serving(d, "after malformed requests")
+
+    # ------------------------------------------------- the wire protocol
+
+    def test_dump_is_framed_and_ends_with_its_length(self):
+        """OK 2, data chunks, END with the body's length: a client can
+        tell a whole dump from a cut one."""
+        d = self.shared_daemon()
+        p = self.observed()
+        s = connect(d.socket)
+        try:
+            s.sendall(b"DUMP v=2 pid=%d format=json\n" % p.pid)
+            data = read_all(s)
+        finally:
+            s.close()
+        self.assertTrue(data.startswith(b"OK 2\n"), data[:40])
+        pos, body, chunks = 5, b"", 0
+        while True:
+            nl = data.index(b"\n", pos)
+            head = data[pos:nl].decode()
+            pos = nl + 1
+            if head.startswith("END "):
+                self.assertEqual(int(head[4:]), len(body))
+                break
+            self.assertRegex(head, r"^D [1-9][0-9]*$")
+            n = int(head[2:])
+            self.assertLessEqual(n, 1 << 20)
+            body += data[pos:pos + n]
+            self.assertEqual(len(data[pos:pos + n]), n, "chunk cut short")
+            pos += n
+            chunks += 1
+        self.assertEqual(data[pos:], b"", "bytes after END")
+        self.assertGreaterEqual(chunks, 1)
+        self.assertEqual(json.loads(body)["pid"], p.pid)
+        self.assert_serving(d, "after a raw framed dump")
+
+    def big_dump_client(self, d, p):
+        """asyncdumpd --pid writing a ~20 MB JSON dump into a pipe
+        nobody reads yet."""
+        c = subprocess.Popen([DAEMON, "--pid", str(p.pid), "--format", "json",
+                              "--socket", d.socket],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: c.poll() is None and c.kill())
+        return c
+
+    def finish_client(self, c):
+        """Reads the client's whole output now; (rc, bytes, stderr)."""
+        out, err = c.communicate(timeout=120)
+        return c.returncode, len(out), err.decode(errors="replace")
+
+    def test_dump_cut_short_by_the_daemon_dying_exits_nonzero(self):
+        """The daemon killed in the middle of a dump: the client says the
+        dump was cut short and exits non-zero, never 0 with part of it."""
+        d = self.live_daemon_with(prog("many_frames"))
+        p = self.start([prog("many_frames"), "60000"])
+        p.ready(timeout=60)
+        c = self.big_dump_client(d, p)
+        # the daemon fills the socket and the pipe, then waits for us
+        time.sleep(3)
+        self.assertIsNone(c.poll(), "the client finished without reading")
+        d.p.kill()
+        rc, n, err = self.finish_client(c)
+        self.assertNotEqual(rc, EXIT_OK, "a cut-short dump exited 0")
+        self.assertGreater(n, 0)
+        self.one_line_error(err, "cut short", "bytes")
+
+    def test_reader_that_pauses_longer_than_the_deadline(self):
+        """A reader that stops for longer than the daemon's send deadline
+        (20 s): the daemon drops it and says so, its client exits
+        non-zero saying the dump was cut short, and other clients are
+        served meanwhile."""
+        d = self.live_daemon_with(prog("many_frames"))
+        p = self.start([prog("many_frames"), "60000"])
+        p.ready(timeout=60)
+        c = self.big_dump_client(d, p)
+        deadline = time.monotonic() + 40
+        while "did not take the dump" not in d.stderr():
+            self.assertLess(time.monotonic(), deadline,
+                            "never dropped; daemon:\n" + d.stderr())
+            time.sleep(0.2)
+        rc, n, err = self.finish_client(c)
+        self.assertNotEqual(rc, EXIT_OK, "a cut-short dump exited 0")
+        self.one_line_error(err, "cut short")
+        self.assertRegex(d.stderr(), r"client pid=%d uid=0 dropped: it did "
+                         r"not take the dump of pid=%d within 20s" % (c.pid, p.pid))
+        self.assertNotIn("went away", d.stderr())
+        rc, out, err = d.dump(p.pid)
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual(json.loads(out)["stats"]["frames_in"], 60000)
+
+    def test_client_output_closed_early_exits_nonzero(self):
+        """`asyncdumpd --pid N | head -c 10` on a dump larger than the
+        pipe: the dump was not all written, so the client says so and
+        does not exit 0."""
+        d = self.shared_daemon()
+        p = self.start([prog("many_frames"), "30000"])
+        p.ready(timeout=60)
+        sh = subprocess.run(
+            ["bash", "-c", "set -o pipefail; %s --pid %d --format json "
+             "--socket %s | head -c 10 >/dev/null" % (DAEMON, p.pid, d.socket)],
+            capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(sh.returncode, EXIT_OK)
+        self.one_line_error(sh.stderr, "output was closed")
+        self.assert_serving(d, "after a closed output")
 
     def test_silent_client_does_not_wedge_the_daemon(self):
         d = self.shared_daemon()

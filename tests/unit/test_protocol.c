@@ -78,14 +78,14 @@ static void test_defaults_and_order(void **state)
 	struct ad_request req;
 	(void)state;
 
-	assert_int_equal(parse("DUMP pid=12", &req), 0);
+	assert_int_equal(parse("DUMP v=2 pid=12", &req), 0);
 	assert_int_equal(req.pid, 12);
 	assert_int_equal(req.opts.format, AD_FORMAT_TEXT);
 	assert_false(req.opts.verbose);
 	assert_int_equal(req.opts.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
 
 	assert_int_equal(
-		parse("DUMP stuck_after_ns=0 verbose=1 format=json pid=3\n",
+		parse("DUMP stuck_after_ns=0 verbose=1 format=json pid=3 v=2\n",
 		      &req),
 		0);
 	assert_int_equal(req.pid, 3);
@@ -114,6 +114,15 @@ static void test_malformed(void **state)
 	expect_bad("dump pid=1", "unknown request");
 	expect_bad("SHUTDOWN", "unknown request");
 	expect_bad("DUMP", "no pid");
+	expect_bad("DUMP pid=1", "no protocol version");
+	expect_bad("DUMP pid=1 v=1", "protocol version '1'");
+	expect_bad("DUMP pid=1 v=3", "protocol version '3'");
+	expect_bad("DUMP pid=1 v=02x", "protocol version");
+	expect_bad("DUMP v=2 v=2 pid=1", "given twice");
+	expect_bad("DUMP v=2 pid=1 format=js\xc3\xb6n", "non-ASCII");
+	expect_bad("DUMP v=2 pid=1 \xc2\x9b"
+		   "2J",
+		   "non-ASCII");
 	expect_bad("DUMP format=json", "no pid");
 	expect_bad("DUMP pid=1 pid=2", "given twice");
 	expect_bad("DUMP pid=1 format=json format=text", "given twice");
@@ -183,15 +192,21 @@ static void test_response_ok(void **state)
 	int code = -1;
 	(void)state;
 
-	assert_int_equal(ad_response_ok(buf, sizeof(buf)), 3);
-	assert_string_equal(buf, "OK\n");
-	assert_int_equal(ad_response_ok(buf, 3), -ENOSPC);
-	assert_int_equal(ad_response_parse("OK\n", 3, &code, msg, sizeof(msg)),
-			 0);
+	assert_int_equal(ad_response_ok(buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "OK 2\n");
+	assert_int_equal(ad_response_ok(buf, 5), -ENOSPC);
+	assert_int_equal(
+		ad_response_parse("OK 2\n", 5, &code, msg, sizeof(msg)), 0);
 	assert_int_equal(code, 0);
 	assert_string_equal(msg, "");
-	assert_int_equal(ad_response_parse("OK", 2, &code, msg, sizeof(msg)),
+	assert_int_equal(ad_response_parse("OK 2", 4, &code, msg, sizeof(msg)),
 			 0);
+	/* another protocol's OK is not one */
+	assert_int_equal(ad_response_parse("OK\n", 3, &code, msg, sizeof(msg)),
+			 -EINVAL);
+	assert_int_equal(
+		ad_response_parse("OK 1\n", 5, &code, msg, sizeof(msg)),
+		-EINVAL);
 }
 
 static void test_response_err_round_trip(void **state)
@@ -211,9 +226,16 @@ static void test_response_err_round_trip(void **state)
 	assert_int_equal(code, AD_EXIT_NOT_OBSERVED);
 	assert_string_equal(msg, "process 7 has hit no asyncdump probe");
 
-	/* Control characters in a message never break the line. */
+	/* Control characters in a message never break the line; C1
+	 * controls and invalid UTF-8 never reach a terminal; valid UTF-8
+	 * stays. */
 	n = ad_response_err(AD_EXIT_FAILURE, "a\nb\tc\x1b", buf, sizeof(buf));
 	assert_string_equal(buf, "ERR 1 a b c \n");
+	n = ad_response_err(AD_EXIT_FAILURE,
+			    "x\xc2\x9b"
+			    "2Jy\xff\xc3z \xc3\xa9",
+			    buf, sizeof(buf));
+	assert_string_equal(buf, "ERR 1 x?2Jy??z \xc3\xa9\n");
 	/* Long messages are cut, still one line that parses. */
 	char longmsg[2000];
 	memset(longmsg, 'x', sizeof(longmsg) - 1);
@@ -241,12 +263,84 @@ static void test_response_err_round_trip(void **state)
 	assert_int_equal(ad_response_err(1, "xyz", buf, 6), -ENOSPC);
 }
 
+static void test_clean_msg_cut(void **state)
+{
+	char out[4];
+	(void)state;
+
+	/* a multi-byte character that does not fit is left out whole */
+	assert_int_equal(ad_clean_msg("ab\xc3\xa9", out, sizeof(out)), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(ad_clean_msg(NULL, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
+static void test_chunks(void **state)
+{
+	char buf[64], msg[64];
+	struct ad_chunk c;
+	(void)state;
+
+	assert_int_equal(ad_chunk_data(1, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "D 1\n");
+	assert_int_equal(ad_chunk_parse(buf, 4, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(c.kind, AD_CHUNK_DATA);
+	assert_int_equal(c.n, 1);
+	assert_true(ad_chunk_data(AD_PROTO_MAX_CHUNK, buf, sizeof(buf)) > 0);
+	assert_int_equal(ad_chunk_parse(buf, strlen(buf), &c, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(c.n, AD_PROTO_MAX_CHUNK);
+	assert_int_equal(ad_chunk_data(0, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+		ad_chunk_data(AD_PROTO_MAX_CHUNK + 1, buf, sizeof(buf)),
+		-EINVAL);
+	assert_int_equal(ad_chunk_data(5, buf, 4), -ENOSPC);
+	assert_true(ad_chunk_end(UINT64_MAX, buf, sizeof(buf)) > 0);
+	assert_int_equal(ad_chunk_parse(buf, strlen(buf), &c, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(c.kind, AD_CHUNK_END);
+	assert_true(c.n == UINT64_MAX);
+	assert_int_equal(ad_chunk_parse("END 0\n", 6, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(
+		ad_chunk_parse("ERR 6 not allowed\n", 18, &c, msg, sizeof(msg)),
+		0);
+	assert_int_equal(c.kind, AD_CHUNK_ERR);
+	assert_int_equal(c.code, 6);
+	assert_string_equal(msg, "not allowed");
+	const char *bad[] = {
+		"",
+		"\n",
+		"D\n",
+		"D \n",
+		"D 0\n",
+		"D -1\n",
+		"D 1048577\n",
+		"D 1x\n",
+		"d 1\n",
+		"D  1\n",
+		"END\n",
+		"END \n",
+		"END x\n",
+		"END 18446744073709551616\n",
+		"ERR 0 x\n",
+		"OK 2\n",
+		"DATA 1\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ad_chunk_parse(bad[i], strlen(bad[i]), &c, msg,
+				   sizeof(msg)) != -EINVAL)
+			fail_msg("accepted framing line '%s'", bad[i]);
+}
+
 static void test_response_malformed(void **state)
 {
 	const char *bad[] = {
 		"",
 		"\n",
 		"OK ",
+		"OK 2 \n",
+		"OK 22\n",
 		"OKAY\n",
 		"ok\n",
 		"ERR\n",
@@ -328,6 +422,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_format_errors),
+		cmocka_unit_test(test_chunks),
+		cmocka_unit_test(test_clean_msg_cut),
 		cmocka_unit_test(test_defaults_and_order),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_embedded_nul),
