@@ -20,6 +20,7 @@ packages=(
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjson-c-dev libsystemd-dev
 	systemtap-sdt-dev
+	libuv1-dev # the libuv example server (examples/uv_server.c) and its test
 	bpftrace # the comparison point of the benchmark (bench/bookkeeping.bt)
 	linux-perf # the benchmark's profile of an observed pair (section 6)
 	python3 procps

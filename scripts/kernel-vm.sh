@@ -74,9 +74,12 @@ done
 # What the guest needs to run the integration tests: the kernel (with its
 # initramfs, which has the virtio disk driver), python3 for the harness,
 # the libraries the built binaries link (ASan/UBSan runtimes included),
-# objdump and bpftool for the tests that use them.
+# objdump and bpftool for the tests that use them, libuv for the libuv
+# example server's test, iproute2 for the guest's init to bring the
+# loopback up (that test connects to 127.0.0.1).
 packages=(linux-image-amd64 initramfs-tools python3 libbpf1 libelf1 zlib1g
-	libsystemd0 libjson-c5 libasan8 libubsan1 binutils bpftool procps kmod)
+	libsystemd0 libjson-c5 libasan8 libubsan1 libuv1 binutils bpftool procps
+	kmod iproute2)
 recipe="bookworm ${packages[*]} v1"
 key="$(printf '%s' "$recipe" | sha256sum | cut -c1-12)"
 rootfs="$cache/rootfs-$key"

@@ -19,7 +19,8 @@ mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 hostname adtest-guest
-ip link set lo up 2>/dev/null || true
+# The loopback starts down; tests connect to 127.0.0.1 (iproute2's ip).
+ip link set lo up || echo "== guest: the loopback is down: tests over 127.0.0.1 will fail"
 
 echo "== guest: $(uname -srv)"
 if [ -f /adtest/command ]; then
