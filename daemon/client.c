@@ -244,15 +244,11 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	if (fd < 0)
 		return code;
 	werr = write_all(fd, line, (size_t)n);
-	if (werr) {
-		ad_set_err(err, errlen,
-			   "sending the request to %s failed: %s (is the "
-			   "observer overloaded or stopping?)",
-			   socket_path, strerror(werr));
-		close(fd);
-		return AD_EXIT_FAILURE;
-	}
-	shutdown(fd, SHUT_WR);
+	if (!werr)
+		shutdown(fd, SHUT_WR);
+	/* Even if sending failed: the daemon may have answered before
+	 * reading (out of file descriptors, say) and closed; its ERR line is
+	 * what to report. */
 
 	/* Status line first; whatever followed it in the same read is body. */
 	while (!nl && got < sizeof(line)) {
@@ -272,6 +268,17 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 			break;
 		got += (size_t)r;
 		nl = memchr(line, '\n', got);
+	}
+	if (werr && (!nl ||
+		     ad_response_parse(line, (size_t)(nl - line + 1), &code,
+				       msg, sizeof(msg)) ||
+		     code == AD_EXIT_OK)) {
+		ad_set_err(err, errlen,
+			   "sending the request to %s failed: %s (is the "
+			   "observer overloaded or stopping?)",
+			   socket_path, strerror(werr));
+		close(fd);
+		return AD_EXIT_FAILURE;
 	}
 	if (!nl || ad_response_parse(line, (size_t)(nl - line + 1), &code, msg,
 				     sizeof(msg))) {

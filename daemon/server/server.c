@@ -9,12 +9,14 @@
 #include "server/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -22,12 +24,14 @@
 #include "core/clock.h"
 #include "core/dumpmem.h"
 #include "core/exit_codes.h"
+#include "core/protocol.h"
 #include "observer/attach.h"
 #include "observer/kernel_features.h"
 #include "observer/observer.h"
 #include "observer/reclaim.h"
 #include "observer/slots.h"
 #include "server/listen.h"
+#include "server/dump.h"
 #include "server/log.h"
 #include "server/request.h"
 
@@ -41,12 +45,76 @@ struct server {
 	ino_t sock_ino; /* never removes a successor's socket */
 	bool stop;
 	bool refill_failing; /* creating slot maps failed (logged once) */
+	/* Out of file descriptors (EMFILE, ENFILE): a descriptor held in
+	 * reserve lets the daemon still answer the client that hit the limit;
+	 * accepting then pauses until accept_resume_ms, doubling the pause
+	 * while it lasts (nginx's way), and the log says so once. */
+	int reserve_fd;
+	bool fds_exhausted;
+	int64_t accept_resume_ms;
+	int accept_backoff_ms;
 	unsigned long served;
 	unsigned long requests; /* dump requests that reached ad_dump() */
 	struct ad_dumpmem mem; /* the dumps' and sweeps' memory, kept a while */
 };
 
 /* ---- clients, signals, loop -------------------------------------------- */
+
+/* The first and the longest pause in accepting while out of file
+ * descriptors. */
+#define AD_ACCEPT_BACKOFF_MIN_MS 100
+#define AD_ACCEPT_BACKOFF_MAX_MS 2000
+
+static void reserve_fd(struct server *s)
+{
+	if (s->reserve_fd < 0)
+		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* accept() failed with EMFILE or ENFILE: answer that client with the
+ * reserved descriptor, then pause accepting (not spin on a listening
+ * socket that stays readable). */
+static void out_of_fds(struct server *s, int err)
+{
+	char line[AD_PROTO_MAX_LINE];
+	int fd, n;
+
+	if (s->reserve_fd >= 0) {
+		close(s->reserve_fd);
+		s->reserve_fd = -1;
+		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			n = ad_response_err(AD_EXIT_FAILURE,
+					    "the observer is out of file "
+					    "descriptors: try again later, and "
+					    "see its log",
+					    line, sizeof(line));
+			if (n > 0)
+				ad_send_all(fd, line, (size_t)n);
+			close(fd);
+		}
+		reserve_fd(s);
+	}
+	if (!s->fds_exhausted) {
+		struct rlimit rl = {0};
+
+		getrlimit(RLIMIT_NOFILE, &rl);
+		ad_log(AD_LOG_WARN,
+		       "accept: %s (limit %llu open files): new clients are "
+		       "refused, in pauses of up to %d ms, until descriptors "
+		       "are free (raise LimitNOFILE= or observe fewer "
+		       "processes)",
+		       strerror(err), (unsigned long long)rl.rlim_cur,
+		       AD_ACCEPT_BACKOFF_MAX_MS);
+		s->fds_exhausted = true;
+		s->accept_backoff_ms = AD_ACCEPT_BACKOFF_MIN_MS;
+	} else if (s->accept_backoff_ms < AD_ACCEPT_BACKOFF_MAX_MS) {
+		s->accept_backoff_ms *= 2;
+		if (s->accept_backoff_ms > AD_ACCEPT_BACKOFF_MAX_MS)
+			s->accept_backoff_ms = AD_ACCEPT_BACKOFF_MAX_MS;
+	}
+	s->accept_resume_ms = ad_mono_ms() + s->accept_backoff_ms;
+}
 
 static void accept_clients(struct server *s)
 {
@@ -55,17 +123,42 @@ static void accept_clients(struct server *s)
 		enum ad_served r;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE)
+				out_of_fds(s, errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+				 errno != EINTR)
 				ad_log(AD_LOG_WARN, "accept: %s",
 				       strerror(errno));
 			return;
 		}
+		if (s->fds_exhausted) {
+			s->fds_exhausted = false;
+			ad_log(AD_LOG_INFO,
+			       "accepting clients again: file descriptors are "
+			       "free");
+		}
+		reserve_fd(s);
 		r = ad_serve_client(s->obs, fd);
 		close(fd);
 		s->requests += r != AD_SERVED_NOTHING;
 		s->served += r == AD_SERVED_DUMP;
 	}
+}
+
+/* The soft limit on open files raised to the hard one (3 map descriptors
+ * per observed process, more while a dump or a sweep runs): systemd and
+ * nginx do the same. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		ad_log(AD_LOG_WARN,
+		       "cannot raise the open-file limit to %llu: %s",
+		       (unsigned long long)rl.rlim_max, strerror(errno));
 }
 
 static int setup_signals(struct server *s)
@@ -221,12 +314,20 @@ static void run_loop(struct server *s)
 		uint64_t now = (uint64_t)(ad_mono_ms() / 1000);
 		int timeout = now >= next_gc ? 0 : (int)(next_gc - now) * 1000;
 		int64_t served_us,
-			mem_due = ad_dumpmem_due_in_ms(&s->mem, ad_mono_ms());
+			mem_due = ad_dumpmem_due_in_ms(&s->mem, ad_mono_ms()),
+			pause = s->accept_resume_ms - ad_mono_ms();
 		uint64_t slice;
 		int rc;
 
 		if (mem_due >= 0 && mem_due < timeout)
 			timeout = (int)mem_due;
+		/* Out of descriptors: not accepting for a while (poll skips
+		 * a negative fd). */
+		if (pause > 0) {
+			pfd[0].fd = -1;
+			if (pause < timeout)
+				timeout = (int)pause;
+		}
 
 		/* Pending reclaim work: only look, do not wait. */
 		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE)
@@ -367,12 +468,15 @@ int ad_server_run(const struct ad_options *opts)
 		.listen_fd = -1,
 		.signal_fd = -1,
 		.events_fd = -1,
+		.reserve_fd = -1,
 	};
 	char err[512];
 	struct stat st;
 	int code, lock_fd = -1;
 
 	ad_dumpmem_setup(&s.mem);
+	raise_nofile();
+	reserve_fd(&s);
 	/* Signals are blocked before anything slow, so a SIGTERM during
 	 * loading is seen by the loop rather than killing us mid-attach. */
 	if (setup_signals(&s)) {
@@ -394,7 +498,9 @@ int ad_server_run(const struct ad_options *opts)
 		goto out;
 	s.events_fd = ad_observer_events_fd(s.obs);
 
-	/* Locked only now, so a failed attach leaves no file behind. */
+	/* Locked only now, so a failed attach leaves no file behind. Once
+	 * taken, PATH.lock stays, after a failed listen too: removing a lock
+	 * file reopens the race it closes (ad_socket_lock). */
 	lock_fd = ad_socket_lock(opts->socket_path, err, sizeof(err));
 	if (lock_fd < 0) {
 		ad_log(AD_LOG_ERR, "%s", err);
@@ -431,5 +537,7 @@ out:
 		close(s.signal_fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	if (s.reserve_fd >= 0)
+		close(s.reserve_fd);
 	return code;
 }

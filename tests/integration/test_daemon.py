@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket as socketmod
 import stat
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,13 @@ def cli_env(sock="/nonexistent/asyncdump-test.sock"):
     env = dict(os.environ)
     env["ASYNCDUMP_SOCKET"] = sock
     return env
+
+
+def proc_cpu_s(pid):
+    """User plus system CPU seconds process pid has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def connect(path, timeout=10.0):
@@ -684,6 +692,45 @@ class DaemonTest(adtest.ADTestCase):
         self.assertNotEqual(sh.returncode, EXIT_OK)
         self.one_line_error(sh.stderr, "output was closed")
         self.assert_serving(d, "after a closed output")
+
+    def test_out_of_file_descriptors_backs_off(self):
+        """With no descriptor left (EMFILE), the daemon answers the client
+        with the one it keeps in reserve, pauses accepting instead of
+        spinning on a readable socket, says so once in its log, and
+        serves again once descriptors are free."""
+        d = self.live_daemon()
+        p = self.observed()
+        time.sleep(0.5)  # the liveness check's connection closed
+        fds = {int(f) for f in os.listdir("/proc/%d/fd" % d.p.pid)}
+        lowest_free = min(set(range(len(fds) + 1)) - fds)
+        soft, hard = resource.prlimit(d.p.pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(d.p.pid, resource.RLIMIT_NOFILE, (lowest_free, hard))
+        self.addCleanup(lambda: d.p.poll() is None and resource.prlimit(
+            d.p.pid, resource.RLIMIT_NOFILE, (soft, hard)))
+        cpu0 = proc_cpu_s(d.p.pid)
+        t0 = time.monotonic()
+        answers = []
+        while time.monotonic() - t0 < 3:
+            rc, out, err = d.dump(p.pid)
+            answers.append((rc, err))
+        cpu = proc_cpu_s(d.p.pid) - cpu0
+        self.assertTrue(answers)
+        for rc, err in answers:
+            self.assertEqual(rc, EXIT_FAILURE, err)
+            self.one_line_error(err, "out of file descriptors")
+        # paused, not spinning: well under a core for the 3 s
+        self.assertLess(cpu, 1.0, "daemon used %.2f s of CPU in 3 s" % cpu)
+        self.assertEqual(d.stderr().count("new clients are refused"), 1,
+                         d.stderr())
+        resource.prlimit(d.p.pid, resource.RLIMIT_NOFILE, (soft, hard))
+        deadline = time.monotonic() + 10
+        while True:
+            rc, out, err = d.dump(p.pid)
+            if rc == EXIT_OK or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertIn("accepting clients again", d.stderr())
 
     def test_silent_client_does_not_wedge_the_daemon(self):
         d = self.shared_daemon()
