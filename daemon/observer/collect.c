@@ -261,6 +261,27 @@ static bool process_exists(pid_t pid)
 	return kill(pid, 0) == 0 || errno != ESRCH;
 }
 
+/* The thread group (process) of thread id pid, from /proc/PID/status;
+ * pid itself when it cannot be read. */
+static pid_t thread_group(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pid;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return pid;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	return p ? (pid_t)strtol(p + 6, NULL, 10) : pid;
+}
+
 /* True if pid is a zombie (exited, not yet reaped): kill(pid, 0) still
  * succeeds, but BPF has already reclaimed its records on exit. */
 static bool process_exited(pid_t pid)
@@ -437,6 +458,16 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 		return -ESRCH;
 	}
 	rc = ad_observer_read_proc(obs, pid, &snap->proc);
+	if (rc == -ENOENT && thread_group(pid) > 0 &&
+	    thread_group(pid) != pid) {
+		/* kill() accepts a thread's id too: name its process. */
+		ad_set_err(err, errlen,
+			   "%d is a thread of process %d: dump the process "
+			   "(--pid %d)",
+			   (int)pid, (int)thread_group(pid),
+			   (int)thread_group(pid));
+		return -EINVAL;
+	}
 	if (rc == -ENOENT && process_exited(pid)) {
 		/* Only now: a thread-group leader that exited while its other
 		 * threads run is a zombie too, and keeps its record. */

@@ -732,6 +732,20 @@ class DaemonTest(adtest.ADTestCase):
         self.assertEqual(rc, EXIT_OK, err)
         self.assertIn("accepting clients again", d.stderr())
 
+    def test_dump_of_a_thread_id_names_its_process(self):
+        d = self.live_daemon_with(prog("handoff"))
+        p = self.start([prog("handoff")])
+        p.ready()
+        tids = [int(t) for t in os.listdir("/proc/%d/task" % p.pid)
+                if int(t) != p.pid]
+        self.assertTrue(tids)
+        rc, out, err = d.dump(tids[0])
+        self.assertEqual(rc, EXIT_USAGE, err)
+        self.assertEqual(out, "")
+        self.one_line_error(err, "%d is a thread of process %d" % (tids[0], p.pid))
+        rc, out, err = d.dump(p.pid)
+        self.assertEqual(rc, EXIT_OK, err)
+
     def test_silent_client_does_not_wedge_the_daemon(self):
         d = self.shared_daemon()
         p = self.observed()
