@@ -5,21 +5,53 @@
 #include "server/log.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
+#include "core/protocol.h"
+#include "core/ratelimit.h"
+
+/* Warnings and notices: bursts of 100, then 10 a second, whatever clients
+ * send; errors always. */
+#define AD_LOG_BURST 100
+#define AD_LOG_PER_S 10
+
 void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 {
+	static struct ad_ratelimit rl =
+		AD_RATELIMIT_INIT(AD_LOG_BURST, AD_LOG_PER_S);
 	static int journal = -1;
-	char line[1024];
+	char raw[1024], line[1024];
+	uint64_t dropped = 0;
 	va_list ap;
 
+	if (prio != AD_LOG_ERR &&
+	    !ad_ratelimit_take(&rl, ad_mono_ms(), &dropped))
+		return;
 	if (journal < 0)
 		journal = getenv("JOURNAL_STREAM") != NULL;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Whatever a request or a process name carried: no control
+	 * character or invalid UTF-8 reaches the log. */
+	ad_clean_msg(raw, line, sizeof(line));
 	/* One write per line, so lines of concurrent writers never mix. */
+	if (dropped) {
+		if (journal)
+			fprintf(stderr,
+				"<%d>%llu log messages suppressed (more than "
+				"%d a second)\n",
+				(int)AD_LOG_WARN, (unsigned long long)dropped,
+				AD_LOG_PER_S);
+		else
+			fprintf(stderr,
+				"asyncdumpd: %llu log messages suppressed "
+				"(more than %d a second)\n",
+				(unsigned long long)dropped, AD_LOG_PER_S);
+	}
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", (int)prio, line);
 	else

@@ -3,7 +3,10 @@
  * log.h - the daemon's log: one line per event on stderr. Under systemd
  * (JOURNAL_STREAM set) each line carries a "<N>" syslog priority prefix,
  * which journald turns into the entry's priority; on a terminal the prefix
- * is left out and the line starts "asyncdumpd: ".
+ * is left out and the line starts "asyncdumpd: ". Warnings and notices
+ * are rate-limited (bursts of 100, then 10 a second; how many were dropped
+ * is said with the next one), errors never; every line is cleaned of
+ * control characters and invalid UTF-8 (ad_clean_msg).
  */
 #ifndef AD_LOG_H
 #define AD_LOG_H
