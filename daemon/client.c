@@ -73,8 +73,10 @@ static int connect_daemon(const char *path, char *err, size_t errlen, int *code)
 	case EACCES:
 	case EPERM:
 		ad_set_err(err, errlen,
-			   "permission denied on %s: dumps expose process "
-			   "memory, so the socket is root-only: run as root",
+			   "permission denied on %s: the observer makes it "
+			   "open to every user (who may dump what is checked "
+			   "per request); check the permissions of the socket "
+			   "and its directories, or use --socket PATH",
 			   path);
 		*code = AD_EXIT_PERMISSION;
 		break;

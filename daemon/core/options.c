@@ -39,6 +39,7 @@ enum opt_id {
 	OPT_MAX_PROCS,
 	OPT_MAX_SLOTS,
 	OPT_LABEL_MAX,
+	OPT_DUMP_GROUP,
 	OPT_PID,
 	OPT_FORMAT,
 	OPT_VERBOSE,
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{"max-procs", required_argument, NULL, OPT_MAX_PROCS},
 	{"max-slots", required_argument, NULL, OPT_MAX_SLOTS},
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
+	{"dump-group", required_argument, NULL, OPT_DUMP_GROUP},
 	{"pid", required_argument, NULL, OPT_PID},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"verbose", no_argument, NULL, OPT_VERBOSE},
@@ -217,7 +219,7 @@ static bool is_daemon_opt(int id)
 	return id == OPT_ATTACH || id == OPT_ATTACH_PID ||
 	       id == OPT_MAX_FRAMES || id == OPT_MAX_TASKS ||
 	       id == OPT_MAX_PROCS || id == OPT_MAX_SLOTS ||
-	       id == OPT_LABEL_MAX;
+	       id == OPT_LABEL_MAX || id == OPT_DUMP_GROUP;
 }
 
 static bool is_dump_opt(int id)
@@ -299,6 +301,13 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 			rc = parse_capacity(c, optarg, opts, err, errlen);
 			if (rc)
 				return rc;
+			break;
+		case OPT_DUMP_GROUP:
+			if (!*optarg)
+				return usage_err(err, errlen,
+						 "--dump-group: empty group "
+						 "name");
+			opts->dump_group = optarg;
 			break;
 		case OPT_PID:
 			if (want_pid)
@@ -415,6 +424,7 @@ void ad_usage(FILE *out, const char *prog)
 		"PATH]\n"
 		"         [--max-frames N] [--max-tasks N] [--max-procs N] "
 		"[--label-max N]\n"
+		"         [--dump-group NAME]\n"
 		"  %s --pid N [--format text|json] [--verbose] [--stuck-after "
 		"DUR]\n"
 		"         [--socket PATH]\n"
@@ -450,6 +460,13 @@ void ad_usage(FILE *out, const char *prog)
 		"  --label-max N        bytes copied of a _DYN label or name, "
 		"NUL included\n"
 		"                       (default %u, %u to %u)\n"
+		"  --dump-group NAME    members of this group (primary or "
+		"supplementary)\n"
+		"                       may dump any process, as "
+		"CAP_SYS_PTRACE may;\n"
+		"                       others only "
+		"processes they could ptrace (README\n"
+		"                       \"Who may dump what\")\n"
 		"\n",
 		AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS,
 		AD_DEFAULT_MAX_PROCS, AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX,
@@ -481,6 +498,10 @@ void ad_usage(FILE *out, const char *prog)
 		"task-iter-pid)\n"
 		"  ASYNCDUMP_DEBUG=1    show libbpf's messages (the verifier's "
 		"log)\n"
+		"  ASYNCDUMP_PTRACE_SCOPE_FILE=PATH  read "
+		"kernel.yama.ptrace_scope from\n"
+		"                       PATH instead of /proc/sys (for "
+		"tests)\n"
 		"\n",
 		AD_SOCKET_ENV, AD_DEFAULT_SOCKET_PATH);
 	fprintf(out,
@@ -494,8 +515,9 @@ void ad_usage(FILE *out, const char *prog)
 		"  %d  the process has hit no asyncdump probe since the "
 		"observer started\n"
 		"  %d  no such process\n"
-		"  %d  permission denied (socket, BPF or process memory): run "
-		"as root\n"
+		"  %d  permission denied: not allowed to dump that process "
+		"(the message\n"
+		"     says why), or --daemon not run as root\n"
 		"  %d  --daemon: loading BPF or attaching probes failed\n"
 		"  %d  --daemon: the kernel lacks a feature the observer needs "
 		"(the\n"

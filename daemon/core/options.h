@@ -16,7 +16,8 @@
 #include "core/render_opts.h"
 
 /* The socket both modes use unless --socket or ASYNCDUMP_SOCKET says
- * otherwise. Root-only (0600) because a dump exposes process memory. */
+ * otherwise. Open to every local user (0666): each request is checked
+ * against the process it asks for (server/authorize.h). */
 #define AD_DEFAULT_SOCKET_DIR "/run/asyncdump"
 #define AD_DEFAULT_SOCKET_PATH AD_DEFAULT_SOCKET_DIR "/asyncdumpd.sock"
 #define AD_SOCKET_ENV "ASYNCDUMP_SOCKET"
@@ -50,6 +51,7 @@ struct ad_options {
 	uint32_t max_procs;
 	uint32_t max_slots; /* <= max_procs once parsed */
 	uint32_t label_max;
+	const char *dump_group; /* --dump-group NAME, or NULL */
 
 	/* --pid */
 	pid_t pid;

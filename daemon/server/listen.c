@@ -20,7 +20,26 @@
 #include "core/errmsg.h"
 #include "core/protocol.h"
 
-/* mkdir -p of path's parent directory, 0755. */
+/* A directory made 0755 whatever the umask: every user must reach the
+ * socket. 0 or -1 with errno set. */
+static int make_dir(const char *dir)
+{
+	int fd, rc;
+
+	if (mkdir(dir, 0755))
+		return errno == EEXIST ? 0 : -1;
+	/* fchmod through O_NOFOLLOW: never the target of a symlink put in
+	 * its place. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fchmod(fd, 0755);
+	close(fd);
+	return rc;
+}
+
+/* mkdir -p of path's parent directory: the directories it makes are 0755,
+ * the ones that exist are left as they are. */
 static int make_parent_dirs(const char *path, char *err, size_t errlen)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -35,11 +54,11 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
+		if (make_dir(dir))
 			goto fail;
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	if (make_dir(dir))
 		goto fail;
 	return 0;
 fail:
@@ -173,12 +192,14 @@ int ad_socket_listen(const char *path, char *err, size_t errlen)
 			strerror(errno));
 		return rc;
 	}
-	/* 0600 from the moment it exists: dumps expose process memory. */
-	old_umask = umask(0177);
+	/* 0666: every local user may connect, whatever the umask; what
+	 * each may dump is checked per request (authorize.h), against the
+	 * peer's SO_PEERCRED credentials, which no client can forge. */
+	old_umask = umask(0111);
 	rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old_umask);
 	if (rc == 0)
-		rc = chmod(path, 0600);
+		rc = chmod(path, 0666);
 	if (rc == 0)
 		rc = listen(fd, 16);
 	if (rc) {

@@ -21,8 +21,9 @@ int ad_socket_check_free(const char *path, char *err, size_t errlen);
  * Returns the fd; -EADDRINUSE when another daemon holds it. */
 int ad_socket_lock(const char *path, char *err, size_t errlen);
 
-/* Creates, binds and listens on the unix socket at `path` (mode 0600 from
- * the moment it exists, parent directories created 0755). A stale socket
+/* Creates, binds and listens on the unix socket at `path` (mode 0666 from
+ * the moment it exists: every request is authorized on its own, see
+ * authorize.h; parent directories created 0755). A stale socket
  * file with no listener is replaced; a live one is an error. Returns the
  * listening fd (non-blocking). */
 int ad_socket_listen(const char *path, char *err, size_t errlen);

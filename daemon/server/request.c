@@ -3,6 +3,7 @@
  * request.c - one client's connection (request.h): its request line read
  * within a deadline, parsed, answered with a dump (dump.c) or an ERR
  * line, and logged with who asked (SO_PEERCRED) and where the time went.
+ * A dump is made only for a client allowed to (authorize.h).
  */
 #define _GNU_SOURCE
 #include "server/request.h"
@@ -17,6 +18,7 @@
 #include "core/clock.h"
 #include "core/exit_codes.h"
 #include "core/protocol.h"
+#include "server/authorize.h"
 #include "server/dump.h"
 #include "server/log.h"
 
@@ -68,7 +70,8 @@ static ssize_t read_request(int fd, char *buf, size_t buflen)
 	return -1;
 }
 
-enum ad_served ad_serve_client(struct ad_observer *obs, int fd)
+enum ad_served ad_serve_client(struct ad_observer *obs,
+			       const struct ad_access_policy *access, int fd)
 {
 	struct timeval tv = {.tv_sec = AD_SERVER_IO_TIMEOUT_S};
 	int sndbuf = 4 << 20;
@@ -111,6 +114,12 @@ enum ad_served ad_serve_client(struct ad_observer *obs, int fd)
 			 "differ?)",
 			 msg);
 		send_err(fd, AD_EXIT_USAGE, full);
+		return AD_SERVED_NOTHING;
+	}
+	/* Who may dump what: checked now, against the process as it is. */
+	e = ad_authorize(access, fd, &peer, req.pid, msg, sizeof(msg));
+	if (e) {
+		send_err(fd, ad_exit_code(e, AD_EXIT_PERMISSION), msg);
 		return AD_SERVED_NOTHING;
 	}
 	e = ad_dump(obs, fd, &req, &tm, &sent, msg, sizeof(msg));

@@ -7,6 +7,7 @@
 #define AD_REQUEST_H
 
 struct ad_observer;
+struct ad_access_policy;
 
 /* A client that stalls this long while sending its request or reading the
  * response is dropped, so it cannot hold the single-threaded loop. */
@@ -20,7 +21,9 @@ enum ad_served {
 	AD_SERVED_DUMP,	   /* a whole dump was sent */
 };
 
-/* Serves the connected client fd (the caller closes it). */
-enum ad_served ad_serve_client(struct ad_observer *obs, int fd);
+/* Serves the connected client fd (the caller closes it): a dump only if
+ * `access` lets this client dump the process it asks for. */
+enum ad_served ad_serve_client(struct ad_observer *obs,
+			       const struct ad_access_policy *access, int fd);
 
 #endif /* AD_REQUEST_H */

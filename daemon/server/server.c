@@ -30,6 +30,7 @@
 #include "observer/observer.h"
 #include "observer/reclaim.h"
 #include "observer/slots.h"
+#include "server/authorize.h"
 #include "server/listen.h"
 #include "server/dump.h"
 #include "server/log.h"
@@ -38,6 +39,7 @@
 struct server {
 	const struct ad_options *opts;
 	struct ad_observer *obs;
+	struct ad_access_policy access; /* who may dump what */
 	int listen_fd;
 	int signal_fd;
 	int events_fd;
@@ -138,7 +140,7 @@ static void accept_clients(struct server *s)
 			       "free");
 		}
 		reserve_fd(s);
-		r = ad_serve_client(s->obs, fd);
+		r = ad_serve_client(s->obs, &s->access, fd);
 		close(fd);
 		s->requests += r != AD_SERVED_NOTHING;
 		s->served += r == AD_SERVED_DUMP;
@@ -486,6 +488,14 @@ int ad_server_run(const struct ad_options *opts)
 		       strerror(errno));
 		return AD_EXIT_FAILURE;
 	}
+	/* An unknown --dump-group is a bad command line: said before the
+	 * slow BPF load. */
+	code = ad_authorize_init(&s.access, opts->dump_group, err, sizeof(err));
+	if (code) {
+		ad_log(AD_LOG_ERR, "%s", err);
+		code = ad_exit_code(code, AD_EXIT_USAGE);
+		goto out;
+	}
 	/* Fail fast, before the slow BPF load, if another daemon serves
 	 * here; the lock taken below settles a race between two starting. */
 	if (ad_socket_check_free(opts->socket_path, err, sizeof(err))) {
@@ -520,6 +530,11 @@ int ad_server_run(const struct ad_options *opts)
 	}
 	ad_log(AD_LOG_INFO, "serving dumps on %s (pid %d)", opts->socket_path,
 	       (int)getpid());
+	if (s.access.has_group)
+		ad_log(AD_LOG_INFO,
+		       "group %s (gid %u) may dump any process, as "
+		       "CAP_SYS_PTRACE may",
+		       s.access.group_name, (unsigned)s.access.group);
 	sd_notify(0, "READY=1");
 
 	run_loop(&s);

@@ -81,6 +81,28 @@ static void test_daemon_all_options(void **state)
 	ad_options_free(&o);
 }
 
+/* --dump-group: a daemon option, kept as given (resolved at start). */
+static void test_dump_group(void **state)
+{
+	struct ad_options o;
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a"), 0);
+	assert_null(o.dump_group);
+	ad_options_free(&o);
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--dump-group",
+			       "asyncdump"),
+			 0);
+	assert_string_equal(o.dump_group, "asyncdump");
+	ad_options_free(&o);
+	EXPECT_USAGE("--dump-group only applies to --daemon", "--pid", "3",
+		     "--dump-group", "wheel");
+	EXPECT_USAGE("--dump-group: empty", "--daemon", "--attach", "/a",
+		     "--dump-group", "");
+	EXPECT_USAGE("needs a value", "--daemon", "--attach", "/a",
+		     "--dump-group");
+}
+
 /* Every observed process gets maps of its own unless --max-slots says
  * fewer; 0 puts every process in the shared maps. */
 static void test_slots_follow_procs(void **state)
@@ -400,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_duration_ok),
 		cmocka_unit_test(test_duration_bad),
 		cmocka_unit_test(test_parse_pid),
+		cmocka_unit_test(test_dump_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Who may dump what (issue 11; README "Who may dump what"): the socket is
+open to every local user, and each request is checked, when the dump is
+made, against the process it names. Real users are created for the test
+(and removed after it, whatever happened); the instrumented programs and
+the client are copied to a directory every user can reach."""
+
+import json
+import os
+import pwd
+import grp
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adtest  # noqa: E402
+from adtest import (DAEMON, EXIT_OK, EXIT_NO_PROCESS,  # noqa: E402
+                    EXIT_PERMISSION, EXIT_USAGE, example, prog)
+
+YAMA = "/proc/sys/kernel/yama/ptrace_scope"
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+FAST = 30.0
+
+# Run as a user: starts `exe`, waits for its READY line, then becomes the
+# client (exec), so the process dumped is a child of the one asking, as
+# ptrace_scope 1 wants. The child keeps its stdin open through the client
+# and ends when the client does.
+EXEC_CLIENT = r"""
+import os, subprocess, sys
+exe, client, sock = sys.argv[1:4]
+p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+line = p.stdout.readline()
+if not line.startswith(b"READY"):
+    sys.exit("no READY from %s: %r" % (exe, line))
+os.set_inheritable(p.stdin.fileno(), True)
+os.set_inheritable(p.stdout.fileno(), True)
+os.execv(client, [client, "--pid", str(p.pid), "--socket", sock,
+                  "--format", "json"])
+"""
+
+
+def sh(argv):
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=FAST)
+    return r.returncode, r.stdout.decode(errors="replace")
+
+
+class AccessTest(adtest.ADTestCase):
+    _env = None   # class-wide: users, group, copies, daemon
+    _env_err = None  # could not start the daemon: unavailable
+    _env_fail = None  # could not set up users, group or copies: a failure
+
+    # ---------------------------------------------------------------- setup
+
+    @classmethod
+    def make_env(cls):
+        """Users A, B (no home, no login), a group G, a 0755 directory with
+        the client and programs, and a daemon attached to them with
+        --dump-group G. Everything is undone by doClassCleanups."""
+        tag = "adt%x" % (os.getpid() & 0xffffff)
+        env = {"users": {}}
+        for who in ("a", "b"):
+            name = tag + who
+            rc, out = sh(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
+                          name])
+            if rc:
+                raise RuntimeError("useradd %s: %s" % (name, out))
+            cls.addClassCleanup(sh, ["userdel", "-f", name])
+            pw = pwd.getpwnam(name)
+            env["users"][who] = (name, pw.pw_uid, pw.pw_gid)
+        gname = tag + "g"
+        rc, out = sh(["groupadd", gname])
+        if rc:
+            raise RuntimeError("groupadd %s: %s" % (gname, out))
+        cls.addClassCleanup(sh, ["groupdel", gname])
+        env["group"] = (gname, grp.getgrnam(gname).gr_gid)
+
+        # The build tree may not be reachable by other users: copies.
+        d = tempfile.mkdtemp(prefix="adaccess.")
+        cls.addClassCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        for name, src in (("asyncdumpd", DAEMON), ("basic", example("basic")),
+                          ("nondumpable", prog("nondumpable"))):
+            dst = os.path.join(d, name)
+            shutil.copy2(src, dst)
+            os.chmod(dst, 0o755)
+            env[name] = dst
+        env["dir"] = d
+
+        # ptrace_scope: the real sysctl when Yama is there (saved and
+        # restored), else a file the daemon is pointed at.
+        denv = {}
+        if os.path.exists(YAMA):
+            with open(YAMA) as f:
+                saved = f.read().strip()
+            env["scope_file"] = YAMA
+            cls.addClassCleanup(cls.write_scope_file, YAMA, saved)
+        else:
+            env["scope_file"] = os.path.join(d, "ptrace_scope")
+            cls.write_scope_file(env["scope_file"], "0")
+            denv["ASYNCDUMP_PTRACE_SCOPE_FILE"] = env["scope_file"]
+        env["yama"] = os.path.exists(YAMA)
+
+        daemon = adtest.Daemon([env["basic"], env["nondumpable"]],
+                               extra=["--dump-group", gname],
+                               socket=os.path.join(d, "asyncdumpd.sock"),
+                               env=denv)
+        cls.addClassCleanup(daemon.cleanup)
+        err = daemon.wait_ready()
+        if err:
+            raise unittest_skip(err)
+        env["daemon"] = daemon
+        return env
+
+    @staticmethod
+    def write_scope_file(path, value):
+        with open(path, "w") as f:
+            f.write(value + "\n")
+
+    def setUp(self):
+        self.need_env()
+        cls = type(self)
+        if cls._env is None and cls._env_err is None:
+            try:
+                cls._env = cls.make_env()
+            except unittest_skip as e:
+                cls._env_err = str(e)
+            except Exception as e:
+                cls._env_fail = "setting up users and files failed: %r" % e
+        if cls._env_fail:
+            self.fail(cls._env_fail)
+        if cls._env_err:
+            self.unavailable(cls._env_err)
+        self.env = cls._env
+        self.d = self.env["daemon"]
+        self.assertIsNone(self.d.p.poll(), "daemon died:\n%s" % self.d.stderr())
+
+    # -------------------------------------------------------------- helpers
+
+    def uid(self, who):
+        return self.env["users"][who][1]
+
+    def creds(self, who, gid=None, groups=None, caps=None):
+        """setpriv arguments running as user `who` (gid: its own unless
+        given; groups: supplementary gids, none unless given)."""
+        _, uid, ugid = self.env["users"][who]
+        argv = [SETPRIV, "--reuid=%d" % uid,
+                "--regid=%d" % (ugid if gid is None else gid)]
+        if groups:
+            argv.append("--groups=" + ",".join(str(g) for g in groups))
+        else:
+            argv.append("--clear-groups")
+        if caps:
+            argv += ["--inh-caps=+" + caps, "--ambient-caps=+" + caps]
+        return argv
+
+    def run_as(self, who, argv, **kw):
+        argv = (self.creds(who, **kw) if who else []) + list(argv)
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=adtest.DUMP_TIMEOUT, cwd=self.env["dir"])
+        return r.returncode, r.stdout.decode(errors="replace"), \
+            r.stderr.decode(errors="replace")
+
+    def dump_as(self, who, pid, **kw):
+        """The copied client, as `who` (None: root); rc, stdout, stderr."""
+        return self.run_as(who, [self.env["asyncdumpd"], "--pid", str(pid),
+                                 "--socket", self.d.socket, "--format",
+                                 "json"], **kw)
+
+    def start_as(self, who, name="basic", **kw):
+        argv = (self.creds(who, **kw) if who else []) + [self.env[name]]
+        p = self.start(argv)
+        p.ready()
+        return p
+
+    def assert_dumped(self, rc, out, err, pid, label="foo"):
+        self.assertEqual(rc, EXIT_OK, "dump of %d failed (rc %d): %s\n"
+                         "daemon:\n%s" % (pid, rc, err, self.d.stderr()))
+        doc = json.loads(out)
+        self.check_doc(doc, pid)
+        frames = [f for t in doc["tasks"] for f in t["frames"]]
+        self.assertIsNotNone(adtest.find_frame(frames, label),
+                             "no frame %r in the dump: %s" % (label, out))
+        return doc
+
+    def assert_refused(self, rc, out, err, pid, owner, asker, *words):
+        self.assertEqual(rc, EXIT_PERMISSION, "not refused (rc %d): %s%s"
+                         % (rc, out[:300], err))
+        self.assertEqual(out, "")
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, "not one line: %r" % err)
+        self.assertTrue(lines[0].startswith(
+            "asyncdumpd: not allowed to dump pid %d (owned by uid %d; you "
+            "are uid %d): " % (pid, owner, asker)), lines[0])
+        for w in words:
+            self.assertIn(w, lines[0])
+        log = self.d.stderr()
+        self.assertIn("dump pid=%d (uid %d) for client pid=" % (pid, owner),
+                      log)
+        self.assertIn("uid=%d: refused" % asker, log)
+        return lines[0]
+
+    def set_scope(self, value):
+        path = self.env["scope_file"]
+        if self.env["yama"] and value == 3:
+            self.skipTest("ptrace_scope 3 cannot be undone without a reboot")
+        with open(path) as f:
+            saved = f.read().strip()
+        self.addCleanup(self.write_scope_file, path, saved)
+        self.write_scope_file(path, str(value))
+
+    # ---------------------------------------------------------------- tests
+
+    def test_socket_open_to_all(self):
+        st = os.stat(self.d.socket)
+        self.assertEqual(st.st_mode & 0o777, 0o666)
+
+    def test_owner_dumps_own_process(self):
+        p = self.start_as("a")
+        self.assert_dumped(*self.dump_as("a", p.pid), p.pid)
+        self.assertIn("uid=%d: ok" % self.uid("a"), self.d.stderr())
+
+    def test_other_user_refused(self):
+        p = self.start_as("a")
+        line = self.assert_refused(*self.dump_as("b", p.pid), p.pid,
+                                   self.uid("a"), self.uid("b"),
+                                   "another user")
+        self.assertNotIn("foo", line)
+
+    def test_root_dumps_everyone(self):
+        pa = self.start_as("a")
+        pr = self.start_as(None)
+        self.assert_dumped(*self.dump_as(None, pa.pid), pa.pid)
+        self.assert_dumped(*self.dump_as(None, pr.pid), pr.pid)
+        # and a user may not dump root's
+        self.assert_refused(*self.dump_as("a", pr.pid), pr.pid, 0,
+                            self.uid("a"))
+
+    def test_no_such_process(self):
+        pid = 4194304 - 7  # above every default pid_max but the largest
+        while os.path.exists("/proc/%d" % pid):
+            pid -= 1
+        rc, out, err = self.dump_as("a", pid)
+        self.assertEqual(rc, EXIT_NO_PROCESS, err)
+        self.assertEqual(err, "asyncdumpd: no process %d: check the PID "
+                         "(ps -e)\n" % pid)
+
+    def test_not_dumpable(self):
+        p = self.start_as("a", "nondumpable")
+        # how the kernel shows it (the directory stays the euid's, for ps)
+        self.assertEqual(os.stat("/proc/%d/status" % p.pid).st_uid, 0)
+        self.assert_refused(*self.dump_as("a", p.pid), p.pid, self.uid("a"),
+                            self.uid("a"), "not dumpable")
+        self.assert_dumped(*self.dump_as(None, p.pid), p.pid, "secret")
+
+    def test_dump_group(self):
+        gname, gid = self.env["group"]
+        pr = self.start_as(None)
+        # supplementary group, then primary group
+        self.assert_dumped(*self.dump_as("b", pr.pid, groups=[gid]), pr.pid)
+        self.assert_dumped(*self.dump_as("b", pr.pid, gid=gid), pr.pid)
+        self.assertIn("allowed as member of --dump-group %s" % gname,
+                      self.d.stderr())
+        # the group named in a refusal, as a way in
+        self.assert_refused(*self.dump_as("b", pr.pid), pr.pid, 0,
+                            self.uid("b"), "group " + gname)
+
+    def test_cap_sys_ptrace(self):
+        pr = self.start_as(None)
+        rc, out, err = self.run_as("b", ["grep", "CapEff", "/proc/self/status"],
+                                   caps="sys_ptrace")
+        if rc or not int(out.split()[1], 16) & (1 << 19):
+            self.skipTest("setpriv cannot give an ambient CAP_SYS_PTRACE: "
+                          "%s%s" % (out, err))
+        self.assert_dumped(*self.dump_as("b", pr.pid, caps="sys_ptrace"),
+                           pr.pid)
+        self.assertIn("allowed as CAP_SYS_PTRACE", self.d.stderr())
+
+    def test_ptrace_scope_1_descendants_only(self):
+        self.set_scope(1)
+        p = self.start_as("a")
+        self.assert_refused(*self.dump_as("a", p.pid), p.pid, self.uid("a"),
+                            self.uid("a"), "ptrace_scope is 1",
+                            "descendants")
+        # a child of the very process asking may be dumped
+        rc, out, err = self.run_as("a", [
+            sys.executable, "-I", "-c", EXEC_CLIENT, self.env["basic"],
+            self.env["asyncdumpd"], self.d.socket])
+        self.assertEqual(rc, EXIT_OK, err + self.d.stderr())
+        doc = json.loads(out)
+        self.assertIsNotNone(adtest.find_frame(
+            [f for t in doc["tasks"] for f in t["frames"]], "foo"), out)
+        # root still may dump anything
+        self.assert_dumped(*self.dump_as(None, p.pid), p.pid)
+
+    def test_ptrace_scope_2_privileged_only(self):
+        gname, gid = self.env["group"]
+        self.set_scope(2)
+        p = self.start_as("a")
+        self.assert_refused(*self.dump_as("a", p.pid), p.pid, self.uid("a"),
+                            self.uid("a"), "ptrace_scope is 2")
+        self.assert_dumped(*self.dump_as("b", p.pid, groups=[gid]), p.pid)
+        self.assert_dumped(*self.dump_as(None, p.pid), p.pid)
+
+    def test_ptrace_scope_3_root_only(self):
+        gname, gid = self.env["group"]
+        self.set_scope(3)
+        p = self.start_as("a")
+        self.assert_refused(*self.dump_as("a", p.pid), p.pid, self.uid("a"),
+                            self.uid("a"), "ptrace_scope is 3")
+        self.assert_refused(*self.dump_as("b", p.pid, groups=[gid]), p.pid,
+                            self.uid("a"), self.uid("b"), "ptrace_scope is 3")
+        self.assert_dumped(*self.dump_as(None, p.pid), p.pid)
+
+    def test_unknown_dump_group(self):
+        sock = os.path.join(self.tmpdir(), "s.sock")
+        rc, out, err = self.run_as(None, [
+            DAEMON, "--daemon", "--attach", self.env["basic"], "--socket",
+            sock, "--dump-group", "no-such-group-adt"])
+        self.assertEqual(rc, EXIT_USAGE, err)
+        self.assertIn("--dump-group no-such-group-adt: no such group",
+                      out + err)
+        self.assertFalse(os.path.exists(sock))
+
+
+class unittest_skip(Exception):
+    """The daemon could not start (no BPF): the tests are unavailable."""
+
+
+if __name__ == "__main__":
+    adtest.main()
