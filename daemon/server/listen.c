@@ -201,7 +201,7 @@ int ad_socket_listen(const char *path, char *err, size_t errlen)
 	if (rc == 0)
 		rc = chmod(path, 0666);
 	if (rc == 0)
-		rc = listen(fd, 16);
+		rc = listen(fd, SOMAXCONN); /* net.core.somaxconn caps it */
 	if (rc) {
 		rc = -errno;
 		ad_set_err(err, errlen, "cannot listen on %s: %s", path,
