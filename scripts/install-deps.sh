@@ -16,6 +16,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
 	build-essential gcc g++ make binutils pkg-config cmake
 	clang llvm bpftool
+	libclang-rt-14-dev # libFuzzer and the sanitizers' runtimes for clang (scripts/fuzz.sh)
 	clang-format # the C style (.clang-format), checked by scripts/run-tests.sh
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjson-c-dev libsystemd-dev

@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # run-tests.sh - build everything with ASan/UBSan and warnings as errors, then
 # run every test: cmocka unit tests, header-safety tests and the integration
-# tests that load real BPF (those need root), on this machine's kernel and
-# then on Debian 12's own 6.1 booted under qemu (scripts/kernel-vm.sh).
+# tests that load real BPF (those need root), on this machine's kernel; then
+# fuzz the parsers for a bounded time (scripts/fuzz.sh, a clang tree of its
+# own); then the integration tests on Debian 12's own 6.1 booted under qemu
+# (scripts/kernel-vm.sh).
 #
 #   bash scripts/run-tests.sh            # from anywhere in the checkout
 #   BUILD_DIR=/tmp/b bash scripts/run-tests.sh
 #   CTEST_ARGS="-R unit" bash scripts/run-tests.sh   # a subset (no guest)
 #   ASYNCDUMP_VM=0 bash scripts/run-tests.sh   # this kernel only (not in CI)
+#   ASYNCDUMP_FUZZ_SECONDS=60 bash scripts/run-tests.sh  # fuzz longer (0: skip)
 #
 # Exits nonzero if the build or any test fails. With CI=true a test that did
 # not run (skipped, e.g. because it could not attach) is a failure too: in
@@ -70,6 +73,22 @@ if [ "${ASYNCDUMP_REQUIRE_BPF:-}" = "1" ] &&
 	die "some tests were skipped; in CI every test must run (see $log)"
 fi
 echo "run-tests.sh: all tests passed on $(uname -r)"
+
+# Each libFuzzer target for a bounded time (ASYNCDUMP_FUZZ_SECONDS each,
+# default 20: the stage takes under 3 minutes on 2 cores), in a clang
+# tree beside this one.
+if [ -n "${CTEST_ARGS:-}" ]; then
+	echo "run-tests.sh: a subset was asked for (CTEST_ARGS): not fuzzing"
+elif [ "${ASYNCDUMP_FUZZ_SECONDS:-20}" = "0" ]; then
+	[ "${CI:-}" != "true" ] || die "ASYNCDUMP_FUZZ_SECONDS=0 is not allowed in CI: the parsers are fuzzed there"
+	echo "run-tests.sh: ASYNCDUMP_FUZZ_SECONDS=0: not fuzzing"
+else
+	echo "== fuzz (scripts/fuzz.sh)"
+	fuzz_start=$SECONDS
+	FUZZ_BUILD_DIR="${build}-fuzz" bash "$root/scripts/fuzz.sh" ||
+		die "fuzzing found a failure: see the output above"
+	echo "run-tests.sh: fuzzing found nothing (stage: $((SECONDS - fuzz_start))s)"
+fi
 
 # The same integration tests on the kernel Debian 12 users run.
 if [ -n "${CTEST_ARGS:-}" ]; then

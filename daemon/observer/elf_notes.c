@@ -81,20 +81,56 @@ static void scan_section(Elf_Data *data, size_t addr_size,
 	}
 }
 
-int ad_elf_probes_read(const char *path, struct ad_elf_probes *out, char *err,
-		       size_t errlen)
+/* The asyncdump probes of an ELF opened by either entry point. */
+static int scan_elf(Elf *elf, const char *name, struct ad_elf_probes *out,
+		    char *err, size_t errlen)
 {
 	size_t shstrndx, addr_size;
 	Elf_Scn *scn = NULL;
-	int fd, ret = 0;
-	Elf *elf;
 
-	memset(out, 0, sizeof(*out));
+	if (!elf || elf_kind(elf) != ELF_K_ELF ||
+	    elf_getshdrstrndx(elf, &shstrndx) != 0) {
+		snprintf(err, errlen,
+			 "%s is not an ELF executable or shared library", name);
+		return -ENOEXEC;
+	}
+	addr_size = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr shdr;
+		const char *sname;
+		Elf_Data *data = NULL;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+			continue;
+		sname = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (!sname || strcmp(sname, SDT_NOTE_SECTION) != 0)
+			continue;
+		while ((data = elf_getdata(scn, data)) != NULL)
+			scan_section(data, addr_size, out);
+	}
+	return 0;
+}
+
+static int init_libelf(char *err, size_t errlen)
+{
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		snprintf(err, errlen, "libelf initialisation failed: %s",
 			 elf_errmsg(-1));
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int ad_elf_probes_read(const char *path, struct ad_elf_probes *out, char *err,
+		       size_t errlen)
+{
+	int fd, ret;
+	Elf *elf;
+
+	memset(out, 0, sizeof(*out));
+	ret = init_libelf(err, errlen);
+	if (ret)
+		return ret;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -103,30 +139,26 @@ int ad_elf_probes_read(const char *path, struct ad_elf_probes *out, char *err,
 		return ret;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF ||
-	    elf_getshdrstrndx(elf, &shstrndx) != 0) {
-		snprintf(err, errlen,
-			 "%s is not an ELF executable or shared library", path);
-		ret = -ENOEXEC;
-		goto out;
-	}
-	addr_size = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
-		GElf_Shdr shdr;
-		const char *name;
-		Elf_Data *data = NULL;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
-			continue;
-		name = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!name || strcmp(name, SDT_NOTE_SECTION) != 0)
-			continue;
-		while ((data = elf_getdata(scn, data)) != NULL)
-			scan_section(data, addr_size, out);
-	}
-out:
+	ret = scan_elf(elf, path, out, err, errlen);
 	if (elf)
 		elf_end(elf);
 	close(fd);
+	return ret;
+}
+
+int ad_elf_probes_read_mem(void *image, size_t size, const char *name,
+			   struct ad_elf_probes *out, char *err, size_t errlen)
+{
+	Elf *elf;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = init_libelf(err, errlen);
+	if (ret)
+		return ret;
+	elf = elf_memory(image, size);
+	ret = scan_elf(elf, name, out, err, errlen);
+	if (elf)
+		elf_end(elf);
 	return ret;
 }

@@ -25,6 +25,14 @@ struct ad_elf_probes {
 int ad_elf_probes_read(const char *path, struct ad_elf_probes *out, char *err,
 		       size_t errlen);
 
+/* The same for an ELF image of `size` bytes in memory, called `name` in
+ * messages (the fuzz target's entry point: a heap copy shows a sanitizer
+ * every read past the end). libelf may rewrite the image in place: it
+ * must be writable and stay so until the call returns. Returns 0 or
+ * -ENOEXEC (-EINVAL if libelf cannot start). */
+int ad_elf_probes_read_mem(void *image, size_t size, const char *name,
+			   struct ad_elf_probes *out, char *err, size_t errlen);
+
 /* The probe name of enum ad_probe `which` ("enter", ...), NULL if out of
  * range. */
 const char *ad_probe_name(unsigned int which);
