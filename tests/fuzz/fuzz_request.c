@@ -68,6 +68,35 @@ static void check_response(const char *line, size_t len, const char *cstr)
 	}
 }
 
+/* A framing line of a dump (protocol 2): parsed, it formats back to the
+ * same line. */
+static void check_chunk(const char *line, size_t len)
+{
+	char msg[AD_PROTO_MAX_LINE], buf[64];
+	struct ad_chunk c;
+	int n;
+
+	if (ad_chunk_parse(line, len, &c, msg, sizeof(msg)) != 0)
+		return;
+	if (c.kind == AD_CHUNK_DATA) {
+		if (c.n == 0 || c.n > AD_PROTO_MAX_CHUNK)
+			abort();
+		n = ad_chunk_data((size_t)c.n, buf, sizeof(buf));
+	} else if (c.kind == AD_CHUNK_END) {
+		n = ad_chunk_end(c.n, buf, sizeof(buf));
+	} else {
+		if (c.kind != AD_CHUNK_ERR || c.code < 1 || c.code > 255 ||
+		    strchr(msg, '\n'))
+			abort();
+		return;
+	}
+	/* the canonical form parses to the same chunk */
+	struct ad_chunk again;
+	if (n <= 0 || ad_chunk_parse(buf, (size_t)n, &again, NULL, 0) != 0 ||
+	    again.kind != c.kind || again.n != c.n)
+		abort();
+}
+
 static void check_decimal(const char *s, size_t len)
 {
 	uint64_t v = 0,
@@ -104,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cstr[size] = '\0';
 	check_request(line, size);
 	check_response(line, size, cstr);
+	check_chunk(line, size);
 	check_decimal(line, size);
 	free(cstr);
 	free(line);

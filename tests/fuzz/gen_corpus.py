@@ -42,15 +42,18 @@ def write(target, name, data):
 
 def requests():
     t = "fuzz_request"
-    write(t, "text", "DUMP pid=1234 format=text verbose=0 stuck_after_ns=10000000000\n")
-    write(t, "json_verbose", "DUMP pid=1 format=json verbose=1 stuck_after_ns=0\n")
-    write(t, "reordered", "DUMP stuck_after_ns=18446744073709551615 verbose=1 pid=2147483647 format=json")
-    write(t, "minimal", "DUMP pid=42\n")
-    write(t, "ok", "OK\n")
+    write(t, "text", "DUMP v=2 pid=1234 format=text verbose=0 stuck_after_ns=10000000000\n")
+    write(t, "json_verbose", "DUMP v=2 pid=1 format=json verbose=1 stuck_after_ns=0\n")
+    write(t, "reordered", "DUMP stuck_after_ns=18446744073709551615 verbose=1 pid=2147483647 format=json v=2")
+    write(t, "minimal", "DUMP v=2 pid=42\n")
+    write(t, "no_version", "DUMP pid=42\n")
+    write(t, "ok", "OK 2\n")
+    write(t, "chunk", "D 1048576\n")
+    write(t, "end", "END 18446744073709551615\n")
     write(t, "err", "ERR 4 no asyncdumpd is running on /run/asyncdump/asyncdumpd.sock\n")
     write(t, "err_nomsg", "ERR 255")
     write(t, "number", "18446744073709551615")
-    write(t, "bad_key", "DUMP pid=7 colour=red\n")
+    write(t, "bad_key", "DUMP v=2 pid=7 colour=red\n")
 
 
 # ---- fuzz_options -------------------------------------------------------
