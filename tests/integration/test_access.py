@@ -90,18 +90,14 @@ class AccessTest(adtest.ADTestCase):
             env[name] = dst
         env["dir"] = d
 
-        # ptrace_scope: the real sysctl when Yama is there (saved and
-        # restored), else a file the daemon is pointed at.
+        # ptrace_scope: a file the daemon is pointed at, so every scope
+        # (3 too, which a kernel cannot undo without a reboot) is tested
+        # without changing what this machine allows; the kernel's own
+        # sysctl is read in test_kernel_ptrace_scope.
         denv = {}
-        if os.path.exists(YAMA):
-            with open(YAMA) as f:
-                saved = f.read().strip()
-            env["scope_file"] = YAMA
-            cls.addClassCleanup(cls.write_scope_file, YAMA, saved)
-        else:
-            env["scope_file"] = os.path.join(d, "ptrace_scope")
-            cls.write_scope_file(env["scope_file"], "0")
-            denv["ASYNCDUMP_PTRACE_SCOPE_FILE"] = env["scope_file"]
+        env["scope_file"] = os.path.join(d, "ptrace_scope")
+        cls.write_scope_file(env["scope_file"], "0")
+        denv["ASYNCDUMP_PTRACE_SCOPE_FILE"] = env["scope_file"]
         env["yama"] = os.path.exists(YAMA)
 
         daemon = adtest.Daemon([env["basic"], env["nondumpable"]],
@@ -206,8 +202,6 @@ class AccessTest(adtest.ADTestCase):
 
     def set_scope(self, value):
         path = self.env["scope_file"]
-        if self.env["yama"] and value == 3:
-            self.skipTest("ptrace_scope 3 cannot be undone without a reboot")
         with open(path) as f:
             saved = f.read().strip()
         self.addCleanup(self.write_scope_file, path, saved)
@@ -315,6 +309,34 @@ class AccessTest(adtest.ADTestCase):
         self.assert_refused(*self.dump_as("b", p.pid, groups=[gid]), p.pid,
                             self.uid("a"), self.uid("b"), "ptrace_scope is 3")
         self.assert_dumped(*self.dump_as(None, p.pid), p.pid)
+
+    def test_kernel_ptrace_scope(self):
+        """A daemon not pointed at a file reads the kernel's own
+        kernel.yama.ptrace_scope; without Yama, the classic rules."""
+        d = adtest.Daemon([self.env["basic"]],
+                          socket=os.path.join(self.env["dir"], "k.sock"))
+        self.addCleanup(d.cleanup)
+        err = d.wait_ready()
+        if err:
+            self.unavailable(err)
+        p = self.start_as("a")
+        # LeakSanitizer (the test build's client) needs ptrace at exit,
+        # which scope 2 denies an unprivileged user.
+        argv = [self.env["asyncdumpd"], "--pid", str(p.pid), "--socket",
+                d.socket, "--format", "json"]
+        if not self.env["yama"]:
+            self.assert_dumped(*self.run_as("a", argv), p.pid)
+            return
+        with open(YAMA) as f:
+            saved = f.read().strip()
+        self.addCleanup(self.write_scope_file, YAMA, saved)
+        self.write_scope_file(YAMA, "2")
+        rc, out, err = self.run_as("a", ["env", "ASAN_OPTIONS=detect_leaks=0"]
+                                   + argv)
+        self.assertEqual(rc, EXIT_PERMISSION, err)
+        self.assertIn("ptrace_scope is 2", err)
+        self.write_scope_file(YAMA, "0")
+        self.assert_dumped(*self.run_as("a", argv), p.pid)
 
     def test_unknown_dump_group(self):
         sock = os.path.join(self.tmpdir(), "s.sock")
