@@ -18,6 +18,11 @@ void ad_dumpmem_setup(struct ad_dumpmem *m)
 	/* free() never shrinks the heap by itself; ad_dumpmem_release()
 	 * does, when no dump came for a while. */
 	mallopt(M_TRIM_THRESHOLD, INT_MAX);
+	/* One heap for every thread: the dump workers' memory is then kept
+	 * and given back like the rest (malloc_trim does not give back the
+	 * free top of a thread's own arena), and it is reused whichever
+	 * worker serves the next dump. Set before any thread starts. */
+	mallopt(M_ARENA_MAX, 1);
 }
 
 void ad_dumpmem_dumped(struct ad_dumpmem *m, int64_t now_ms)

@@ -368,10 +368,14 @@ bool ad_obs_slot_maps(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 	if (!valid(obs, slot))
 		return false;
 	sl = &obs->slots[slot];
-	/* Taken so recently that its event is still queued. */
+	/* Taken so recently that its event is still queued: its maps, but
+	 * the slot is left as it is (the event, or ad_obs_slots_check, marks
+	 * it owned), so dumps on several threads only read the table. */
 	if (sl->state == AD_SLOT_READY && read_owner(obs, slot, &o) &&
-	    o.pid == pid && o.pgen == pgen)
-		own(obs, slot, pid, pgen);
+	    o.pid == pid && o.pgen == pgen) {
+		*out = sl->maps;
+		return true;
+	}
 	if (sl->state != AD_SLOT_OWNED || sl->pid != pid || sl->pgen != pgen)
 		return false;
 	*out = sl->maps;

@@ -56,7 +56,9 @@ void ad_obs_slot_gone(struct ad_observer *obs, uint32_t slot, uint32_t pid,
  * taken per slot_owner, or owned by an incarnation that has no process
  * record any more. Returns the number of slots released. */
 int ad_obs_slots_check(struct ad_observer *obs);
-/* The maps of (pid, pgen)'s slot; false if the slot is not theirs. */
+/* The maps of (pid, pgen)'s slot; false if the slot is not theirs. Reads
+ * the slot table only (dumps call it on several threads at once, with the
+ * daemon's observer lock held for reading). */
 bool ad_obs_slot_maps(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 		      uint32_t pgen, struct ad_mapset *out);
 

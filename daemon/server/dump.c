@@ -134,8 +134,9 @@ static ssize_t response_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-int ad_dump(struct ad_observer *obs, int fd, const struct ad_request *req,
-	    struct ad_dump_times *tm, int *sent, char *msg, size_t msglen)
+int ad_dump(struct ad_observer *obs, pthread_rwlock_t *obs_lock, int fd,
+	    const struct ad_request *req, struct ad_dump_times *tm, int *sent,
+	    char *msg, size_t msglen)
 {
 	cookie_io_functions_t io = {.write = response_write};
 	struct response resp = {.fd = fd};
@@ -147,13 +148,19 @@ int ad_dump(struct ad_observer *obs, int fd, const struct ad_request *req,
 	int rc;
 
 	*sent = 0;
+	/* Only the collect reads the observer; the loop changes it (events,
+	 * slots, sweeps) under the lock held for writing. */
+	if (obs_lock)
+		pthread_rwlock_rdlock(obs_lock);
 	rc = ad_collect(obs, req->pid, &snap, msg, msglen);
+	if (obs_lock)
+		pthread_rwlock_unlock(obs_lock);
+	t1 = ad_mono_us();
+	tm->collect_us = t1 - t0;
 	if (rc)
 		return rc;
 	tm->frames = snap.nframes;
 	tm->tasks = snap.ntasks;
-	t1 = ad_mono_us();
-	tm->collect_us = t1 - t0;
 	t0 = t1;
 	rc = ad_rebuild(&snap, &forest);
 	if (rc) {

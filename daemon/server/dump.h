@@ -7,6 +7,7 @@
 #ifndef AD_DUMP_H
 #define AD_DUMP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,9 +35,11 @@ struct ad_dump_times {
  * failed midway (the client got an ERR line). Returns -errno with a
  * one-line message in msg when nothing was sent yet (the caller answers
  * with an ERR line: -ESRCH no such process, -ENODATA not observed, ...:
- * core/exit_codes.h). */
-int ad_dump(struct ad_observer *obs, int fd, const struct ad_request *req,
-	    struct ad_dump_times *tm, int *sent, char *msg, size_t msglen);
+ * core/exit_codes.h). The observer is read with obs_lock (if not NULL)
+ * held for reading, and only while collecting. */
+int ad_dump(struct ad_observer *obs, pthread_rwlock_t *obs_lock, int fd,
+	    const struct ad_request *req, struct ad_dump_times *tm, int *sent,
+	    char *msg, size_t msglen);
 
 /* Sends all of buf; false if the client went away or stalled. */
 bool ad_send_all(int fd, const char *buf, size_t len);

@@ -4,6 +4,7 @@
  */
 #include "server/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,9 @@
 
 void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 {
+	/* The loop and the dump workers log: the limiter, the journal flag
+	 * and the "suppressed" line with the one after it under one lock. */
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	static struct ad_ratelimit rl =
 		AD_RATELIMIT_INIT(AD_LOG_BURST, AD_LOG_PER_S);
 	static int journal = -1;
@@ -27,9 +31,12 @@ void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 	uint64_t dropped = 0;
 	va_list ap;
 
+	pthread_mutex_lock(&mu);
 	if (prio != AD_LOG_ERR &&
-	    !ad_ratelimit_take(&rl, ad_mono_ms(), &dropped))
+	    !ad_ratelimit_take(&rl, ad_mono_ms(), &dropped)) {
+		pthread_mutex_unlock(&mu);
 		return;
+	}
 	if (journal < 0)
 		journal = getenv("JOURNAL_STREAM") != NULL;
 	va_start(ap, fmt);
@@ -57,4 +64,5 @@ void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 	else
 		fprintf(stderr, "asyncdumpd: %s\n", line);
 	fflush(stderr);
+	pthread_mutex_unlock(&mu);
 }

@@ -6,7 +6,8 @@
  * is left out and the line starts "asyncdumpd: ". Warnings and notices
  * are rate-limited (bursts of 100, then 10 a second; how many were dropped
  * is said with the next one), errors never; every line is cleaned of
- * control characters and invalid UTF-8 (ad_clean_msg).
+ * control characters and invalid UTF-8 (ad_clean_msg). Safe to call from
+ * any thread (the loop and the dump workers log).
  */
 #ifndef AD_LOG_H
 #define AD_LOG_H

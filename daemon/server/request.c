@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * request.c - one client's connection (request.h): its request line read
- * within a deadline, parsed, answered with a dump (dump.c) or an ERR
- * line, and logged with who asked (SO_PEERCRED) and where the time went.
+ * without blocking within a deadline, parsed, answered with a dump
+ * (dump.c, in a worker) or an ERR line, and logged with who asked
+ * (SO_PEERCRED) and where the time went.
  * A dump is made only for a client allowed to (authorize.h).
  */
 #define _GNU_SOURCE
 #include "server/request.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "core/clock.h"
 #include "core/exit_codes.h"
@@ -22,7 +22,7 @@
 #include "server/dump.h"
 #include "server/log.h"
 
-static void send_err(int fd, int code, const char *msg)
+void ad_answer_err(int fd, int code, const char *msg)
 {
 	char line[AD_PROTO_MAX_LINE];
 	int n = ad_response_err(code, msg, line, sizeof(line));
@@ -31,105 +31,118 @@ static void send_err(int fd, int code, const char *msg)
 		ad_send_all(fd, line, (size_t)n);
 }
 
-/* Reads one request line (up to and including '\n'). Returns its length,
- * 0 if the client closed without sending anything (a liveness check), or
- * -1 if it sent too much, an incomplete line, or did not send the whole
- * line within AD_SERVER_IO_TIMEOUT_S. The deadline is for the whole line,
- * not per recv(): a client trickling a byte at a time must not hold the
- * single-threaded loop for minutes. */
-static ssize_t read_request(int fd, char *buf, size_t buflen)
+void ad_conn_start(struct ad_conn *c, int fd, int64_t now_ms)
 {
-	int64_t deadline = ad_mono_ms() + AD_SERVER_IO_TIMEOUT_S * 1000;
-	size_t got = 0;
-
-	while (got < buflen) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int64_t left = deadline - ad_mono_ms();
-		ssize_t n;
-		int rc;
-
-		if (left <= 0)
-			return -1;
-		rc = poll(&pfd, 1, (int)left);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return -1;
-		n = recv(fd, buf + got, buflen - got, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == 0 && got == 0)
-			return 0;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-		if (memchr(buf, '\n', got))
-			return (ssize_t)((char *)memchr(buf, '\n', got) - buf +
-					 1);
-	}
-	return -1;
-}
-
-enum ad_served ad_serve_client(struct ad_observer *obs,
-			       const struct ad_access_policy *access, int fd)
-{
-	struct timeval tv = {.tv_sec = AD_SERVER_IO_TIMEOUT_S};
 	int sndbuf = 4 << 20;
-	struct ucred peer = {0};
-	socklen_t plen = sizeof(peer);
-	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG];
-	struct ad_request req;
-	struct ad_dump_times tm = {0};
-	ssize_t len;
-	int e, sent;
+	socklen_t plen = sizeof(c->peer);
 
-	/* The accepted socket inherits nothing from the listener's
-	 * O_NONBLOCK on Linux; the timeouts bound a stalled peer. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->fd = fd;
+	c->got = c->len = 0;
+	c->deadline_ms = now_ms + AD_SERVER_IO_TIMEOUT_S * 1000;
+	/* The loop never waits on a client: reads and the ERR lines it
+	 * sends are non-blocking; the worker's sends poll with a deadline
+	 * (dump.c). */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	/* Room for several render chunks in flight (the kernel caps it at
-	 * net.core.wmem_max): the daemon blocks and the client wakes less
+	 * net.core.wmem_max): the worker blocks and the client wakes less
 	 * often on a dump of hundreds of MB. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen))
-		peer.pid = 0, peer.uid = (uid_t)-1;
-
-	len = read_request(fd, line, sizeof(line));
-	if (len == 0)
-		return AD_SERVED_NOTHING; /* e.g. a daemon checking it is live */
-	if (len < 0) {
-		ad_log(AD_LOG_WARN,
-		       "client pid=%d uid=%d: no complete request line, "
-		       "dropped",
-		       (int)peer.pid, (int)peer.uid);
-		send_err(fd, AD_EXIT_USAGE, "request too long or incomplete");
-		return AD_SERVED_NOTHING;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &plen)) {
+		c->peer.pid = 0;
+		c->peer.uid = (uid_t)-1;
 	}
-	if (ad_request_parse(line, (size_t)len, &req, msg, sizeof(msg))) {
-		ad_log(AD_LOG_WARN, "client pid=%d uid=%d: bad request: %s",
-		       (int)peer.pid, (int)peer.uid, msg);
+}
+
+static void no_line(struct ad_conn *c)
+{
+	ad_log(AD_LOG_WARN,
+	       "client pid=%d uid=%d: no complete request line, dropped",
+	       (int)c->peer.pid, (int)c->peer.uid);
+	ad_answer_err(c->fd, AD_EXIT_USAGE, "request too long or incomplete");
+}
+
+/* The line must be whole within AD_SERVER_IO_TIMEOUT_S of the accept (the
+ * loop checks the deadline): a client trickling a byte at a time holds
+ * nothing but its own connection, and only that long. */
+enum ad_conn_state ad_conn_read(struct ad_conn *c)
+{
+	while (c->got < sizeof(c->buf)) {
+		ssize_t n = recv(c->fd, c->buf + c->got,
+				 sizeof(c->buf) - c->got, MSG_DONTWAIT);
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return AD_CONN_MORE;
+		if (n == 0 && c->got == 0)
+			return AD_CONN_DONE; /* e.g. a daemon checking it is live */
+		if (n <= 0)
+			break;
+		nl = memchr(c->buf + c->got, '\n', (size_t)n);
+		c->got += (size_t)n;
+		if (nl) {
+			c->len = (size_t)(nl - c->buf) + 1;
+			return AD_CONN_LINE;
+		}
+	}
+	no_line(c);
+	return AD_CONN_DONE;
+}
+
+void ad_conn_expired(struct ad_conn *c)
+{
+	no_line(c);
+}
+
+int ad_conn_request(struct ad_conn *c, const struct ad_access_policy *access,
+		    struct ad_job *job)
+{
+	char msg[AD_PROTO_MAX_MSG];
+	int e;
+
+	if (ad_request_parse(c->buf, c->len, &job->req, msg, sizeof(msg))) {
 		char full[AD_PROTO_MAX_MSG];
+
+		ad_log(AD_LOG_WARN, "client pid=%d uid=%d: bad request: %s",
+		       (int)c->peer.pid, (int)c->peer.uid, msg);
 		snprintf(full, sizeof(full),
 			 "bad request: %.300s (client and daemon versions "
 			 "differ?)",
 			 msg);
-		send_err(fd, AD_EXIT_USAGE, full);
-		return AD_SERVED_NOTHING;
+		ad_answer_err(c->fd, AD_EXIT_USAGE, full);
+		return -EINVAL;
 	}
 	/* Who may dump what: checked now, against the process as it is. */
-	e = ad_authorize(access, fd, &peer, req.pid, msg, sizeof(msg));
+	e = ad_authorize(access, c->fd, &c->peer, job->req.pid, msg,
+			 sizeof(msg));
 	if (e) {
-		send_err(fd, ad_exit_code(e, AD_EXIT_PERMISSION), msg);
-		return AD_SERVED_NOTHING;
+		ad_answer_err(c->fd, ad_exit_code(e, AD_EXIT_PERMISSION), msg);
+		return e;
 	}
-	e = ad_dump(obs, fd, &req, &tm, &sent, msg, sizeof(msg));
+	job->fd = c->fd;
+	job->peer = c->peer;
+	return 0;
+}
+
+enum ad_served ad_serve_job(struct ad_observer *obs, pthread_rwlock_t *obs_lock,
+			    const struct ad_job *job, int64_t *collect_us)
+{
+	const struct ucred peer = job->peer;
+	const struct ad_request req = job->req;
+	char msg[AD_PROTO_MAX_MSG];
+	struct ad_dump_times tm = {0};
+	int fd = job->fd, e, sent;
+
+	e = ad_dump(obs, obs_lock, fd, &req, &tm, &sent, msg, sizeof(msg));
+	*collect_us = tm.collect_us;
 	if (e) {
 		ad_log(AD_LOG_WARN,
 		       "dump pid=%d format=%s for client pid=%d uid=%d: error: "
 		       "%s",
 		       (int)req.pid, ad_format_name(req.opts.format),
 		       (int)peer.pid, (int)peer.uid, msg);
-		send_err(fd, ad_exit_code(e, AD_EXIT_FAILURE), msg);
+		ad_answer_err(fd, ad_exit_code(e, AD_EXIT_FAILURE), msg);
 		return AD_SERVED_FAILED;
 	}
 	if (sent == -ETIMEDOUT) {

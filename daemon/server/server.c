@@ -2,8 +2,9 @@
 /*
  * server.c - the daemon (server.h): the kernel probed and the observer
  * loaded and attached, the socket made (listen.c), then one loop over
- * clients (request.c), signals, the observer's events and its reclaim
- * work, and the dumps' memory (core/dumpmem.h).
+ * clients' request lines (request.c, read without blocking), signals, the
+ * observer's events and its reclaim work, and the dumps' memory
+ * (core/dumpmem.h); the dumps themselves run on the workers (pool.h).
  */
 #define _GNU_SOURCE
 #include "server/server.h"
@@ -11,8 +12,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -34,7 +37,35 @@
 #include "server/listen.h"
 #include "server/dump.h"
 #include "server/log.h"
+#include "server/pool.h"
 #include "server/request.h"
+
+/* Connections whose request is being read or, read and allowed, waits
+ * for its uid's dumps under way to drop below AD_SERVER_MAX_DUMPS_PER_UID
+ * (or for room in the pool's queue): the daemon accepts no more until one
+ * is done (new clients wait in the listen backlog). A silent one holds its
+ * place for AD_SERVER_IO_TIMEOUT_S at most. */
+#define AD_SERVER_MAX_CONNS 256
+/* Of them, one uid's: a request beyond it is answered "too many dumps in
+ * progress for uid N, try again" (exit code 1), so one user cannot hold
+ * every place. */
+#define AD_SERVER_MAX_CONNS_PER_UID 128
+/* Dumps of one uid queued or running at once: its other requests wait
+ * in the loop while other users' dumps go ahead. Half the workers: one
+ * user's dumps to clients that do not read leave the others free. */
+#define AD_SERVER_MAX_DUMPS_PER_UID (AD_POOL_WORKERS / 2)
+
+struct conn {
+	bool used, held; /* held: read and allowed, waiting for a worker */
+	uint64_t seq;	 /* arrival: held requests go in this order */
+	struct ad_conn c;
+	struct ad_job job;
+};
+
+struct uid_jobs {
+	uid_t uid;
+	unsigned int n; /* queued or running */
+};
 
 struct server {
 	const struct ad_options *opts;
@@ -56,8 +87,19 @@ struct server {
 	int64_t accept_resume_ms;
 	int accept_backoff_ms;
 	unsigned long served;
-	unsigned long requests; /* dump requests that reached ad_dump() */
 	struct ad_dumpmem mem; /* the dumps' and sweeps' memory, kept a while */
+	/* Dumps: the workers read the observer under obs_lock held for
+	 * reading; the loop changes it (events, slots, sweeps) holding it
+	 * for writing. */
+	pthread_rwlock_t obs_lock;
+	struct ad_pool pool;
+	bool pool_started;
+	struct conn *conns; /* [AD_SERVER_MAX_CONNS] */
+	size_t nconns;	    /* in use */
+	uint64_t next_seq;
+	struct uid_jobs jobs[AD_POOL_MAX_JOBS]; /* dumps under way, by uid */
+	size_t njobs;				/* ... in all */
+	int64_t collect_us; /* the workers' reads since the last sweep */
 };
 
 /* ---- clients, signals, loop -------------------------------------------- */
@@ -118,11 +160,108 @@ static void out_of_fds(struct server *s, int err)
 	s->accept_resume_ms = ad_mono_ms() + s->accept_backoff_ms;
 }
 
-static void accept_clients(struct server *s)
+static unsigned int uid_jobs(const struct server *s, uid_t uid)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].uid == uid)
+			return s->jobs[i].n;
+	return 0;
+}
+
+static void uid_jobs_add(struct server *s, uid_t uid, int d)
+{
+	size_t i;
+
+	for (i = 0; i < s->njobs && s->jobs[i].uid != uid; i++)
+		;
+	if (i == s->njobs) {
+		if (d < 0 || s->njobs == AD_POOL_MAX_JOBS)
+			return; /* cannot be: the loop counts every job */
+		s->jobs[s->njobs++] = (struct uid_jobs){.uid = uid};
+	}
+	s->jobs[i].n += (unsigned int)d;
+	if (!s->jobs[i].n)
+		s->jobs[i] = s->jobs[--s->njobs];
+}
+
+static size_t jobs_in_all(const struct server *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->njobs; i++)
+		n += s->jobs[i].n;
+	return n;
+}
+
+static void conn_close(struct server *s, struct conn *k)
+{
+	close(k->c.fd);
+	k->used = k->held = false;
+	s->nconns--;
+}
+
+/* Held requests to the workers, oldest first, while their uid and the
+ * pool have room. */
+static void dispatch(struct server *s)
 {
 	for (;;) {
+		struct conn *best = NULL;
+
+		if (jobs_in_all(s) >= AD_POOL_MAX_JOBS)
+			return;
+		for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++) {
+			struct conn *k = &s->conns[i];
+
+			if (k->used && k->held &&
+			    uid_jobs(s, k->job.peer.uid) <
+				    AD_SERVER_MAX_DUMPS_PER_UID &&
+			    (!best || k->seq < best->seq))
+				best = k;
+		}
+		if (!best)
+			return;
+		if (ad_pool_push(&s->pool, &best->job))
+			return; /* cannot be: the loop counts every job */
+		uid_jobs_add(s, best->job.peer.uid, 1);
+		best->used = best->held = false; /* the worker closes fd */
+		s->nconns--;
+	}
+}
+
+/* A connection readable: its line read, then parsed and authorized; an
+ * allowed request waits for a worker (dispatch). */
+static void conn_readable(struct server *s, struct conn *k)
+{
+	switch (ad_conn_read(&k->c)) {
+	case AD_CONN_MORE:
+		return;
+	case AD_CONN_DONE:
+		conn_close(s, k);
+		return;
+	case AD_CONN_LINE:
+		break;
+	}
+	if (ad_conn_request(&k->c, &s->access, &k->job)) {
+		conn_close(s, k);
+		return;
+	}
+	k->held = true;
+}
+
+static unsigned int uid_conns(const struct server *s, uid_t uid)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++)
+		n += s->conns[i].used && s->conns[i].c.peer.uid == uid;
+	return n;
+}
+
+static void accept_clients(struct server *s)
+{
+	while (s->nconns < AD_SERVER_MAX_CONNS) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		enum ad_served r;
+		struct conn *k = NULL;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
@@ -140,11 +279,72 @@ static void accept_clients(struct server *s)
 			       "free");
 		}
 		reserve_fd(s);
-		r = ad_serve_client(s->obs, &s->access, fd);
-		close(fd);
-		s->requests += r != AD_SERVED_NOTHING;
-		s->served += r == AD_SERVED_DUMP;
+		for (size_t i = 0; i < AD_SERVER_MAX_CONNS && !k; i++)
+			if (!s->conns[i].used)
+				k = &s->conns[i];
+		memset(k, 0, sizeof(*k));
+		ad_conn_start(&k->c, fd, ad_mono_ms());
+		if (uid_conns(s, k->c.peer.uid) >=
+		    AD_SERVER_MAX_CONNS_PER_UID) {
+			char msg[AD_PROTO_MAX_MSG];
+
+			ad_log(AD_LOG_WARN,
+			       "client pid=%d uid=%d refused: %d requests of "
+			       "uid %d in progress",
+			       (int)k->c.peer.pid, (int)k->c.peer.uid,
+			       AD_SERVER_MAX_CONNS_PER_UID, (int)k->c.peer.uid);
+			snprintf(msg, sizeof(msg),
+				 "too many dumps in progress for uid %d, try "
+				 "again",
+				 (int)k->c.peer.uid);
+			ad_answer_err(fd, AD_EXIT_FAILURE, msg);
+			close(fd);
+			continue;
+		}
+		k->used = true;
+		k->seq = s->next_seq++;
+		s->nconns++;
+		/* Its line may be there already: read it now. */
+		conn_readable(s, k);
 	}
+}
+
+/* Connections past their deadline without a whole line: answered and
+ * dropped. Returns the ms until the next deadline (-1: none). */
+static int64_t expire_conns(struct server *s, int64_t now)
+{
+	int64_t next = -1;
+
+	for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++) {
+		struct conn *k = &s->conns[i];
+
+		if (!k->used || k->held)
+			continue;
+		if (k->c.deadline_ms <= now) {
+			ad_conn_expired(&k->c);
+			conn_close(s, k);
+		} else if (next < 0 || k->c.deadline_ms - now < next) {
+			next = k->c.deadline_ms - now;
+		}
+	}
+	return next;
+}
+
+/* Finished dumps: their uid's count down, the dumps' memory kept for the
+ * next ones (dumpmem.h). */
+static void reap_jobs(struct server *s)
+{
+	struct ad_pool_done d;
+	bool any = false;
+
+	while (ad_pool_next_done(&s->pool, &d)) {
+		uid_jobs_add(s, d.uid, -1);
+		s->served += d.served == AD_SERVED_DUMP;
+		s->collect_us += d.collect_us;
+		any = true;
+	}
+	if (any)
+		ad_dumpmem_dumped(&s->mem, ad_mono_ms());
 }
 
 /* The soft limit on open files raised to the hard one (3 map descriptors
@@ -202,9 +402,10 @@ static void handle_signals(struct server *s)
 }
 
 /* Sweeps run in slices between the loop's other work (observer.h): a
- * dump waits for at most one slice, not for a walk over a million records
- * or a million deletes. A slice is AD_RECLAIM_SLICE_NS. Urgent work (dead
- * records to delete) gets as long as the dumps just served, up to
+ * dump's collect waits for at most one slice (the observer lock), not for
+ * a walk over a million records or a million deletes. A slice is
+ * AD_RECLAIM_SLICE_NS. Urgent work (dead records to delete) gets as long
+ * as the dumps spent reading the observer since the last slice, up to
  * AD_RECLAIM_SLICE_MAX_NS: back-to-back dumps must not starve it, because
  * dead records fill the maps (the probes lose records) and every dump
  * walks over them, so sharing the time evenly ends the slow dumps sooner
@@ -297,8 +498,24 @@ static void release_dump_memory(struct server *s)
 		       AD_DUMPMEM_LINGER_MS / 1000, before, after);
 }
 
+static void obs_write_lock(struct server *s)
+{
+	pthread_rwlock_wrlock(&s->obs_lock);
+}
+
+static void obs_unlock(struct server *s)
+{
+	pthread_rwlock_unlock(&s->obs_lock);
+}
+
+/* The fixed entries of the loop's poll set; the connections being read
+ * follow. */
+enum { PFD_LISTEN, PFD_SIGNAL, PFD_DONE, PFD_EVENTS, PFD_FIXED };
+
 static void run_loop(struct server *s)
 {
+	static struct pollfd pfd[PFD_FIXED + AD_SERVER_MAX_CONNS];
+	static struct conn *polled[AD_SERVER_MAX_CONNS];
 	uint64_t next_gc =
 		(uint64_t)(ad_mono_ms() / 1000) + AD_SERVER_GC_INTERVAL_S;
 
@@ -307,29 +524,47 @@ static void run_loop(struct server *s)
 	ad_dumpmem_freed(&s->mem, ad_mono_ms());
 
 	while (!s->stop) {
-		struct pollfd pfd[3] = {
-			{.fd = s->listen_fd, .events = POLLIN},
-			{.fd = s->signal_fd, .events = POLLIN},
-			{.fd = s->events_fd, .events = POLLIN},
-		};
-		nfds_t n = s->events_fd >= 0 ? 3 : 2;
 		uint64_t now = (uint64_t)(ad_mono_ms() / 1000);
 		int timeout = now >= next_gc ? 0 : (int)(next_gc - now) * 1000;
-		int64_t served_us,
-			mem_due = ad_dumpmem_due_in_ms(&s->mem, ad_mono_ms()),
-			pause = s->accept_resume_ms - ad_mono_ms();
+		int64_t mem_due = ad_dumpmem_due_in_ms(&s->mem, ad_mono_ms()),
+			pause = s->accept_resume_ms - ad_mono_ms(), conn_due;
 		uint64_t slice;
+		nfds_t n = PFD_FIXED;
 		int rc;
 
-		if (mem_due >= 0 && mem_due < timeout)
+		/* Before the poll set is made: it holds no closed fd. */
+		conn_due = expire_conns(s, ad_mono_ms());
+		pfd[PFD_LISTEN] =
+			(struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+		pfd[PFD_SIGNAL] =
+			(struct pollfd){.fd = s->signal_fd, .events = POLLIN};
+		pfd[PFD_DONE] = (struct pollfd){.fd = ad_pool_done_fd(&s->pool),
+						.events = POLLIN};
+		pfd[PFD_EVENTS] =
+			(struct pollfd){.fd = s->events_fd, .events = POLLIN};
+		for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++) {
+			struct conn *k = &s->conns[i];
+
+			if (!k->used || k->held)
+				continue;
+			polled[n - PFD_FIXED] = k;
+			pfd[n++] = (struct pollfd){.fd = k->c.fd,
+						   .events = POLLIN};
+		}
+		/* The memory is given back only while no dump runs. */
+		if (mem_due >= 0 && mem_due < timeout && !s->njobs)
 			timeout = (int)mem_due;
-		/* Out of descriptors: not accepting for a while (poll skips
-		 * a negative fd). */
+		/* Out of descriptors, or as many connections as allowed: not
+		 * accepting for a while (poll skips a negative fd). */
 		if (pause > 0) {
-			pfd[0].fd = -1;
+			pfd[PFD_LISTEN].fd = -1;
 			if (pause < timeout)
 				timeout = (int)pause;
 		}
+		if (s->nconns >= AD_SERVER_MAX_CONNS)
+			pfd[PFD_LISTEN].fd = -1;
+		if (conn_due >= 0 && conn_due < timeout)
+			timeout = (int)conn_due;
 
 		/* Pending reclaim work: only look, do not wait. */
 		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE)
@@ -340,50 +575,79 @@ static void run_loop(struct server *s)
 			s->stop = true;
 			break;
 		}
-		if (rc > 0 && pfd[1].revents)
+		if (rc > 0 && pfd[PFD_SIGNAL].revents)
 			handle_signals(s);
 		if (s->stop)
 			break;
 		/* Events first (a few µs each): a process that took a slot
 		 * gets it replaced before the next one starts, and one that
 		 * exited has its maps dropped. */
-		if (rc > 0 && n == 3 && pfd[2].revents) {
-			int h = ad_observer_handle_events(s->obs);
+		if (rc > 0 && s->events_fd >= 0 && pfd[PFD_EVENTS].revents) {
+			int h;
 
+			obs_write_lock(s);
+			h = ad_observer_handle_events(s->obs);
 			if (h < 0)
 				ad_log(AD_LOG_WARN, "reading BPF events: %s",
 				       strerror(-h));
 			refill(s);
+			obs_unlock(s);
 		}
-		/* Then dumps: a client never waits for more than one slice
-		 * of reclaim work. */
-		served_us = 0;
-		if (rc > 0 && pfd[0].revents) {
-			int64_t t0 = ad_mono_us();
-			unsigned long requests = s->requests;
-
+		if (rc > 0 && pfd[PFD_DONE].revents)
+			reap_jobs(s);
+		/* Request lines as they come, then new clients. */
+		for (nfds_t i = PFD_FIXED; rc > 0 && i < n; i++)
+			if (pfd[i].revents && polled[i - PFD_FIXED]->used)
+				conn_readable(s, polled[i - PFD_FIXED]);
+		if (rc > 0 && pfd[PFD_LISTEN].fd >= 0 &&
+		    pfd[PFD_LISTEN].revents)
 			accept_clients(s);
-			served_us = ad_mono_us() - t0;
-			/* Any dump request, failed ones too, may have allocated;
-			 * a liveness check (connect, close) has not. */
-			if (s->requests != requests)
-				ad_dumpmem_dumped(&s->mem, ad_mono_ms());
-		}
-		release_dump_memory(s);
+		dispatch(s);
+		if (!s->njobs)
+			release_dump_memory(s);
 		if ((uint64_t)(ad_mono_ms() / 1000) >= next_gc) {
+			obs_write_lock(s);
 			ad_observer_gc(s->obs);
 			refill(s); /* retries a refill that failed */
+			obs_unlock(s);
 			next_gc = (uint64_t)(ad_mono_ms() / 1000) +
 				  AD_SERVER_GC_INTERVAL_S;
 		}
+		/* Urgent work gets as long as the dumps read the observer
+		 * since the last slice (see above). */
 		slice = AD_RECLAIM_SLICE_NS;
 		if (ad_observer_reclaim_pending(s->obs) == AD_RECLAIM_URGENT &&
-		    (uint64_t)served_us * 1000 > slice)
-			slice = (uint64_t)served_us * 1000;
+		    (uint64_t)s->collect_us * 1000 > slice)
+			slice = (uint64_t)s->collect_us * 1000;
 		if (slice > AD_RECLAIM_SLICE_MAX_NS)
 			slice = AD_RECLAIM_SLICE_MAX_NS;
-		reclaim(s, slice);
+		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE) {
+			obs_write_lock(s);
+			reclaim(s, slice);
+			obs_unlock(s);
+			s->collect_us = 0;
+		}
 	}
+}
+
+/* Stopping: no more clients; requests still being read or waiting are
+ * answered, the workers finish what they run (within their send
+ * deadline), then the rest of the finished dumps are counted. */
+static void stop_serving(struct server *s)
+{
+	for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++) {
+		struct conn *k = &s->conns[i];
+
+		if (!k->used)
+			continue;
+		if (k->held)
+			ad_answer_err(k->c.fd, AD_EXIT_FAILURE,
+				      "the observer is stopping: try again "
+				      "once it is back");
+		conn_close(s, k);
+	}
+	ad_pool_stop(&s->pool);
+	reap_jobs(s);
 }
 
 /* ---- setup, teardown -------------------------------------------------- */
@@ -463,6 +727,40 @@ static int open_and_attach(struct server *s)
 	return AD_EXIT_OK;
 }
 
+/* The dump workers, the lock they share with the loop and the loop's
+ * table of connections. */
+static int start_workers(struct server *s)
+{
+	pthread_rwlockattr_t attr;
+	int e;
+
+	s->conns = calloc(AD_SERVER_MAX_CONNS, sizeof(*s->conns));
+	if (!s->conns) {
+		ad_log(AD_LOG_ERR, "out of memory for the connection table");
+		return AD_EXIT_FAILURE;
+	}
+	/* The loop's writes (events, slot refills, sweep slices) must not
+	 * wait behind a stream of dumps: readers arriving while it waits
+	 * queue after it. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	e = pthread_rwlock_init(&s->obs_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (!e) {
+		e = -ad_pool_start(&s->pool, s->obs, &s->obs_lock);
+		if (e)
+			pthread_rwlock_destroy(&s->obs_lock);
+	}
+	if (e) {
+		ad_log(AD_LOG_ERR, "cannot start the dump workers: %s",
+		       strerror(e));
+		return AD_EXIT_FAILURE;
+	}
+	s->pool_started = true;
+	return AD_EXIT_OK;
+}
+
 int ad_server_run(const struct ad_options *opts)
 {
 	struct server s = {
@@ -507,6 +805,9 @@ int ad_server_run(const struct ad_options *opts)
 	if (code != AD_EXIT_OK)
 		goto out;
 	s.events_fd = ad_observer_events_fd(s.obs);
+	code = start_workers(&s);
+	if (code != AD_EXIT_OK)
+		goto out;
 
 	/* Locked only now, so a failed attach leaves no file behind. Once
 	 * taken, PATH.lock stays, after a failed listen too: removing a lock
@@ -540,10 +841,20 @@ int ad_server_run(const struct ad_options *opts)
 	run_loop(&s);
 
 	sd_notify(0, "STOPPING=1");
+	/* No new client from now on; the ones connected are answered. */
+	close(s.listen_fd);
+	s.listen_fd = -1;
 	ad_socket_remove(opts->socket_path, s.sock_dev, s.sock_ino);
+	stop_serving(&s);
 	ad_log(AD_LOG_INFO, "stopped after %lu dumps", s.served);
 	code = AD_EXIT_OK;
 out:
+	if (s.pool_started) {
+		ad_pool_stop(&s.pool);
+		ad_pool_free(&s.pool);
+		pthread_rwlock_destroy(&s.obs_lock);
+	}
+	free(s.conns);
 	if (s.listen_fd >= 0)
 		close(s.listen_fd);
 	if (s.obs)

@@ -3,10 +3,11 @@
  * server.h - `asyncdumpd --daemon`: load and attach the observer, then
  * serve dump requests on a unix socket until SIGINT/SIGTERM.
  *
- * One poll() loop watches the listening socket, the observer's exit-event
- * ring buffer and a signalfd, and sweeps stale records every few seconds.
- * Requests are served one at a time: a dump is a short burst of map reads
- * and memory reads, and one thread keeps the observer free of locking.
+ * One poll() loop watches the listening socket, the clients' request
+ * lines (read without blocking), the observer's exit-event ring buffer, a
+ * signalfd and the workers' finished dumps, and sweeps stale records every
+ * few seconds. Dumps run on a few worker threads (pool.h), which read the
+ * observer under a lock the loop takes for writing when it changes it.
  */
 #ifndef AD_SERVER_H
 #define AD_SERVER_H
