@@ -5,6 +5,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -119,21 +120,44 @@ static int stream_fill(struct stream *s, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN) {
-			ad_set_err(err, errlen,
-				   "reading the dump from %s failed: no data "
-				   "for %ds, the observer is busy or wedged "
-				   "(see its log)",
-				   s->path, AD_CLIENT_TIMEOUT_S);
+			ad_set_err(
+				err, errlen,
+				"the observer at %s sent nothing for %ds: it "
+				"is busy or wedged (see its log)",
+				s->path, AD_CLIENT_TIMEOUT_S);
 			return -1;
 		}
 		if (r < 0) {
-			ad_set_err(err, errlen,
-				   "reading the dump from %s failed: %s",
+			ad_set_err(err, errlen, "reading from %s failed: %s",
 				   s->path, strerror(errno));
 			return -1;
 		}
 		s->len += (size_t)r;
 		return r > 0;
+	}
+}
+
+/* The next line of the stream, '\n' included, in *line (*len bytes; it
+ * stays in the buffer until the next read). 1, 0 at EOF or when no '\n'
+ * comes within AD_PROTO_MAX_LINE bytes, -1 on a read error (err set). */
+static int stream_line(struct stream *s, const char **line, size_t *len,
+		       char *err, size_t errlen)
+{
+	for (;;) {
+		char *nl = memchr(s->buf + s->off, '\n', s->len - s->off);
+		int rc;
+
+		if (nl) {
+			*line = s->buf + s->off;
+			*len = (size_t)(nl - *line) + 1;
+			s->off += *len;
+			return 1;
+		}
+		if (s->len - s->off >= AD_PROTO_MAX_LINE)
+			return 0;
+		rc = stream_fill(s, err, errlen);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
@@ -146,29 +170,20 @@ static int read_body(struct stream *s, int out_fd, char *err, size_t errlen)
 
 	for (;;) {
 		struct ad_chunk c;
-		char *nl = memchr(s->buf + s->off, '\n', s->len - s->off);
-		int rc;
+		const char *line;
+		size_t len;
+		int rc = stream_line(s, &line, &len, err, errlen);
 
-		if (!nl) {
-			if (s->len - s->off >= AD_PROTO_MAX_LINE)
-				goto malformed;
-			rc = stream_fill(s, err, errlen);
-			if (rc < 0)
-				return AD_EXIT_FAILURE;
-			if (rc == 0)
-				goto cut_short;
-			continue;
-		}
-		if (ad_chunk_parse(s->buf + s->off,
-				   (size_t)(nl - (s->buf + s->off)) + 1, &c,
-				   msg, sizeof(msg)))
+		if (rc < 0)
+			return AD_EXIT_FAILURE;
+		if (rc == 0)
+			goto cut_short; /* EOF, or a line too long: malformed */
+		if (ad_chunk_parse(line, len, &c, msg, sizeof(msg)))
 			goto malformed;
-		s->off = (size_t)(nl - s->buf) + 1;
 		if (c.kind == AD_CHUNK_ERR) {
 			ad_set_err(err, errlen,
-				   "%s (after %llu bytes of the "
-				   "dump)",
-				   msg, (unsigned long long)total);
+				   "%s (after %llu bytes of the dump)", msg,
+				   (unsigned long long)total);
 			return c.code;
 		}
 		if (c.kind == AD_CHUNK_END) {
@@ -213,6 +228,8 @@ static int read_body(struct stream *s, int out_fd, char *err, size_t errlen)
 		}
 	}
 cut_short:
+	if (s->len - s->off >= AD_PROTO_MAX_LINE)
+		goto malformed;
 	ad_set_err(err, errlen,
 		   "the dump was cut short after %llu bytes: the observer at "
 		   "%s stopped or dropped this client (see its log)",
@@ -231,10 +248,12 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 {
 	static char buf[1 << 20]; /* a dump can be hundreds of MB: few reads */
 	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
-	struct stream st = {.buf = buf, .cap = sizeof(buf)};
-	size_t got = 0, rest;
-	char *nl = NULL;
-	int fd, code, n, werr;
+	struct stream st = {
+		.buf = buf, .cap = sizeof(buf), .path = socket_path};
+	const char *status;
+	size_t slen;
+	int fd, code, n, werr, rc;
+	bool answered;
 
 	n = ad_request_format(req, line, sizeof(line));
 	if (n < 0) {
@@ -245,36 +264,21 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 	fd = connect_daemon(socket_path, err, errlen, &code);
 	if (fd < 0)
 		return code;
+	st.fd = fd;
 	werr = write_all(fd, line, (size_t)n);
 	if (!werr)
 		shutdown(fd, SHUT_WR);
 	/* Even if sending failed: the daemon may have answered before
 	 * reading (out of file descriptors, say) and closed; its ERR line is
-	 * what to report. */
-
-	/* Status line first; whatever followed it in the same read is body. */
-	while (!nl && got < sizeof(line)) {
-		ssize_t r = read(fd, line + got, sizeof(line) - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			ad_set_err(err, errlen,
-				   "the observer at %s did not answer within "
-				   "%ds: it is busy or wedged, see its log",
-				   socket_path, AD_CLIENT_TIMEOUT_S);
-			close(fd);
-			return AD_EXIT_FAILURE;
-		}
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		nl = memchr(line, '\n', got);
+	 * what to report. Then the status line; what follows it is body. */
+	rc = stream_line(&st, &status, &slen, err, errlen);
+	if (rc < 0 && !werr) {
+		close(fd);
+		return AD_EXIT_FAILURE;
 	}
-	if (werr && (!nl ||
-		     ad_response_parse(line, (size_t)(nl - line + 1), &code,
-				       msg, sizeof(msg)) ||
-		     code == AD_EXIT_OK)) {
+	answered = rc > 0 &&
+		   !ad_response_parse(status, slen, &code, msg, sizeof(msg));
+	if (werr && (!answered || code == AD_EXIT_OK)) {
 		ad_set_err(err, errlen,
 			   "sending the request to %s failed: %s (is the "
 			   "observer overloaded or stopping?)",
@@ -282,13 +286,12 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		close(fd);
 		return AD_EXIT_FAILURE;
 	}
-	if (!nl || ad_response_parse(line, (size_t)(nl - line + 1), &code, msg,
-				     sizeof(msg))) {
+	if (!answered) {
 		ad_set_err(err, errlen, "the observer at %s %s: see its log",
 			   socket_path,
-			   got ? "sent a malformed answer (another "
-				 "asyncdumpd version?)"
-			       : "closed the connection without answering");
+			   st.len ? "sent a malformed answer (another "
+				    "asyncdumpd version?)"
+				  : "closed the connection without answering");
 		close(fd);
 		return AD_EXIT_FAILURE;
 	}
@@ -297,11 +300,6 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 		close(fd);
 		return code;
 	}
-	rest = got - (size_t)(nl - line + 1);
-	memcpy(buf, nl + 1, rest);
-	st.fd = fd;
-	st.path = socket_path;
-	st.len = rest;
 	code = read_body(&st, out_fd, err, errlen);
 	close(fd);
 	return code;
