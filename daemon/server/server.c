@@ -35,7 +35,6 @@
 #include "observer/slots.h"
 #include "server/authorize.h"
 #include "server/listen.h"
-#include "server/dump.h"
 #include "server/log.h"
 #include "server/pool.h"
 #include "server/request.h"
@@ -120,21 +119,17 @@ static void reserve_fd(struct server *s)
  * socket that stays readable). */
 static void out_of_fds(struct server *s, int err)
 {
-	char line[AD_PROTO_MAX_LINE];
-	int fd, n;
+	int fd;
 
 	if (s->reserve_fd >= 0) {
 		close(s->reserve_fd);
 		s->reserve_fd = -1;
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0) {
-			n = ad_response_err(AD_EXIT_FAILURE,
-					    "the observer is out of file "
-					    "descriptors: try again later, and "
-					    "see its log",
-					    line, sizeof(line));
-			if (n > 0)
-				ad_send_all(fd, line, (size_t)n);
+			ad_answer_err(
+				fd, AD_EXIT_FAILURE,
+				"the observer is out of file descriptors: "
+				"try again later, and see its log");
 			close(fd);
 		}
 		reserve_fd(s);
