@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/access.h"
 #include "core/clock.h"
 #include "core/errmsg.h"
 #include "core/grow.h"
@@ -261,25 +262,28 @@ static bool process_exists(pid_t pid)
 	return kill(pid, 0) == 0 || errno != ESRCH;
 }
 
-/* The thread group (process) of thread id pid, from /proc/PID/status;
- * pid itself when it cannot be read. */
+/* The thread group (process) of thread id pid, from /proc/PID/status
+ * (parsed as core/access.c parses it); pid itself when it cannot be
+ * read. */
 static pid_t thread_group(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	int fd;
+	struct ad_proc_status st = {0};
+	char path[64], buf[4096];
+	pid_t tgid = pid;
 	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pid;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	if (n <= 0)
-		return pid;
-	buf[n] = '\0';
-	p = strstr(buf, "\nTgid:");
-	return p ? (pid_t)strtol(p + 6, NULL, 10) : pid;
+	if (n > 0 && ad_proc_status_parse(buf, (size_t)n, &st) == 0 &&
+	    st.tgid > 0)
+		tgid = st.tgid;
+	ad_proc_status_free(&st);
+	return tgid;
 }
 
 /* True if pid is a zombie (exited, not yet reaped): kill(pid, 0) still
@@ -446,6 +450,7 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 		.task = on_task, .frame = on_frame, .ctx = &c};
 	uint64_t stale = 0;
 	char path[64];
+	pid_t tgid;
 	int rc;
 
 	memset(snap, 0, sizeof(*snap));
@@ -458,14 +463,13 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 		return -ESRCH;
 	}
 	rc = ad_observer_read_proc(obs, pid, &snap->proc);
-	if (rc == -ENOENT && thread_group(pid) > 0 &&
-	    thread_group(pid) != pid) {
-		/* kill() accepts a thread's id too: name its process. */
+	/* kill() accepts a thread's id too: name its process. */
+	tgid = rc == -ENOENT ? thread_group(pid) : pid;
+	if (tgid != pid) {
 		ad_set_err(err, errlen,
 			   "%d is a thread of process %d: dump the process "
 			   "(--pid %d)",
-			   (int)pid, (int)thread_group(pid),
-			   (int)thread_group(pid));
+			   (int)pid, (int)tgid, (int)tgid);
 		return -EINVAL;
 	}
 	if (rc == -ENOENT && process_exited(pid)) {
