@@ -19,6 +19,16 @@
 #define AD_LOG_BURST 100
 #define AD_LOG_PER_S 10
 
+/* What starts a line: journald takes the priority from a "<N>" prefix; a
+ * terminal gets the program's name. */
+static const char *line_head(int journal, enum ad_log_prio prio, char buf[8])
+{
+	if (!journal)
+		return "asyncdumpd: ";
+	snprintf(buf, 8, "<%d>", (int)prio);
+	return buf;
+}
+
 void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 {
 	/* The loop and the dump workers log: the limiter, the journal flag
@@ -27,7 +37,7 @@ void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 	static struct ad_ratelimit rl =
 		AD_RATELIMIT_INIT(AD_LOG_BURST, AD_LOG_PER_S);
 	static int journal = -1;
-	char raw[1024], line[1024];
+	char raw[1024], line[1024], head[8];
 	uint64_t dropped = 0;
 	va_list ap;
 
@@ -46,23 +56,13 @@ void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 	 * character or invalid UTF-8 reaches the log. */
 	ad_clean_msg(raw, line, sizeof(line));
 	/* One write per line, so lines of concurrent writers never mix. */
-	if (dropped) {
-		if (journal)
-			fprintf(stderr,
-				"<%d>%llu log messages suppressed (more than "
-				"%d a second)\n",
-				(int)AD_LOG_WARN, (unsigned long long)dropped,
-				AD_LOG_PER_S);
-		else
-			fprintf(stderr,
-				"asyncdumpd: %llu log messages suppressed "
-				"(more than %d a second)\n",
-				(unsigned long long)dropped, AD_LOG_PER_S);
-	}
-	if (journal)
-		fprintf(stderr, "<%d>%s\n", (int)prio, line);
-	else
-		fprintf(stderr, "asyncdumpd: %s\n", line);
+	if (dropped)
+		fprintf(stderr,
+			"%s%llu log messages suppressed (more than %d a "
+			"second)\n",
+			line_head(journal, AD_LOG_WARN, head),
+			(unsigned long long)dropped, AD_LOG_PER_S);
+	fprintf(stderr, "%s%s\n", line_head(journal, prio, head), line);
 	fflush(stderr);
 	pthread_mutex_unlock(&mu);
 }
