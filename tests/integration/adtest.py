@@ -97,6 +97,15 @@ def wall_ns_text(ns):
         ".%09dZ" % (ns % 10**9)
 
 
+def source_line(path, needle):
+    """The line number of the one line of `path` containing `needle`:
+    where a frame's call site must point."""
+    with open(path) as f:
+        hits = [i + 1 for i, ln in enumerate(f) if needle in ln]
+    assert len(hits) == 1, "%r in %s: lines %r" % (needle, path, hits)
+    return hits[0]
+
+
 def example(name):
     return os.path.join(EXAMPLES, name)
 

@@ -45,13 +45,9 @@ def byid_after(doc, tid):
 
 
 def source_line(name, needle):
-    """The line number of the one line of examples/<name>.c containing
-    `needle`: where a frame's call site must point."""
-    path = os.path.join(adtest.ROOT, "examples", name + ".c")
-    with open(path) as f:
-        hits = [i + 1 for i, ln in enumerate(f) if needle in ln]
-    assert len(hits) == 1, "%r in %s: lines %r" % (needle, path, hits)
-    return hits[0]
+    """The line of examples/<name>.c containing `needle`."""
+    return adtest.source_line(
+        os.path.join(adtest.ROOT, "examples", name + ".c"), needle)
 
 
 class Examples(adtest.ADTestCase):

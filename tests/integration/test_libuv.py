@@ -25,15 +25,6 @@ LONG_SLEEP_MS = 600000  # never fires: cancelled at shutdown
 STUCK_AFTER = "1h"
 
 
-def source_line(needle):
-    """The line number of the one line of examples/uv_server.c containing
-    `needle`: where a frame's call site must point."""
-    with open(SOURCE) as f:
-        hits = [i + 1 for i, ln in enumerate(f) if needle in ln]
-    assert len(hits) == 1, "%r in %s: lines %r" % (needle, SOURCE, hits)
-    return hits[0]
-
-
 class Client:
     """One TCP connection to the server, line by line."""
 
@@ -121,7 +112,7 @@ class Libuv(adtest.ADTestCase):
     def assert_site(self, frame, function, needle):
         self.assertTrue(frame["file"].endswith("examples/uv_server.c"), frame["file"])
         self.assertEqual((frame["function"], frame["line"]),
-                         (function, source_line(needle)), frame["label"])
+                         (function, adtest.source_line(SOURCE, needle)), frame["label"])
 
     def test_server(self):
         path = example("uv_server")

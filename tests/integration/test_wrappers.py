@@ -15,13 +15,8 @@ from adtest import example, prog, shape, walk, find_frame, explicit_tasks, task_
 
 
 def marker_line(path, marker):
-    """The line number of the one line of `path` ending in the comment
-    /* marker */: where a frame's call site must point."""
-    with open(path) as f:
-        hits = [i + 1 for i, ln in enumerate(f)
-                if ln.rstrip().endswith("/* %s */" % marker)]
-    assert len(hits) == 1, "%r in %s: lines %r" % (marker, path, hits)
-    return hits[0]
+    """The line of `path` with the comment /* marker */."""
+    return adtest.source_line(path, "/* %s */" % marker)
 
 
 C_SRC = os.path.join(adtest.ROOT, "tests", "integration", "progs", "wrapper_sites.c")
