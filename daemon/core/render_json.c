@@ -168,14 +168,13 @@ static void head(struct ad_out *o, const struct ad_view *v)
 	KV_STR(o, "comm", s->comm);
 	KV_BOOL(o, "own_maps", s->proc.slot != AD_SLOT_SHARED);
 	KV_I64(o, "observed_since_ns",
-	       (int64_t)s->proc.observed_since_ns + s->mono_to_wall_ns);
-	KV_I64(o, "now_ns", (int64_t)s->now_ns + s->mono_to_wall_ns);
+	       ad_snap_wall_ns(s, s->proc.observed_since_ns));
+	KV_I64(o, "now_ns", ad_snap_wall_ns(s, s->now_ns));
 	KV_STR(o, "observed_since",
-	       ad_fmt_timestamp_ns(ts, (int64_t)s->proc.observed_since_ns +
-					       s->mono_to_wall_ns));
+	       ad_fmt_timestamp_ns(
+		       ts, ad_snap_wall_ns(s, s->proc.observed_since_ns)));
 	KV_STR(o, "now",
-	       ad_fmt_timestamp_ns(ts,
-				   (int64_t)s->now_ns + s->mono_to_wall_ns));
+	       ad_fmt_timestamp_ns(ts, ad_snap_wall_ns(s, s->now_ns)));
 	ad_snapshot_losses(s, losses);
 	KEY(o, "lost");
 	ad_out_char(o, '{');
@@ -384,9 +383,8 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 	KV_U64(o, "age_ns", ad_age(c->now, t->rec.spawn_ns));
 	/* when it was spawned (first seen): a reused id is another task */
 	KV_STR(o, "spawned",
-	       ad_fmt_timestamp_ns(
-		       ts, (int64_t)t->rec.spawn_ns +
-				   c->v->forest->snap->mono_to_wall_ns));
+	       ad_fmt_timestamp_ns(ts, ad_snap_wall_ns(c->v->forest->snap,
+						       t->rec.spawn_ns)));
 	KEY(o, "idle_ns");
 	if (t->rec.tid || !t->rec.last_poll_ns)
 		ad_out_str(o, "null");

@@ -79,8 +79,9 @@ static void header(struct ad_out *o, const struct ad_view *v)
 	ad_out_str(o, ad_fmt_duration(dur, ad_age(s->now_ns,
 						  s->proc.observed_since_ns)));
 	ad_out_str(o, " since ");
-	ad_out_str(o, ad_fmt_timestamp(ts, (int64_t)s->proc.observed_since_ns +
-						   s->mono_to_wall_ns));
+	ad_out_str(o,
+		   ad_fmt_timestamp(
+			   ts, ad_snap_wall_ns(s, s->proc.observed_since_ns)));
 	ad_out_str(o, ", ");
 	ad_out_u64(o, f->ntasks);
 	ad_out_str(o, f->ntasks == 1 ? " task, " : " tasks, ");

@@ -110,6 +110,15 @@ struct ad_snapshot {
  * leaves rec alone when the state is not about this task (another
  * incarnation, the thread moved on to another task, or an older record
  * with the same id). */
+/* The wall-clock time (ns since the epoch) of a CLOCK_MONOTONIC value of
+ * this snapshot's records. Modulo 2^64: a time from a corrupt or hostile
+ * record comes out wrong, never as undefined behaviour. */
+static inline int64_t ad_snap_wall_ns(const struct ad_snapshot *s,
+				      uint64_t mono_ns)
+{
+	return (int64_t)(mono_ns + (uint64_t)s->mono_to_wall_ns);
+}
+
 bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
 			  const struct ad_thread *th, uint32_t pgen);
 

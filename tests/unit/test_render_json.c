@@ -26,6 +26,8 @@
 
 static const struct ad_render_opts json_opts = {AD_FORMAT_JSON, false,
 						AD_DEFAULT_STUCK_AFTER_NS};
+static const struct ad_render_opts text_opts = {AD_FORMAT_TEXT, false,
+						AD_DEFAULT_STUCK_AFTER_NS};
 
 /* Parses a whole document; fails the test on any syntax error or on
  * trailing garbage. depth: nesting allowed. */
@@ -244,6 +246,31 @@ static void test_lost_and_stats_keys(void **state)
 		(void)num(get(j, "stats"), stats[i]);
 	assert_int_equal(len(j, "tasks"), 0);
 	json_object_put(j);
+	sb_free(&b);
+}
+
+/* Times from a corrupt record: wrong, but rendered, in both formats,
+ * with no undefined behaviour (UBSan stops the test otherwise; found by
+ * fuzz_snapshot). */
+static void test_wall_clock_overflow(void **state)
+{
+	struct sb b;
+	size_t n;
+	char *s;
+	json_object *j;
+
+	(void)state;
+	sb_init(&b);
+	sb_task(&b, T1, UINT64_MAX, "late");
+	b.s.proc.observed_since_ns = UINT64_MAX - 1;
+	b.s.mono_to_wall_ns = INT64_MAX;
+	j = render_parse(&b, &json_opts);
+	assert_int_equal(len(j, "tasks"), 1);
+	json_object_put(j);
+	s = sb_render(&b, &text_opts, &n, NULL);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "task \"late\""));
+	free(s);
 	sb_free(&b);
 }
 
@@ -478,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_verbose),
 		cmocka_unit_test(test_detached),
 		cmocka_unit_test(test_deep_chain),
+		cmocka_unit_test(test_wall_clock_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
