@@ -14,6 +14,7 @@
 #include "core/options.h"
 #include "core/protocol.h"
 #include "observer/kernel_features.h"
+#include "observer/memread.h"
 #include "server/server.h"
 
 #define PROG "asyncdumpd"
@@ -68,6 +69,10 @@ int main(int argc, char *argv[])
 	char err[512];
 	int code;
 
+	/* the helper process that reads observed processes' memory */
+	code = ad_memread_helper_main(argc, argv);
+	if (code >= 0)
+		return code;
 	code = ad_exit_code(ad_options_parse(argc, argv, getenv(AD_SOCKET_ENV),
 					     &opts, err, sizeof(err)),
 			    AD_EXIT_USAGE);

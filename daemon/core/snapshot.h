@@ -71,9 +71,11 @@ static inline bool ad_frame_of_thread_task(const struct ad_frame *rec)
 enum ad_dump_lost {
 	AD_DUMP_LABEL_UNREADABLE, /* literal label/site could not be read at dump time */
 	AD_DUMP_STALE_RECORDS, /* records of an older incarnation of this PID, skipped */
+	AD_DUMP_MEMORY_TIMEOUT, /* of the unreadable: the process's memory did not answer in time */
 	AD_DUMP_LOST_COUNT,
 };
-#define AD_DUMP_LOST_NAMES "dump_label_unreadable", "stale_records"
+#define AD_DUMP_LOST_NAMES                                                     \
+	"dump_label_unreadable", "stale_records", "dump_memory_timeout"
 
 /* Every loss a dump shows, in the order it shows them: the process's BPF
  * counters (AD_LOST_NAMES), those found while collecting, and the

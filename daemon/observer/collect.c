@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,17 +43,39 @@ struct raw_frame {
 	const char *copy; /* its _DYN label, in the snapshot's pool, or NULL */
 };
 
-struct collector {
+struct ad_collector {
 	struct ad_observer *obs;
 	struct ad_snapshot *snap;
 	struct ad_procmem pm;
 	struct raw_frame *raw; /* frames as read, in the BPF map's order */
 	size_t nraw, craw;
-	size_t ctasks;		   /* capacity of snap->tasks */
+	size_t ctasks;		   /* capacity of snap->tasks and task_copy */
+	const char **task_copy;	   /* each task's _DYN name, in the pool */
 	struct ad_thread_rec *thr; /* the process's thread states, by tid */
 	size_t nthr, cthr;
 	bool nomem;
+	bool wedged;  /* a read of the frame or task just resolved timed out */
+	int stop_fd;  /* readable: give up (-ECANCELED), or -1 */
+	size_t steps; /* records and frames handled, for stop checks */
+	bool stopped;
 };
+
+/* Every this many records or frames, a collection checks stop_fd. */
+#define STOP_CHECK_EVERY 4096
+
+/* Has the daemon begun to stop? Checked every STOP_CHECK_EVERY calls:
+ * a million-frame collection is abandoned in a few ms, not at its end. */
+static bool stop_now(struct ad_collector *c)
+{
+	struct pollfd pfd = {.fd = c->stop_fd, .events = POLLIN};
+
+	if (c->stopped)
+		return true;
+	if (c->stop_fd < 0 || ++c->steps % STOP_CHECK_EVERY)
+		return false;
+	c->stopped = poll(&pfd, 1, 0) > 0;
+	return c->stopped;
+}
 
 /* Reads a short /proc text file's first line into buf (no newline). */
 static int read_proc_line(const char *path, char *buf, size_t buflen)
@@ -71,14 +94,14 @@ static int read_proc_line(const char *path, char *buf, size_t buflen)
 	return 0;
 }
 
-static void set_text(struct collector *c, struct ad_str *s, const char *text,
+static void set_text(struct ad_collector *c, struct ad_str *s, const char *text,
 		     bool truncated)
 {
 	if (ad_str_set(s, text, truncated, &c->snap->pool))
 		c->nomem = true;
 }
 
-static void set_placeholder(struct collector *c, struct ad_str *s,
+static void set_placeholder(struct ad_collector *c, struct ad_str *s,
 			    const char *what, uint64_t addr)
 {
 	char ph[64];
@@ -88,24 +111,25 @@ static void set_placeholder(struct collector *c, struct ad_str *s,
 	s->unreadable = true;
 }
 
-/* A string from the process's memory; returns true if it was readable. */
 /* The result of a read from the process's memory into s: true if read;
  * out of memory is remembered. */
-static bool mem_result(struct collector *c, int rc, const struct ad_str *s)
+static bool mem_result(struct ad_collector *c, int rc, const struct ad_str *s)
 {
 	if (rc == -ENOMEM || !s->text)
 		c->nomem = true;
+	if (rc == -ETIMEDOUT || rc == -ECANCELED)
+		c->wedged = true;
 	return rc == 0;
 }
 
-static bool read_mem_string(struct collector *c, uint64_t addr,
+static bool read_mem_string(struct ad_collector *c, uint64_t addr,
 			    struct ad_str *s)
 {
 	return mem_result(c, ad_procmem_string(&c->pm, addr, s), s);
 }
 
 /* The copy of a BPF string in the snapshot's pool (NULL stays NULL). */
-static const char *pool_copy(struct collector *c, const char *text)
+static const char *pool_copy(struct ad_collector *c, const char *text)
 {
 	const char *p;
 
@@ -121,8 +145,8 @@ static const char *pool_copy(struct collector *c, const char *text)
  * owner and kept in the pool (pool_copy); NULL when it was deleted between
  * the two (the frame was just exiting): say so rather than show an empty
  * label. */
-static void copied_string(struct collector *c, const char *pooled, uint64_t id,
-			  bool truncated, struct ad_str *s)
+static void copied_string(struct ad_collector *c, const char *pooled,
+			  uint64_t id, bool truncated, struct ad_str *s)
 {
 	if (!pooled) {
 		set_placeholder(c, s, "label gone", id);
@@ -136,12 +160,13 @@ static void copied_string(struct collector *c, const char *pooled, uint64_t id,
 
 /* file, function and line of a site; *label_addr gets the site's literal
  * label (0 if none). Returns false if the site could not be read. */
-static bool resolve_site(struct collector *c, uint64_t site_addr,
+static bool resolve_site(struct ad_collector *c, uint64_t site_addr,
 			 struct ad_str *file, struct ad_str *function,
 			 uint32_t *line, uint64_t *label_addr)
 {
 	struct ad_site_raw site;
 	bool ok = true;
+	int rc;
 
 	*line = 0;
 	*label_addr = 0;
@@ -150,9 +175,15 @@ static bool resolve_site(struct collector *c, uint64_t site_addr,
 		set_text(c, function, "", false);
 		return true;
 	}
-	if (ad_procmem_site(&c->pm, site_addr, &site)) {
-		set_placeholder(c, file, "unreadable site", site_addr);
-		set_placeholder(c, function, "unreadable site", site_addr);
+	rc = ad_procmem_site(&c->pm, site_addr, &site);
+	if (rc) {
+		const char *what = rc == -ETIMEDOUT || rc == -ECANCELED
+					   ? "site read timed out"
+					   : "unreadable site";
+
+		c->wedged |= rc == -ETIMEDOUT || rc == -ECANCELED;
+		set_placeholder(c, file, what, site_addr);
+		set_placeholder(c, function, what, site_addr);
 		return false;
 	}
 	*line = site.line;
@@ -178,7 +209,7 @@ struct str_source {
 	uint64_t addr, site_label;
 };
 
-static bool resolve_string(struct collector *c, const struct str_source *src,
+static bool resolve_string(struct ad_collector *c, const struct str_source *src,
 			   struct ad_str *s, bool *ok)
 {
 	if (src->copied)
@@ -193,7 +224,18 @@ static bool resolve_string(struct collector *c, const struct str_source *src,
 	return true;
 }
 
-static void resolve_frame(struct collector *c, struct ad_snap_frame *f,
+/* Counts a frame or task whose strings were not all read, and apart
+ * those a read that timed out left unread; starts the next one. */
+static void count_unreadable(struct ad_collector *c, bool ok)
+{
+	if (!ok)
+		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
+	if (!ok && c->wedged)
+		c->snap->dump_lost[AD_DUMP_MEMORY_TIMEOUT]++;
+	c->wedged = false;
+}
+
+static void resolve_frame(struct ad_collector *c, struct ad_snap_frame *f,
 			  const char *copy)
 {
 	struct str_source src = {
@@ -214,13 +256,12 @@ static void resolve_frame(struct collector *c, struct ad_snap_frame *f,
 			set_placeholder(c, &f->label, "unreadable",
 					f->rec.site);
 	}
-	if (!ok)
-		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
+	count_unreadable(c, ok);
 }
 
 /* A plain thread's task is named by the thread's comm; "?" once the thread
  * is gone (its task record is about to be reclaimed). */
-static void thread_name(struct collector *c, uint32_t tid, struct ad_str *s)
+static void thread_name(struct ad_collector *c, uint32_t tid, struct ad_str *s)
 {
 	char path[64], comm[32];
 
@@ -231,7 +272,7 @@ static void thread_name(struct collector *c, uint32_t tid, struct ad_str *s)
 	set_text(c, s, comm, false);
 }
 
-static void resolve_task(struct collector *c, struct ad_snap_task *t,
+static void resolve_task(struct ad_collector *c, struct ad_snap_task *t,
 			 const char *copy)
 {
 	struct str_source src = {
@@ -253,8 +294,7 @@ static void resolve_task(struct collector *c, struct ad_snap_task *t,
 		thread_name(c, (uint32_t)t->id, &t->name);
 	else if (!resolve_string(c, &src, &t->name, &ok))
 		set_text(c, &t->name, "task", false);
-	if (!ok)
-		c->snap->dump_lost[AD_DUMP_LABEL_UNREADABLE]++;
+	count_unreadable(c, ok);
 }
 
 static bool process_exists(pid_t pid)
@@ -301,7 +341,7 @@ static bool process_exited(pid_t pid)
 
 static int on_thread(void *ctx, const struct ad_thread_rec *rec)
 {
-	struct collector *c = ctx;
+	struct ad_collector *c = ctx;
 	struct ad_thread_rec *t =
 		ad_grow(c->thr, &c->cthr, c->nthr, sizeof(*t), 64);
 
@@ -322,7 +362,7 @@ static int by_tid(const void *a, const void *b)
 
 /* Every thread state of the process, read before its records, sorted by
  * tid. 0 or -errno. */
-static int read_threads(struct collector *c, pid_t pid)
+static int read_threads(struct ad_collector *c, pid_t pid)
 {
 	int e = ad_observer_read_threads(c->obs, pid, on_thread, c);
 
@@ -334,7 +374,7 @@ static int read_threads(struct collector *c, pid_t pid)
 /* A task some thread is running: its innermost frame is in that thread's
  * BPF state, not in the record (asyncdump_abi.h, struct ad_thread). A
  * thread that is gone or has no state leaves the record as it is. */
-static void apply_thread(struct collector *c, struct ad_snap_task *t)
+static void apply_thread(struct ad_collector *c, struct ad_snap_task *t)
 {
 	struct ad_thread_rec key = {.tid = t->rec.tid};
 	const struct ad_thread_rec *th;
@@ -347,27 +387,42 @@ static void apply_thread(struct collector *c, struct ad_snap_task *t)
 				     c->snap->proc.pgen);
 }
 
-/* ad_record_sink: each record straight into the snapshot, its strings
- * resolved at once (the BPF copy is valid only during the call). */
+/* ad_record_sink: each task record straight into the snapshot, its _DYN
+ * name copied into the pool (the BPF copy is valid only during the
+ * call); its strings are resolved later, with no lock held
+ * (ad_collect_resolve). */
 static int on_task(void *ctx, uint64_t id, const struct ad_task *rec,
 		   const char *copy)
 {
-	struct collector *c = ctx;
+	struct ad_collector *c = ctx;
 	struct ad_snapshot *snap = c->snap;
+	size_t cap = c->ctasks;
+
+	if (stop_now(c))
+		return -ECANCELED;
 	struct ad_snap_task *t =
 		ad_grow(snap->tasks, &c->ctasks, snap->ntasks, sizeof(*t), 64);
+	const char **tc;
 
 	if (!t) {
 		c->nomem = true;
 		return -ENOMEM;
 	}
 	snap->tasks = t;
-	t = &snap->tasks[snap->ntasks++];
+	if (c->ctasks != cap || !c->task_copy) {
+		tc = realloc(c->task_copy, c->ctasks * sizeof(*tc));
+		if (!tc) {
+			c->nomem = true;
+			return -ENOMEM;
+		}
+		c->task_copy = tc;
+	}
+	t = &snap->tasks[snap->ntasks];
 	memset(t, 0, sizeof(*t));
 	t->id = id;
 	t->rec = *rec;
 	apply_thread(c, t);
-	resolve_task(c, t, pool_copy(c, copy));
+	c->task_copy[snap->ntasks++] = pool_copy(c, copy);
 	return c->nomem ? -ENOMEM : 0;
 }
 
@@ -375,10 +430,12 @@ static int on_task(void *ctx, uint64_t id, const struct ad_task *rec,
 static int on_frame(void *ctx, uint64_t id, const struct ad_frame *rec,
 		    const char *copy)
 {
-	struct collector *c = ctx;
-	struct raw_frame *r =
-		ad_grow(c->raw, &c->craw, c->nraw, sizeof(*r), 1024);
+	struct ad_collector *c = ctx;
+	struct raw_frame *r;
 
+	if (stop_now(c))
+		return -ECANCELED;
+	r = ad_grow(c->raw, &c->craw, c->nraw, sizeof(*r), 1024);
 	if (!r) {
 		c->nomem = true;
 		return -ENOMEM;
@@ -401,7 +458,7 @@ static int on_frame(void *ctx, uint64_t id, const struct ad_frame *rec,
  * forward instead of missing the cache at every step (at a million
  * frames, hundreds of ms). Reading each raw record out of order is the
  * one random pass left, and it is prefetched. */
-static void place_frames(struct collector *c)
+static void place_frames(struct ad_collector *c)
 {
 	struct ad_snapshot *snap = c->snap;
 	struct ad_sort_key *keys;
@@ -422,7 +479,7 @@ static void place_frames(struct collector *c)
 		c->nomem = true;
 		return;
 	}
-	for (size_t i = 0; i < n && !c->nomem; i++) {
+	for (size_t i = 0; i < n && !c->nomem && !stop_now(c); i++) {
 		const struct raw_frame *r = &c->raw[keys[i].idx];
 		struct ad_snap_frame *f = &snap->frames[snap->nframes++];
 
@@ -442,17 +499,65 @@ static void place_frames(struct collector *c)
 	free(keys);
 }
 
-int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
-	       char *err, size_t errlen)
+/* The collector's own memory (not the snapshot's). */
+static void collector_free(struct ad_collector *c)
 {
-	struct collector c = {.obs = obs, .snap = snap};
-	struct ad_record_sink sink = {
-		.task = on_task, .frame = on_frame, .ctx = &c};
+	free(c->raw);
+	free(c->thr);
+	free(c->task_copy);
+	free(c);
+}
+
+/* Empties a snapshot that failed, so it holds nothing to free. */
+static void snapshot_drop(struct ad_snapshot *snap)
+{
+	ad_snapshot_free(snap);
+	memset(snap, 0, sizeof(*snap));
+}
+
+/* The error of a collection given up because the daemon is stopping. */
+static int stopped(char *err, size_t errlen)
+{
+	ad_set_err(err, errlen,
+		   "the observer is stopping: try again once it is back");
+	return -ECANCELED;
+}
+
+/* The error of a failed read of the records: -ESRCH, -ENOMEM or -EIO. */
+static int records_failed(pid_t pid, int rc, bool nomem, char *err,
+			  size_t errlen)
+{
+	if (rc == -ESRCH) {
+		ad_set_err(err, errlen,
+			   "process %d exited during the dump: nothing is "
+			   "left to dump",
+			   (int)pid);
+		return -ESRCH;
+	}
+	if (rc == -ECANCELED)
+		return stopped(err, errlen);
+	if (nomem) {
+		ad_set_err(err, errlen, "out of memory collecting process %d",
+			   (int)pid);
+		return -ENOMEM;
+	}
+	ad_set_err(err, errlen, "reading the records of process %d failed: %s",
+		   (int)pid, strerror(-rc));
+	return -EIO;
+}
+
+int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
+		       struct ad_snapshot *snap, struct ad_collector **out,
+		       char *err, size_t errlen)
+{
+	struct ad_collector *c;
+	struct ad_record_sink sink = {.task = on_task, .frame = on_frame};
 	uint64_t stale = 0;
 	char path[64];
 	pid_t tgid;
 	int rc;
 
+	*out = NULL;
 	memset(snap, 0, sizeof(*snap));
 	snap->pid = pid;
 	/* Checked first: a record may outlive its process by a moment (the
@@ -507,48 +612,69 @@ int ad_collect(struct ad_observer *obs, pid_t pid, struct ad_snapshot *snap,
 	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
 		snprintf(snap->comm, sizeof(snap->comm), "?");
 
-	rc = read_threads(&c, pid);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		ad_set_err(err, errlen, "out of memory collecting process %d",
+			   (int)pid);
+		return -ENOMEM;
+	}
+	c->obs = obs;
+	c->snap = snap;
+	c->stop_fd = stop_fd;
+	sink.ctx = c;
+	rc = read_threads(c, pid);
 	if (rc < 0) {
-		free(c.thr);
-		ad_snapshot_free(snap);
-		memset(snap, 0, sizeof(*snap));
+		collector_free(c);
+		snapshot_drop(snap);
 		ad_set_err(err, errlen,
 			   "reading the thread states of process %d "
 			   "failed: %s",
 			   (int)pid, strerror(-rc));
 		return -EIO;
 	}
-	ad_procmem_init_pooled(&c.pm, pid, &snap->pool);
 	rc = ad_observer_read_records(obs, pid, &snap->proc, &sink, &stale);
-	if (rc >= 0 && !c.nomem)
-		place_frames(&c);
-	ad_procmem_fini(&c.pm);
-	free(c.raw);
-	free(c.thr);
-	if (rc == -ESRCH) {
-		ad_snapshot_free(snap);
-		memset(snap, 0, sizeof(*snap));
-		ad_set_err(err, errlen,
-			   "process %d exited during the dump: nothing is "
-			   "left to dump",
-			   (int)pid);
-		return -ESRCH;
-	}
-	if (rc < 0 && !c.nomem) {
-		ad_snapshot_free(snap);
-		memset(snap, 0, sizeof(*snap));
-		ad_set_err(err, errlen,
-			   "reading the records of process %d failed: %s",
-			   (int)pid, strerror(-rc));
-		return -EIO;
+	if (rc < 0 || c->nomem) {
+		bool nomem = c->nomem;
+
+		collector_free(c);
+		snapshot_drop(snap);
+		return records_failed(pid, rc, nomem, err, errlen);
 	}
 	snap->dump_lost[AD_DUMP_STALE_RECORDS] = stale;
-	if (c.nomem) {
-		ad_snapshot_free(snap);
-		memset(snap, 0, sizeof(*snap));
+	*out = c;
+	return 0;
+}
+
+int ad_collect_resolve(struct ad_collector *c, struct ad_memread *mr,
+		       int64_t deadline_ms, char *err, size_t errlen)
+{
+	struct ad_snapshot *snap = c->snap;
+	pid_t pid = snap->pid;
+
+	ad_procmem_init_pooled(&c->pm, pid, &snap->pool);
+	if (mr) {
+		ad_procmem_use_reader(&c->pm, mr, deadline_ms);
+		c->stop_fd = mr->stop_fd;
+	}
+	for (size_t i = 0; i < snap->ntasks && !c->nomem && !stop_now(c); i++)
+		resolve_task(c, &snap->tasks[i], c->task_copy[i]);
+	if (!c->nomem && !c->stopped)
+		place_frames(c);
+	/* a read abandoned for the stop: not a dump to show */
+	c->stopped |= c->pm.wedged == -ECANCELED;
+	ad_procmem_fini(&c->pm);
+	if (c->stopped) {
+		collector_free(c);
+		snapshot_drop(snap);
+		return stopped(err, errlen);
+	}
+	if (c->nomem) {
+		collector_free(c);
+		snapshot_drop(snap);
 		ad_set_err(err, errlen, "out of memory collecting process %d",
 			   (int)pid);
 		return -ENOMEM;
 	}
+	collector_free(c);
 	return 0;
 }

@@ -2,10 +2,10 @@
 /*
  * procmem.c - bounded, cached reads of another process's memory.
  *
- * process_vm_readv first (one syscall, no fd); /proc/PID/mem when it is
- * refused or missing (e.g. seccomp'd or older kernels). Reads never cross
- * a page boundary in one go, so a short string that ends just before an
- * unmapped page is still read.
+ * The reads themselves are memread.h's: in this thread, or through a
+ * helper process that can be abandoned. Reads never cross a page boundary
+ * in one go, so a short string that ends just before an unmapped page is
+ * still read.
  */
 #define _GNU_SOURCE
 #include "observer/procmem.h"
@@ -38,7 +38,8 @@ void ad_procmem_init(struct ad_procmem *pm, pid_t pid)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->pid = pid;
-	pm->memfd = -1;
+	ad_memread_init(&pm->direct, false, -1);
+	pm->mr = &pm->direct;
 }
 
 void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
@@ -48,6 +49,13 @@ void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
 	pm->pool = pool;
 }
 
+void ad_procmem_use_reader(struct ad_procmem *pm, struct ad_memread *mr,
+			   int64_t deadline_ms)
+{
+	pm->mr = mr;
+	pm->deadline_ms = deadline_ms;
+}
+
 void ad_procmem_fini(struct ad_procmem *pm)
 {
 	for (size_t i = 0; i < pm->cache_cap; i++)
@@ -55,52 +63,23 @@ void ad_procmem_fini(struct ad_procmem *pm)
 		    pm->cache[i].kind == PM_FUNCTION)
 			ad_str_free(&pm->cache[i].str); /* borrowed: kept */
 	free(pm->cache);
-	if (pm->memfd >= 0)
-		close(pm->memfd);
+	ad_memread_fini(&pm->direct);
 	ad_procmem_init(pm, 0);
-}
-
-static int read_memfd(struct ad_procmem *pm, uint64_t addr, void *buf,
-		      size_t len)
-{
-	char path[64];
-	ssize_t n;
-
-	if (addr > (uint64_t)INT64_MAX - len)
-		return -EFAULT;
-	if (pm->memfd < 0) {
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pm->pid);
-		pm->memfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (pm->memfd < 0)
-			return errno == ENOENT ? -ESRCH : -errno;
-	}
-	n = pread(pm->memfd, buf, len, (off_t)addr);
-	if (n < 0)
-		return errno == EIO ? -EFAULT : -errno;
-	return n == (ssize_t)len ? 0 : -EFAULT;
 }
 
 /* One read inside one page. */
 static int read_chunk(struct ad_procmem *pm, uint64_t addr, void *buf,
 		      size_t len)
 {
-	struct iovec local = {.iov_base = buf, .iov_len = len};
-	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr,
-			       .iov_len = len};
-	ssize_t n;
+	int rc;
 
+	if (pm->wedged)
+		return pm->wedged;
 	pm->reads++;
-	if (!pm->use_memfd) {
-		n = process_vm_readv(pm->pid, &local, 1, &remote, 1, 0);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n >= 0)
-			return -EFAULT;
-		if (errno != ENOSYS && errno != EPERM)
-			return -errno;
-		pm->use_memfd = true;
-	}
-	return read_memfd(pm, addr, buf, len);
+	rc = ad_memread_read(pm->mr, pm->pid, addr, buf, len, pm->deadline_ms);
+	if (rc == -ETIMEDOUT || rc == -ECANCELED)
+		pm->wedged = rc;
+	return rc;
 }
 
 int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf, size_t len)
@@ -220,7 +199,10 @@ static void fill_string(struct ad_procmem *pm, uint64_t addr,
 		char ph[48];
 
 		if (addr)
-			snprintf(ph, sizeof(ph), "<unreadable 0x%llx>",
+			snprintf(ph, sizeof(ph), "<%s 0x%llx>",
+				 rc == -ETIMEDOUT || rc == -ECANCELED
+					 ? "read timed out"
+					 : "unreadable",
 				 (unsigned long long)addr);
 		else
 			snprintf(ph, sizeof(ph), "<null>");

@@ -17,6 +17,7 @@
 #include "asyncdump_abi.h"
 #include "core/snapshot.h"
 #include "core/strpool.h"
+#include "observer/memread.h"
 
 /* Bytes read of one string, NUL included; longer strings are cut to
  * AD_PROCMEM_STR_MAX - 1 bytes and flagged truncated. */
@@ -26,8 +27,10 @@ struct ad_pm_entry;
 
 struct ad_procmem {
 	pid_t pid;
-	int memfd;		   /* /proc/PID/mem, opened on first fallback */
-	bool use_memfd;		   /* process_vm_readv unavailable or refused */
+	struct ad_memread direct;  /* reads in this thread, by default */
+	struct ad_memread *mr;	   /* the reader used: &direct or a helper's */
+	int64_t deadline_ms;	   /* for all reads (CLOCK_MONOTONIC), or 0 */
+	int wedged;		   /* -ETIMEDOUT/-ECANCELED once a read was */
 	struct ad_pm_entry *cache; /* open addressing, power-of-two size */
 	size_t cache_cap;
 	size_t cache_used;
@@ -42,16 +45,24 @@ void ad_procmem_init(struct ad_procmem *pm, pid_t pid);
  * The strings outlive ad_procmem_fini; they go with the pool. */
 void ad_procmem_init_pooled(struct ad_procmem *pm, pid_t pid,
 			    struct ad_strpool *pool);
+/* Reads from now on through mr (a helper process: memread.h), each read
+ * answered by deadline_ms (0: AD_MEMREAD_TIMEOUT_MS only). Once one read
+ * times out or is cancelled, every later read fails the same way at once:
+ * the process's memory is not waited for twice in one dump. */
+void ad_procmem_use_reader(struct ad_procmem *pm, struct ad_memread *mr,
+			   int64_t deadline_ms);
 void ad_procmem_fini(struct ad_procmem *pm);
 
 /* Reads exactly len bytes at addr. Returns 0 or -errno (-EFAULT for an
- * address that is not mapped, -ESRCH if the process is gone, -EPERM). */
+ * address that is not mapped, -ESRCH if the process is gone, -EPERM,
+ * -ETIMEDOUT or -ECANCELED through a helper: ad_procmem_use_reader). */
 int ad_procmem_read(struct ad_procmem *pm, uint64_t addr, void *buf,
 		    size_t len);
 
 /* Resolves the NUL-terminated string at addr into *out (which then owns a
- * fresh copy, or borrows the pool's). On failure *out still gets a placeholder text such as
- * "<unreadable 0x7f12ab>" with unreadable set, and -errno is returned so
+ * fresh copy, or borrows the pool's). On failure *out still gets a
+ * placeholder text such as "<unreadable 0x7f12ab>" (or "<read timed out
+ * 0x7f12ab>") with unreadable set, and -errno is returned so
  * the caller can count it. Address 0 gives "<null>", -EFAULT. */
 int ad_procmem_string(struct ad_procmem *pm, uint64_t addr, struct ad_str *out);
 

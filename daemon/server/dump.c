@@ -37,24 +37,37 @@ bool ad_send_all(int fd, const char *buf, size_t len)
 /* Sends all of iov by deadline_ms (CLOCK_MONOTONIC). 0, -ETIMEDOUT when
  * the client did not take it in time (a total, not a per-send, timeout:
  * a reader trickling a little at a time cannot hold the daemon longer),
- * or -errno (-EPIPE, -ECONNRESET: it went away). */
-static int send_iov(int fd, struct iovec *iov, int cnt, int64_t deadline_ms)
+ * -ECANCELED when stop_fd turned readable (the daemon is stopping), or
+ * -errno (-EPIPE, -ECONNRESET: it went away). */
+static int send_iov(int fd, struct iovec *iov, int cnt, int64_t deadline_ms,
+		    int stop_fd)
 {
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+	struct pollfd stop = {.fd = stop_fd, .events = POLLIN};
 
+	/* a reader that keeps up is stopped too, between two writes */
+	if (poll(&stop, 1, 0) > 0)
+		return -ECANCELED;
 	while (mh.msg_iovlen) {
 		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+			struct pollfd pfd[2] = {
+				{.fd = fd, .events = POLLOUT},
+				{.fd = stop_fd, .events = POLLIN},
+			};
 			int64_t left = deadline_ms - ad_mono_ms();
+			int ready;
 
 			if (left <= 0)
 				return -ETIMEDOUT;
-			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			ready = poll(pfd, 2, (int)left);
+			if (ready < 0 && errno != EINTR)
 				return -errno;
+			if (ready > 0 && pfd[1].revents)
+				return -ECANCELED;
 			continue;
 		}
 		if (n < 0)
@@ -86,6 +99,7 @@ static int send_iov(int fd, struct iovec *iov, int cnt, int64_t deadline_ms)
  * code"), and the client could only start reading at the end. */
 struct response {
 	int fd;
+	int stop_fd; /* readable: the daemon is stopping (send_iov) */
 	bool started;
 	int err;	     /* 0, or -errno of the send that failed */
 	int64_t deadline_ms; /* for the whole response */
@@ -107,7 +121,7 @@ static int response_send(struct response *r, const char *head, size_t hlen,
 	iov[cnt++] = (struct iovec){(void *)head, hlen};
 	if (len)
 		iov[cnt++] = (struct iovec){(void *)buf, len};
-	r->err = send_iov(r->fd, iov, cnt, r->deadline_ms);
+	r->err = send_iov(r->fd, iov, cnt, r->deadline_ms, r->stop_fd);
 	return r->err;
 }
 
@@ -134,12 +148,38 @@ static ssize_t response_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-int ad_dump(struct ad_observer *obs, pthread_rwlock_t *obs_lock, int fd,
-	    const struct ad_request *req, struct ad_dump_times *tm, int *sent,
-	    char *msg, size_t msglen)
+/* The snapshot of req->pid: its records read with the observer's lock
+ * held, its strings resolved from the process's memory after, by the
+ * memory deadline. 0 or -errno with a message. */
+static int collect(const struct ad_dump_ctx *ctx, const struct ad_request *req,
+		   struct ad_snapshot *snap, struct ad_dump_times *tm,
+		   char *msg, size_t msglen)
+{
+	struct ad_collector *c;
+	int64_t t0 = ad_mono_us();
+	int rc;
+
+	/* The loop changes the observer (events, slots, sweeps) under the
+	 * lock held for writing. */
+	if (ctx->obs_lock)
+		pthread_rwlock_rdlock(ctx->obs_lock);
+	rc = ad_collect_records(ctx->obs, req->pid, ctx->stop_fd, snap, &c, msg,
+				msglen);
+	if (ctx->obs_lock)
+		pthread_rwlock_unlock(ctx->obs_lock);
+	tm->locked_us = ad_mono_us() - t0;
+	if (rc)
+		return rc;
+	return ad_collect_resolve(
+		c, ctx->mr, ad_mono_ms() + AD_SERVER_MEMORY_DEADLINE_S * 1000,
+		msg, msglen);
+}
+
+int ad_dump(const struct ad_dump_ctx *ctx, int fd, const struct ad_request *req,
+	    struct ad_dump_times *tm, int *sent, char *msg, size_t msglen)
 {
 	cookie_io_functions_t io = {.write = response_write};
-	struct response resp = {.fd = fd};
+	struct response resp = {.fd = fd, .stop_fd = ctx->stop_fd};
 	char line[AD_PROTO_MAX_LINE];
 	struct ad_snapshot snap;
 	struct ad_forest forest;
@@ -148,19 +188,14 @@ int ad_dump(struct ad_observer *obs, pthread_rwlock_t *obs_lock, int fd,
 	int rc;
 
 	*sent = 0;
-	/* Only the collect reads the observer; the loop changes it (events,
-	 * slots, sweeps) under the lock held for writing. */
-	if (obs_lock)
-		pthread_rwlock_rdlock(obs_lock);
-	rc = ad_collect(obs, req->pid, &snap, msg, msglen);
-	if (obs_lock)
-		pthread_rwlock_unlock(obs_lock);
+	rc = collect(ctx, req, &snap, tm, msg, msglen);
 	t1 = ad_mono_us();
 	tm->collect_us = t1 - t0;
 	if (rc)
 		return rc;
 	tm->frames = snap.nframes;
 	tm->tasks = snap.ntasks;
+	tm->memory_timeouts = snap.dump_lost[AD_DUMP_MEMORY_TIMEOUT];
 	t0 = t1;
 	rc = ad_rebuild(&snap, &forest);
 	if (rc) {

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core/exit_codes.h"
@@ -34,18 +36,29 @@ static void report(struct ad_pool *p, const struct ad_job *job,
 static void *worker(void *arg)
 {
 	struct ad_pool *p = arg;
+	struct ad_memread mr;
+	struct ad_dump_ctx ctx = {
+		.obs = p->obs,
+		.obs_lock = p->obs_lock,
+		.mr = &mr,
+		.stop_fd = p->stop_fd,
+	};
 
+	ad_memread_init(&mr, true, p->stop_fd);
 	for (;;) {
 		struct ad_job job;
 		enum ad_served served = AD_SERVED_NOTHING;
 		int64_t collect_us = 0;
 		bool stopping;
 
+		/* Errors are the next read's to report. */
+		(void)ad_memread_prepare(&mr);
 		pthread_mutex_lock(&p->mu);
 		while (!p->n && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (!p->n) {
 			pthread_mutex_unlock(&p->mu);
+			ad_memread_fini(&mr);
 			return NULL;
 		}
 		job = p->q[p->head];
@@ -59,8 +72,7 @@ static void *worker(void *arg)
 				      "the observer is stopping: try again "
 				      "once it is back");
 		else
-			served = ad_serve_job(p->obs, p->obs_lock, &job,
-					      &collect_us);
+			served = ad_serve_job(&ctx, &job, &collect_us);
 		close(job.fd);
 		report(p, &job, served, collect_us);
 	}
@@ -76,8 +88,14 @@ int ad_pool_start(struct ad_pool *p, struct ad_observer *obs,
 	p->done_rd = p->done_wr = -1;
 	p->obs = obs;
 	p->obs_lock = obs_lock;
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK))
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->stop_fd < 0)
 		return -errno;
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK)) {
+		e = -errno;
+		close(p->stop_fd);
+		return e;
+	}
 	p->done_rd = pfd[0];
 	p->done_wr = pfd[1];
 	pthread_mutex_init(&p->mu, NULL);
@@ -130,10 +148,16 @@ int ad_pool_next_done(struct ad_pool *p, struct ad_pool_done *d)
 
 void ad_pool_stop(struct ad_pool *p)
 {
+	uint64_t one = 1;
+
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	/* Wakes the workers' waits for clients and for process memory. */
+	if (write(p->stop_fd, &one, sizeof(one)) < 0)
+		ad_log(AD_LOG_WARN, "stopping the dump workers: %s",
+		       strerror(errno));
 	for (int i = 0; i < p->nth; i++)
 		pthread_join(p->th[i], NULL);
 	p->nth = 0;
@@ -145,7 +169,9 @@ void ad_pool_free(struct ad_pool *p)
 		close(p->done_rd);
 	if (p->done_wr >= 0)
 		close(p->done_wr);
-	p->done_rd = p->done_wr = -1;
+	if (p->stop_fd >= 0)
+		close(p->stop_fd);
+	p->done_rd = p->done_wr = p->stop_fd = -1;
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 }

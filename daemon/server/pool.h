@@ -28,7 +28,7 @@
 struct ad_pool_done {
 	uid_t uid;
 	enum ad_served served;
-	int64_t collect_us; /* how long it read the observer */
+	int64_t collect_us; /* how long it held the observer's lock */
 };
 
 struct ad_pool {
@@ -42,6 +42,7 @@ struct ad_pool {
 	struct ad_observer *obs;
 	pthread_rwlock_t *obs_lock;
 	int done_rd, done_wr; /* the pipe of finished jobs */
+	int stop_fd;	      /* an eventfd, readable once stopping */
 };
 
 /* Starts the workers, which read obs under obs_lock. 0 or -errno. */
@@ -58,9 +59,10 @@ int ad_pool_done_fd(const struct ad_pool *p);
 int ad_pool_next_done(struct ad_pool *p, struct ad_pool_done *d);
 
 /* Stops the workers: jobs not started are answered with an ERR line (the
- * daemon is stopping), running ones finish (within their send deadline),
- * then the threads are joined. The pipe stays readable until
- * ad_pool_free. */
+ * daemon is stopping); running ones are abandoned at their next read of
+ * process memory or their next send that would wait (the client sees the
+ * dump cut short); then the threads are joined. The pipe stays readable
+ * until ad_pool_free. */
 void ad_pool_stop(struct ad_pool *p);
 void ad_pool_free(struct ad_pool *p);
 

@@ -125,7 +125,7 @@ int ad_conn_request(struct ad_conn *c, const struct ad_access_policy *access,
 	return 0;
 }
 
-enum ad_served ad_serve_job(struct ad_observer *obs, pthread_rwlock_t *obs_lock,
+enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
 			    const struct ad_job *job, int64_t *collect_us)
 {
 	const struct ucred peer = job->peer;
@@ -134,8 +134,8 @@ enum ad_served ad_serve_job(struct ad_observer *obs, pthread_rwlock_t *obs_lock,
 	struct ad_dump_times tm = {0};
 	int fd = job->fd, e, sent;
 
-	e = ad_dump(obs, obs_lock, fd, &req, &tm, &sent, msg, sizeof(msg));
-	*collect_us = tm.collect_us;
+	e = ad_dump(ctx, fd, &req, &tm, &sent, msg, sizeof(msg));
+	*collect_us = tm.locked_us;
 	if (e) {
 		ad_log(AD_LOG_WARN,
 		       "dump pid=%d format=%s for client pid=%d uid=%d: error: "
@@ -153,6 +153,13 @@ enum ad_served ad_serve_job(struct ad_observer *obs, pthread_rwlock_t *obs_lock,
 		       AD_SERVER_SEND_DEADLINE_S, tm.bytes);
 		return AD_SERVED_FAILED;
 	}
+	if (sent == -ECANCELED) {
+		ad_log(AD_LOG_WARN,
+		       "client pid=%d uid=%d: the dump of pid=%d was cut short "
+		       "after %zu bytes: the daemon is stopping",
+		       (int)peer.pid, (int)peer.uid, (int)req.pid, tm.bytes);
+		return AD_SERVED_FAILED;
+	}
 	if (sent) {
 		ad_log(AD_LOG_WARN,
 		       "client pid=%d uid=%d: the dump of pid=%d was cut "
@@ -163,6 +170,14 @@ enum ad_served ad_serve_job(struct ad_observer *obs, pthread_rwlock_t *obs_lock,
 			       : strerror(-sent));
 		return AD_SERVED_FAILED;
 	}
+	if (tm.memory_timeouts)
+		ad_log(AD_LOG_WARN,
+		       "dump pid=%d: its memory did not answer in time (%d ms "
+		       "a read, %d s a dump): %llu frames and tasks shown with "
+		       "unread labels",
+		       (int)req.pid, AD_MEMREAD_TIMEOUT_MS,
+		       AD_SERVER_MEMORY_DEADLINE_S,
+		       (unsigned long long)tm.memory_timeouts);
 	/* Where the time went: a slow dump says which phase to look at. */
 	ad_log(AD_LOG_INFO,
 	       "dump pid=%d format=%s for client pid=%d uid=%d: ok, %zu frames "

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "core/protocol.h"
+#include "server/dump.h"
 
 struct ad_observer;
 struct ad_access_policy;
@@ -74,10 +75,10 @@ int ad_conn_request(struct ad_conn *c, const struct ad_access_policy *access,
 /* Answers fd with "ERR code msg" (best effort, never blocks for long). */
 void ad_answer_err(int fd, int code, const char *msg);
 
-/* Serves job (a worker does; the caller closes job->fd): the dump, its
- * observer reads under `obs_lock` held for reading, and the log line of
- * how it went. *collect_us: how long it held the lock. */
-enum ad_served ad_serve_job(struct ad_observer *obs, pthread_rwlock_t *obs_lock,
+/* Serves job (a worker does; the caller closes job->fd) with ctx: the
+ * dump (ad_dump) and the log line of how it went. *collect_us: how long
+ * it held the observer's lock. */
+enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
 			    const struct ad_job *job, int64_t *collect_us);
 
 #endif /* AD_REQUEST_H */

@@ -99,6 +99,117 @@ class BadInput(adtest.ADTestCase):
         self.assert_no_losses(doc, "label_unreadable")
         self.assertIn("label_unreadable=1", self.dump_text(d, p.pid))
 
+    # ------------------------------------ memory that never answers a read
+
+    def wedged(self, d):
+        """uffd_label started and READY: a label whose read never ends."""
+        p = self.start([prog("uffd_label")])
+        line = p.readline()
+        if line.startswith("NO-UFFD"):
+            self.fail("userfaultfd refused (run as root): " + line)
+        rest = line.split()
+        self.assertEqual(rest[:2], ["READY", str(p.pid)], line)
+        return p, int(rest[2], 16)
+
+    def client(self, d, pid):
+        """`asyncdumpd --pid` started, not waited for."""
+        c = subprocess.Popen([adtest.DAEMON, "--pid", str(pid), "--format",
+                              "json", "--socket", d.socket],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: c.poll() is None and c.kill())
+        return c
+
+    def helpers_of(self, pid):
+        """The memory-read helpers (comm ad-memread) of process pid."""
+        found = []
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            if comm == "ad-memread" and ppid == pid:
+                found.append(int(name))
+        return found
+
+    def test_label_in_memory_that_never_answers(self):
+        """A literal label in a userfaultfd page nobody serves: the dump's
+        read of it is given up after 1 s (AD_MEMREAD_TIMEOUT_MS) in the
+        helper process that made it; the dump is whole, that label shown
+        as not read and counted, the log says so, and dumps of other
+        processes, asked meanwhile, are answered."""
+        other = prog("cold_label")
+        d = self.start_daemon(attach=[prog("uffd_label"), other])
+        p, addr = self.wedged(d)
+        q = self.start([other])
+        q.ready()
+        t0 = time.monotonic()
+        wedged = self.client(d, p.pid)
+        time.sleep(0.2)
+        rc, out, err = d.dump(q.pid)
+        beside = time.monotonic() - t0 - 0.2
+        self.assertEqual(rc, 0, err)
+        try:
+            out, err = wedged.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("the dump of a wedged process never ended:\n" + d.stderr())
+        took = time.monotonic() - t0
+        self.assertEqual(wedged.returncode, 0, err.decode(errors="replace"))
+        doc = adtest.json.loads(out)
+        t = thread_task(doc, p.pid)
+        self.assertEqual(t["frames"][0]["label"], "outer")
+        inner = t["frames"][0]["children"]
+        self.assertEqual(len(inner), 1, inner)
+        self.assertEqual(inner[0]["label"], "<read timed out 0x%x>" % addr)
+        self.assertTrue(inner[0]["label_unreadable"], inner[0])
+        self.assertEqual(doc["lost"]["dump_memory_timeout"], 1, doc["lost"])
+        self.assertEqual(doc["lost"]["dump_label_unreadable"], 1, doc["lost"])
+        self.assert_no_losses(doc, "dump_memory_timeout",
+                              "dump_label_unreadable")
+        self.assertGreaterEqual(took, 1.0)  # it was waited for, then given up
+        self.assertIn("dump pid=%d: its memory did not answer in time" % p.pid,
+                      d.stderr())
+        sys.stderr.write("  (wedged dump: %.2fs; another process's dump asked "
+                         "meanwhile: %.3fs)\n" % (took, beside))
+        # the next dump of it waits again, and again only for one read
+        self.assertIn("dump_memory_timeout=1", self.dump_text(d, p.pid))
+
+    def test_sigterm_while_a_read_never_answers(self):
+        """SIGTERM while a dump waits on such a read: the read is abandoned
+        at once (its client told the daemon is stopping), the daemon exits
+        0, and its helper processes die with it."""
+        d = self.start_daemon(attach=[prog("uffd_label")])
+        p, _ = self.wedged(d)
+        wedged = self.client(d, p.pid)
+        deadline = time.monotonic() + 10
+        while not self.helpers_of(d.p.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        helpers = self.helpers_of(d.p.pid)
+        self.assertTrue(helpers, "no ad-memread helper started:\n" + d.stderr())
+        t0 = time.monotonic()
+        d.p.send_signal(adtest.signal.SIGTERM)
+        try:
+            rc = d.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.fail("SIGTERM not honoured within 10 s:\n" + d.stderr())
+        took = time.monotonic() - t0
+        self.assertEqual(rc, 0, d.stderr())
+        out, err = wedged.communicate(timeout=10)
+        self.assertEqual(wedged.returncode, adtest.EXIT_FAILURE, err)
+        self.assertIn(b"stopping", err)
+        deadline = time.monotonic() + 5
+        while any(os.path.exists("/proc/%d" % h) for h in helpers) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [h for h in helpers if os.path.exists("/proc/%d" % h)]
+        self.assertEqual(left, [], "helpers outlived the daemon")
+        sys.stderr.write("  (SIGTERM during a wedged read: exited in %.3fs)\n"
+                         % took)
+
     def test_unknown_ids(self):
         exe = prog("bad_events")
         d = self.start_daemon(attach=[exe])

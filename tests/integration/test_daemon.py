@@ -689,6 +689,31 @@ class DaemonTest(adtest.ADTestCase):
         self.assertGreater(n, 0)
         self.one_line_error(err, "cut short", "bytes")
 
+    def test_sigterm_does_not_wait_for_a_client_that_does_not_read(self):
+        """SIGTERM while a worker waits for a client to take a big dump:
+        the send is abandoned at once (not after the 20 s send deadline),
+        the daemon exits 0, and the client says the dump was cut short."""
+        d = self.live_daemon_with(prog("many_frames"))
+        p = self.start([prog("many_frames"), "60000"])
+        p.ready(timeout=60)
+        c = self.big_dump_client(d, p)
+        time.sleep(3)  # the daemon fills the socket and the pipe, then waits
+        self.assertIsNone(c.poll(), "the client finished without reading")
+        t0 = time.monotonic()
+        d.p.send_signal(signal.SIGTERM)
+        try:
+            rc = d.p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.fail("SIGTERM waited for the client:\n" + d.stderr())
+        took = time.monotonic() - t0
+        self.assertEqual(rc, 0, d.stderr())
+        rc, n, err = self.finish_client(c)
+        self.assertEqual(rc, EXIT_FAILURE, err)
+        self.one_line_error(err, "cut short")
+        self.assertIn("the daemon is stopping", d.stderr())
+        sys.stderr.write("  (SIGTERM during a dump nobody reads: exited in "
+                         "%.3fs)\n" % took)
+
     def test_reader_that_pauses_longer_than_the_deadline(self):
         """A reader that stops for longer than the daemon's send deadline
         (20 s): the daemon drops it and says so, its client exits

@@ -192,7 +192,9 @@ static void test_memfd_fallback(void **state)
 	(void)state;
 
 	ad_procmem_init(&pm, child);
-	pm.use_memfd = true; /* as if process_vm_readv were refused */
+	/* as if process_vm_readv were refused */
+	pm.direct.mem_pid = child;
+	pm.direct.use_memfd = true;
 	assert_int_equal(
 		ad_procmem_read(&pm, (uintptr_t)rodata_str, buf, sizeof(buf)),
 		0);
