@@ -35,30 +35,31 @@ static void report(struct ad_pool *p, const struct ad_job *job,
 
 static void *worker(void *arg)
 {
-	struct ad_pool *p = arg;
-	struct ad_memread mr;
+	struct ad_pool_worker *w = arg;
+	struct ad_pool *p = w->pool;
 	struct ad_dump_ctx ctx = {
 		.obs = p->obs,
 		.obs_lock = p->obs_lock,
-		.mr = &mr,
+		.mr = &w->mr,
 		.stop_fd = p->stop_fd,
 	};
 
-	ad_memread_init(&mr, true, p->stop_fd);
 	for (;;) {
 		struct ad_job job;
 		enum ad_served served = AD_SERVED_NOTHING;
 		int64_t collect_us = 0;
 		bool stopping;
 
-		/* Errors are the next read's to report. */
-		(void)ad_memread_prepare(&mr);
+		/* A helper killed by the last job is replaced now, not by
+		 * the next job's first read. Errors are that read's to
+		 * report. */
+		(void)ad_memread_prepare(&w->mr);
 		pthread_mutex_lock(&p->mu);
 		while (!p->n && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (!p->n) {
 			pthread_mutex_unlock(&p->mu);
-			ad_memread_fini(&mr);
+			ad_memread_fini(&w->mr);
 			return NULL;
 		}
 		job = p->q[p->head];
@@ -100,11 +101,18 @@ int ad_pool_start(struct ad_pool *p, struct ad_observer *obs,
 	p->done_wr = pfd[1];
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	for (int i = 0; i < AD_POOL_WORKERS; i++) {
+		p->w[i].pool = p;
+		ad_memread_init(&p->w[i].mr, true, p->stop_fd);
+		/* errors: the first read tries again, and reports */
+		(void)ad_memread_prepare(&p->w[i].mr);
+	}
 	/* The workers take no signal: the loop's signalfd gets them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (e = 0; p->nth < AD_POOL_WORKERS; p->nth++) {
-		e = -pthread_create(&p->th[p->nth], NULL, worker, p);
+		e = -pthread_create(&p->th[p->nth], NULL, worker,
+				    &p->w[p->nth]);
 		if (e)
 			break;
 	}
@@ -165,6 +173,8 @@ void ad_pool_stop(struct ad_pool *p)
 
 void ad_pool_free(struct ad_pool *p)
 {
+	for (int i = 0; i < AD_POOL_WORKERS; i++) /* those never started */
+		ad_memread_fini(&p->w[i].mr);
 	if (p->done_rd >= 0)
 		close(p->done_rd);
 	if (p->done_wr >= 0)

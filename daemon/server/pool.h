@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "observer/memread.h"
 #include "server/request.h"
 
 /* Dumps served at once. A dump is mostly system calls (map and memory
@@ -23,6 +24,14 @@
 /* Dumps queued and running in all; the loop hands over no more (a
  * request read beyond it waits in the loop, its client connected). */
 #define AD_POOL_MAX_JOBS 64
+
+struct ad_pool;
+
+/* One worker's own: its reader of process memory (its helper process). */
+struct ad_pool_worker {
+	struct ad_pool *pool;
+	struct ad_memread mr;
+};
 
 /* One finished job, as the loop reads it. */
 struct ad_pool_done {
@@ -38,6 +47,7 @@ struct ad_pool {
 	size_t head, n;
 	bool stop;
 	pthread_t th[AD_POOL_WORKERS];
+	struct ad_pool_worker w[AD_POOL_WORKERS];
 	int nth;
 	struct ad_observer *obs;
 	pthread_rwlock_t *obs_lock;
@@ -45,7 +55,10 @@ struct ad_pool {
 	int stop_fd;	      /* an eventfd, readable once stopping */
 };
 
-/* Starts the workers, which read obs under obs_lock. 0 or -errno. */
+/* Starts the workers, which read obs under obs_lock, and their helper
+ * processes: started here, before the caller opens its socket and lock
+ * file, so no helper being started holds a copy of those (until its
+ * exec closes them) when the daemon dies. 0 or -errno. */
 int ad_pool_start(struct ad_pool *p, struct ad_observer *obs,
 		  pthread_rwlock_t *obs_lock);
 
