@@ -8,9 +8,9 @@
  * (the process's comm, which its owner chooses) comes last so that its
  * escapes never shift a column:
  *
- *     PID  TASKS  FRAMES  STUCK  OLDEST      OBSERVED  SINCE                 LOST           COMMAND
- *   12507      2       6      4  !!! 3.090s  3.093s    2026-12-02T05:37:38Z  none           coro_deadlock
- *     931      1       0      0  -           1.204s    2026-12-02T05:37:40Z  exit_unknown=2 server
+ *     PID  TASKS  FRAMES  STUCK  OLDEST      OBSERVED   SINCE                 LOST            COMMAND
+ *   12783      2       6      4  !!! 3.176s  3.176s     2026-12-02T08:45:59Z  none            coro_deadlock
+ *   12788      1       6      0  655.622ms   656.438ms  2026-12-02T08:46:01Z  exit_unknown=2  basic
  *
  * OLDEST is the age of the oldest frame that may be stuck (not
  * LONG_RUNNING), "!!! " before it when it is (pending longer than

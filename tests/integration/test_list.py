@@ -101,10 +101,11 @@ class ListTest(adtest.ADTestCase):
         self.assertEqual(row["frames"], len(frames))
         self.assertEqual(row["stuck_frames"],
                          sum(1 for f in frames if f["stuck"]))
-        # the same instant, as wall clock time (each answer converts its
-        # monotonic clock with two clock reads: a few µs apart at most)
+        # the same instant as wall clock time: each answer converts the
+        # monotonic time with two clock reads, a few µs apart, or ms on a
+        # busy or emulated machine (2.3 ms seen under qemu's TCG)
         self.assertLess(abs(row["observed_since_ns"] -
-                            doc["observed_since_ns"]), 10**6)
+                            doc["observed_since_ns"]), 500 * 10**6)
         self.assertEqual(row["lost"],
                          {k: doc["lost"][k] for k in BPF_LOSSES})
         ages = [f["age_ns"] for f in frames if not f["long_running"]]
