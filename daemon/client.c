@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * client.c - one dump request over the daemon's socket (see client.h).
+ * client.c - one dump or list request over the daemon's socket (see
+ * client.h).
  */
 #include "client.h"
 
@@ -101,6 +102,7 @@ static int connect_daemon(const char *path, char *err, size_t errlen, int *code)
 struct stream {
 	int fd;
 	const char *path;
+	const char *what; /* "dump" or "list", for messages */
 	char *buf;
 	size_t cap, off, len; /* unread bytes: buf[off, len) */
 };
@@ -182,8 +184,8 @@ static int read_body(struct stream *s, int out_fd, char *err, size_t errlen)
 			goto malformed;
 		if (c.kind == AD_CHUNK_ERR) {
 			ad_set_err(err, errlen,
-				   "%s (after %llu bytes of the dump)", msg,
-				   (unsigned long long)total);
+				   "%s (after %llu bytes of the %s)", msg,
+				   (unsigned long long)total, s->what);
 			return c.code;
 		}
 		if (c.kind == AD_CHUNK_END) {
@@ -191,16 +193,16 @@ static int read_body(struct stream *s, int out_fd, char *err, size_t errlen)
 				goto malformed;
 			if (werr && werr != EPIPE) {
 				ad_set_err(err, errlen,
-					   "writing the dump failed: %s",
+					   "writing the %s failed: %s", s->what,
 					   strerror(werr));
 				return AD_EXIT_FAILURE;
 			}
 			if (werr) {
 				ad_set_err(err, errlen,
 					   "the output was closed before the "
-					   "whole dump was written (%llu "
+					   "whole %s was written (%llu "
 					   "bytes)",
-					   (unsigned long long)total);
+					   s->what, (unsigned long long)total);
 				return AD_EXIT_FAILURE;
 			}
 			return AD_EXIT_OK;
@@ -231,15 +233,15 @@ cut_short:
 	if (s->len - s->off >= AD_PROTO_MAX_LINE)
 		goto malformed;
 	ad_set_err(err, errlen,
-		   "the dump was cut short after %llu bytes: the observer at "
+		   "the %s was cut short after %llu bytes: the observer at "
 		   "%s stopped or dropped this client (see its log)",
-		   (unsigned long long)total, s->path);
+		   s->what, (unsigned long long)total, s->path);
 	return AD_EXIT_FAILURE;
 malformed:
 	ad_set_err(err, errlen,
-		   "the observer at %s sent a malformed dump after %llu bytes: "
+		   "the observer at %s sent a malformed %s after %llu bytes: "
 		   "see its log",
-		   s->path, (unsigned long long)total);
+		   s->path, s->what, (unsigned long long)total);
 	return AD_EXIT_FAILURE;
 }
 
@@ -248,8 +250,11 @@ int ad_client_dump(const char *socket_path, const struct ad_request *req,
 {
 	static char buf[1 << 20]; /* a dump can be hundreds of MB: few reads */
 	char line[AD_PROTO_MAX_LINE], msg[AD_PROTO_MAX_MSG + 1];
-	struct stream st = {
-		.buf = buf, .cap = sizeof(buf), .path = socket_path};
+	struct stream st = {.buf = buf,
+			    .cap = sizeof(buf),
+			    .path = socket_path,
+			    .what = req->verb == AD_VERB_LIST ? "list"
+							      : "dump"};
 	const char *status;
 	size_t slen;
 	int fd, code, n, werr, rc;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * client.h - `asyncdumpd --pid N`: ask the running daemon for one dump and
- * copy it to a file descriptor.
+ * client.h - `asyncdumpd --pid N` and `--list`: ask the running daemon for
+ * one dump (or the list of what may be dumped) and copy it to a file
+ * descriptor.
  */
 #ifndef AD_CLIENT_H
 #define AD_CLIENT_H
@@ -14,7 +15,8 @@
  * gives up (a dump of a million frames takes a few seconds). */
 #define AD_CLIENT_TIMEOUT_S 60
 
-/* Sends `req` to the daemon at socket_path and copies the dump to out_fd.
+/* Sends `req` (a DUMP or a LIST) to the daemon at socket_path and copies
+ * the answer to out_fd.
  * Returns the exit code the process should end with: AD_EXIT_OK, or the
  * code the daemon answered, or AD_EXIT_NO_OBSERVER / AD_EXIT_PERMISSION /
  * AD_EXIT_FAILURE with a one-line message (no "asyncdumpd: " prefix, no

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * main.c - asyncdumpd: `--daemon` observes and serves dumps, `--pid N`
- * asks the running daemon for one. Everything here is dispatch; the work
- * is in server.c (daemon) and client.c (dump).
+ * asks the running daemon for one, `--list` for what may be dumped.
+ * Everything here is dispatch; the work is in server.c (daemon) and
+ * client.c (dump, list).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -44,14 +45,16 @@ static int print_version(void)
 	return AD_EXIT_OK;
 }
 
-static int run_dump(const struct ad_options *opts)
+/* --pid N (a DUMP) or --list (a LIST). */
+static int run_client(const struct ad_options *opts)
 {
 	struct ad_request req;
 	char err[1024];
 	int code;
 
 	ad_request_init(&req);
-	req.pid = opts->pid;
+	req.verb = opts->mode == AD_MODE_LIST ? AD_VERB_LIST : AD_VERB_DUMP;
+	req.pid = opts->pid; /* 0 with --list */
 	req.opts = opts->dump;
 	/* `asyncdumpd --pid N | head`: a write error, said in one line and
 	 * exit code 1 (the dump was not all written), not death by SIGPIPE. */
@@ -93,7 +96,8 @@ int main(int argc, char *argv[])
 		code = ad_server_run(&opts);
 		break;
 	case AD_MODE_DUMP:
-		code = run_dump(&opts);
+	case AD_MODE_LIST:
+		code = run_client(&opts);
 		break;
 	default:
 		code = AD_EXIT_USAGE;

@@ -63,6 +63,16 @@ void ad_out_u64(struct ad_out *o, uint64_t v)
 	ad_out_put(o, tmp + i, sizeof(tmp) - i);
 }
 
+void ad_out_i64(struct ad_out *o, int64_t v)
+{
+	if (v < 0) {
+		ad_out_char(o, '-');
+		ad_out_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		ad_out_u64(o, (uint64_t)v);
+	}
+}
+
 void ad_out_hex(struct ad_out *o, uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";

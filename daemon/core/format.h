@@ -57,6 +57,7 @@ static inline void ad_out_char(struct ad_out *o, char c)
 
 void ad_out_str(struct ad_out *o, const char *s);
 void ad_out_u64(struct ad_out *o, uint64_t v);
+void ad_out_i64(struct ad_out *o, int64_t v);
 void ad_out_hex(struct ad_out *o, uint64_t v); /* "0x1f" */
 /* Flushes the buffer and the FILE; returns o->err. */
 int ad_out_finish(struct ad_out *o);

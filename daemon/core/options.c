@@ -41,6 +41,7 @@ enum opt_id {
 	OPT_LABEL_MAX,
 	OPT_DUMP_GROUP,
 	OPT_PID,
+	OPT_LIST,
 	OPT_FORMAT,
 	OPT_VERBOSE,
 	OPT_STUCK_AFTER,
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
 	{"dump-group", required_argument, NULL, OPT_DUMP_GROUP},
 	{"pid", required_argument, NULL, OPT_PID},
+	{"list", no_argument, NULL, OPT_LIST},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"verbose", no_argument, NULL, OPT_VERBOSE},
 	{"stuck-after", required_argument, NULL, OPT_STUCK_AFTER},
@@ -227,11 +229,65 @@ static bool is_dump_opt(int id)
 	return id == OPT_FORMAT || id == OPT_VERBOSE || id == OPT_STUCK_AFTER;
 }
 
+/* The mode the command line asks for, from the mode options given:
+ * exactly one, or a usage error naming the two that conflict. */
+static int pick_mode(bool daemon, bool pid, bool list, enum ad_mode *mode,
+		     char *err, size_t errlen)
+{
+	if (daemon + pid + list > 1)
+		return usage_err(err, errlen,
+				 "--%s and --%s are different modes: use one",
+				 daemon ? "daemon" : "pid",
+				 list ? "list" : "pid");
+	if (!daemon && !pid && !list)
+		return usage_err(err, errlen,
+				 "no mode: use --daemon --attach PATH to "
+				 "observe, --pid N to dump or --list to see "
+				 "what may be dumped");
+	*mode = daemon ? AD_MODE_DAEMON : pid ? AD_MODE_DUMP : AD_MODE_LIST;
+	return 0;
+}
+
+/* What is left to check once the mode is known: options of another
+ * mode, and the daemon's settings together. */
+static int check_mode(struct ad_options *opts, int first_daemon_opt,
+		      int first_dump_opt, char *err, size_t errlen)
+{
+	if (opts->mode == AD_MODE_DAEMON) {
+		if (first_dump_opt)
+			return usage_err(err, errlen,
+					 "--%s only applies to --pid and "
+					 "--list",
+					 opt_name(first_dump_opt));
+		if (!opts->nattach_paths && !opts->nattach_pids)
+			return usage_err(err, errlen,
+					 "--daemon needs at least one --attach "
+					 "PATH or --attach-pid N");
+		if (opts->max_slots == AD_OPT_SLOTS_ALL)
+			opts->max_slots = opts->max_procs;
+		if (opts->max_slots > opts->max_procs)
+			return usage_err(
+				err, errlen,
+				"--max-slots %u is more than --max-procs %u: "
+				"only an observed process takes a slot",
+				opts->max_slots, opts->max_procs);
+		return 0;
+	}
+	if (first_daemon_opt)
+		return usage_err(err, errlen, "--%s only applies to --daemon",
+				 opt_name(first_daemon_opt));
+	if (opts->mode == AD_MODE_LIST && opts->dump.verbose)
+		return usage_err(err, errlen,
+				 "--verbose only applies to --pid (a list "
+				 "shows no frames)");
+	return 0;
+}
+
 int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		     struct ad_options *opts, char *err, size_t errlen)
 {
-	bool want_daemon = false, want_pid = false, help = false,
-	     version = false;
+	bool want_daemon = false, want_pid = false, want_list = false,
+	     help = false, version = false;
 	int first_daemon_opt = 0, first_dump_opt = 0;
 	int c, rc;
 
@@ -321,6 +377,9 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 					optarg);
 			want_pid = true;
 			break;
+		case OPT_LIST:
+			want_list = true;
+			break;
 		case OPT_FORMAT:
 			if (ad_format_parse(optarg, strlen(optarg),
 					    &opts->dump.format))
@@ -370,40 +429,14 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		opts->mode = AD_MODE_VERSION;
 		return 0;
 	}
-	if (want_daemon && want_pid)
-		return usage_err(
-			err, errlen,
-			"--daemon and --pid are different modes: use one");
-	if (!want_daemon && !want_pid)
-		return usage_err(err, errlen,
-				 "no mode: use --daemon --attach PATH to "
-				 "observe, or --pid N to dump");
-	if (want_daemon) {
-		if (first_dump_opt)
-			return usage_err(err, errlen,
-					 "--%s only applies to --pid",
-					 opt_name(first_dump_opt));
-		if (!opts->nattach_paths && !opts->nattach_pids)
-			return usage_err(err, errlen,
-					 "--daemon needs at least one --attach "
-					 "PATH or --attach-pid N");
-		if (opts->max_slots == AD_OPT_SLOTS_ALL)
-			opts->max_slots = opts->max_procs;
-		if (opts->max_slots > opts->max_procs)
-			return usage_err(
-				err, errlen,
-				"--max-slots %u is more than --max-procs %u: "
-				"only an observed process takes a slot",
-				opts->max_slots, opts->max_procs);
-		opts->mode = AD_MODE_DAEMON;
-	} else {
-		if (first_daemon_opt)
-			return usage_err(err, errlen,
-					 "--%s only applies to --daemon",
-					 opt_name(first_daemon_opt));
-		opts->mode = AD_MODE_DUMP;
-	}
-	return 0;
+	rc = pick_mode(want_daemon, want_pid, want_list, &opts->mode, err,
+		       errlen);
+	if (!rc)
+		rc = check_mode(opts, first_daemon_opt, first_dump_opt, err,
+				errlen);
+	if (rc)
+		opts->mode = AD_MODE_NONE;
+	return rc;
 }
 
 void ad_options_free(struct ad_options *opts)
@@ -428,12 +461,15 @@ void ad_usage(FILE *out, const char *prog)
 		"  %s --pid N [--format text|json] [--verbose] [--stuck-after "
 		"DUR]\n"
 		"         [--socket PATH]\n"
+		"  %s --list [--format text|json] [--stuck-after DUR] "
+		"[--socket "
+		"PATH]\n"
 		"  %s --help | --version\n"
 		"\n"
 		"Show what every async task of a process is waiting on, from "
 		"outside it.\n"
 		"\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 	fprintf(out,
 		"Observer mode (runs in the foreground until SIGINT/SIGTERM):\n"
 		"  --daemon             load the BPF programs and serve dumps\n"
@@ -482,7 +518,19 @@ void ad_usage(FILE *out, const char *prog)
 		"                       DUR like 250us, 500ms, 1.5s, 2m, 1h; 0 "
 		"disables)\n"
 		"\n"
-		"Both modes:\n"
+		"List mode (asks the running observer):\n"
+		"  --list               one line per observed process you may "
+		"dump: pid,\n"
+		"                       tasks, frames, stuck frames, the "
+		"oldest "
+		"frame's age,\n"
+		"                       since when it is observed, losses, "
+		"command\n"
+		"  --format text|json   output format (default text)\n"
+		"  --stuck-after DUR    count frames pending longer as stuck "
+		"(default 10s)\n"
+		"\n"
+		"All modes:\n"
 		"  --socket PATH        the observer's unix socket (default: "
 		"$%s, else\n"
 		"                       %s)\n"
@@ -510,8 +558,9 @@ void ad_usage(FILE *out, const char *prog)
 		"  %d  failure the message explains (e.g. another asyncdumpd "
 		"serves the socket)\n"
 		"  %d  bad command line\n"
-		"  %d  no observer running (start one: %s --daemon --attach "
-		"PATH)\n"
+		"  %d  --pid, --list: no observer running (start one: %s "
+		"--daemon --attach\n"
+		"     PATH)\n"
 		"  %d  the process has hit no asyncdump probe since the "
 		"observer started\n"
 		"  %d  no such process\n"

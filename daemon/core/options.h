@@ -33,6 +33,7 @@ enum ad_mode {
 	AD_MODE_NONE = 0,
 	AD_MODE_DAEMON,	 /* --daemon: observe and serve */
 	AD_MODE_DUMP,	 /* --pid N: ask the daemon for one dump */
+	AD_MODE_LIST,	 /* --list: the observed processes one may dump */
 	AD_MODE_HELP,	 /* --help: print usage, exit 0 */
 	AD_MODE_VERSION, /* --version */
 };
@@ -53,9 +54,10 @@ struct ad_options {
 	uint32_t label_max;
 	const char *dump_group; /* --dump-group NAME, or NULL */
 
-	/* --pid */
-	pid_t pid;
-	struct ad_render_opts dump; /* --format, --verbose, --stuck-after */
+	/* --pid, --list */
+	pid_t pid;		    /* --pid */
+	struct ad_render_opts dump; /* --format, --verbose (--pid only),
+				     * --stuck-after */
 };
 
 /* Parses argv (getopt_long, long options only). `env_socket` is the value

@@ -25,21 +25,41 @@ void ad_request_init(struct ad_request *req)
 	req->opts.stuck_after_ns = AD_DEFAULT_STUCK_AFTER_NS;
 }
 
+/* The verbs as they are spelled on the wire. */
+static const char *verb_name(enum ad_verb v)
+{
+	return v == AD_VERB_LIST ? "LIST" : "DUMP";
+}
+
+static bool request_valid(const struct ad_request *req)
+{
+	if (req->opts.format != AD_FORMAT_TEXT &&
+	    req->opts.format != AD_FORMAT_JSON)
+		return false;
+	if (req->verb == AD_VERB_LIST)
+		return req->pid == 0 && !req->opts.verbose;
+	return req->verb == AD_VERB_DUMP && req->pid > 0;
+}
+
 int ad_request_format(const struct ad_request *req, char *buf, size_t buflen)
 {
 	int n;
 
-	if (req->verb != AD_VERB_DUMP || req->pid <= 0 ||
-	    (req->opts.format != AD_FORMAT_TEXT &&
-	     req->opts.format != AD_FORMAT_JSON))
+	if (!request_valid(req))
 		return -EINVAL;
-	n = snprintf(buf, buflen,
-		     "DUMP v=%d pid=%d format=%s verbose=%d "
-		     "stuck_after_ns=%llu\n",
-		     AD_PROTO_VERSION, (int)req->pid,
-		     ad_format_name(req->opts.format),
-		     req->opts.verbose ? 1 : 0,
-		     (unsigned long long)req->opts.stuck_after_ns);
+	if (req->verb == AD_VERB_LIST)
+		n = snprintf(buf, buflen,
+			     "LIST v=%d format=%s stuck_after_ns=%llu\n",
+			     AD_PROTO_VERSION, ad_format_name(req->opts.format),
+			     (unsigned long long)req->opts.stuck_after_ns);
+	else
+		n = snprintf(buf, buflen,
+			     "DUMP v=%d pid=%d format=%s verbose=%d "
+			     "stuck_after_ns=%llu\n",
+			     AD_PROTO_VERSION, (int)req->pid,
+			     ad_format_name(req->opts.format),
+			     req->opts.verbose ? 1 : 0,
+			     (unsigned long long)req->opts.stuck_after_ns);
 	if (n < 0 || (size_t)n >= buflen)
 		return -ENOSPC;
 	return n;
@@ -82,6 +102,20 @@ static bool tok_is(const char *tok, size_t len, const char *word)
 	return strlen(word) == len && memcmp(tok, word, len) == 0;
 }
 
+/* The first token: DUMP or LIST. 0, or -EINVAL. */
+static int parse_verb(const char *tok, size_t len, enum ad_verb *out)
+{
+	static const enum ad_verb all[] = {AD_VERB_DUMP, AD_VERB_LIST};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (tok_is(tok, len, verb_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 enum { KEY_VERSION, KEY_PID, KEY_FORMAT, KEY_VERBOSE, KEY_STUCK, KEY_COUNT };
 static const char *const key_names[KEY_COUNT] = {
 	"v", "pid", "format", "verbose", "stuck_after_ns",
@@ -111,6 +145,9 @@ static int apply_kv(const char *tok, size_t len, bool seen[KEY_COUNT],
 				 (int)(klen > 40 ? 40 : klen), tok);
 	if (seen[key])
 		return parse_err(err, errlen, "key '%s' given twice",
+				 key_names[key]);
+	if (req->verb == AD_VERB_LIST && (key == KEY_PID || key == KEY_VERBOSE))
+		return parse_err(err, errlen, "key '%s' does not apply to LIST",
 				 key_names[key]);
 	seen[key] = true;
 
@@ -189,12 +226,11 @@ int ad_request_parse(const char *line, size_t len, struct ad_request *req,
 					 len ? "empty token in request"
 					     : "empty request");
 		if (first) {
-			if (!tok_is(line + start, i - start, "DUMP"))
+			if (parse_verb(line + start, i - start, &req->verb))
 				return parse_err(
 					err, errlen, "unknown request '%.*s'",
 					(int)(i - start > 40 ? 40 : i - start),
 					line + start);
-			req->verb = AD_VERB_DUMP;
 			first = false;
 		} else if (apply_kv(line + start, i - start, seen, req, err,
 				    errlen)) {
@@ -202,7 +238,7 @@ int ad_request_parse(const char *line, size_t len, struct ad_request *req,
 		}
 		i++; /* skip the space, or step past the end */
 	}
-	if (!seen[KEY_PID])
+	if (req->verb == AD_VERB_DUMP && !seen[KEY_PID])
 		return parse_err(err, errlen, "request has no pid");
 	if (!seen[KEY_VERSION])
 		return parse_err(err, errlen,

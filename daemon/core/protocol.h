@@ -4,15 +4,20 @@
  * `asyncdumpd --daemon` over the unix socket. Pure: formats and parses
  * byte strings, so unit tests can feed it anything.
  *
- * Protocol version 2 (AD_PROTO_VERSION). Request, one line:
+ * Protocol version 2 (AD_PROTO_VERSION). Request, one line, one of:
  *   DUMP v=2 pid=N format=text|json verbose=0|1 stuck_after_ns=N\n
- * Keys may come in any order, each at most once; v and pid are required,
- * the rest default (text, 0, AD_DEFAULT_STUCK_AFTER_NS). Unknown verbs and
- * keys and any other version are rejected, so a client and a daemon of
- * different protocols fail loudly, never misread each other.
+ *   LIST v=2 format=text|json stuck_after_ns=N\n
+ * DUMP asks for one process's dump; LIST for one row per observed process
+ * the client may dump (asyncdumpd --list). Keys may come in any order,
+ * each at most once; v is required, and pid for DUMP (LIST takes neither
+ * pid nor verbose); the rest default (text, 0, AD_DEFAULT_STUCK_AFTER_NS).
+ * Unknown verbs and keys and any other version are rejected, so a client
+ * and a daemon of different protocols fail loudly, never misread each
+ * other.
  *
- * Response: a status line, then for OK the dump in chunks and an end
- * marker, so a client always knows whether it got all of it:
+ * Response (the same to both verbs; "the dump" is the list for LIST): a
+ * status line, then for OK the dump in chunks and an end marker, so a
+ * client always knows whether it got all of it:
  *   OK 2\n
  *   D <n>\n<n bytes>          (1 <= n <= AD_PROTO_MAX_CHUNK), repeated
  *   END <total bytes>\n       the dump is complete
@@ -43,19 +48,24 @@
 /* Largest data chunk of a response. */
 #define AD_PROTO_MAX_CHUNK (1u << 20)
 
-enum ad_verb { AD_VERB_DUMP = 1 };
+enum ad_verb {
+	AD_VERB_DUMP = 1, /* one process's dump */
+	AD_VERB_LIST,	  /* every observed process the client may dump */
+};
 
 struct ad_request {
 	enum ad_verb verb;
-	pid_t pid;
-	struct ad_render_opts opts; /* what the dump asks for */
+	pid_t pid;		    /* DUMP: the process; LIST: 0 */
+	struct ad_render_opts opts; /* what the dump asks for (LIST: format
+				     * and stuck_after_ns; never verbose) */
 };
 
 /* Fills defaults (verb DUMP, text, not verbose, default stuck-after). */
 void ad_request_init(struct ad_request *req);
 
 /* Writes the request line, newline included, NUL-terminated. Returns its
- * length, or -ENOSPC if buflen is too small, -EINVAL for a bad request. */
+ * length, or -ENOSPC if buflen is too small, -EINVAL for a bad request (a
+ * DUMP without a pid, a LIST with one or verbose). */
 int ad_request_format(const struct ad_request *req, char *buf, size_t buflen);
 
 /* Parses one request line of `len` bytes (the trailing newline may be

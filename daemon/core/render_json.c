@@ -95,12 +95,7 @@ static void kv_u64(struct ad_out *o, const char *k, size_t kn, uint64_t v)
 static void kv_i64(struct ad_out *o, const char *k, size_t kn, int64_t v)
 {
 	ad_out_put(o, k, kn);
-	if (v < 0) {
-		ad_out_char(o, '-');
-		ad_out_u64(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		ad_out_u64(o, (uint64_t)v);
-	}
+	ad_out_i64(o, v);
 	ad_out_char(o, ',');
 }
 

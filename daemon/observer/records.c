@@ -105,21 +105,28 @@ static bool wanted(struct read_ctx *c, const struct ad_key *key, uint32_t pgen)
 	return true;
 }
 
+bool ad_record_task(const struct ad_key *key, const void *val,
+		    struct ad_task *out)
+{
+	if (key->kind != AD_KIND_TASK && key->kind != AD_KIND_THREAD)
+		return false;
+	memcpy(out, val, sizeof(*out));
+	/* A thread's own task is one of kind AD_KIND_THREAD (its id is the
+	 * tid): the snapshot says so by AD_TF_THREAD alone (snapshot.h),
+	 * which BPF sets for exactly those; the key decides. */
+	out->flags = (out->flags & ~AD_TF_THREAD) |
+		     (key->kind == AD_KIND_THREAD ? AD_TF_THREAD : 0);
+	return true;
+}
+
 static int on_task(void *ctx, const void *k, const void *v)
 {
 	struct read_ctx *c = ctx;
 	const struct ad_key *key = k;
 	struct ad_task t;
 
-	memcpy(&t, v, sizeof(t));
-	if ((key->kind != AD_KIND_TASK && key->kind != AD_KIND_THREAD) ||
-	    !wanted(c, key, t.pgen))
+	if (!ad_record_task(key, v, &t) || !wanted(c, key, t.pgen))
 		return 0;
-	/* A thread's own task is one of kind AD_KIND_THREAD (its id is the
-	 * tid): the snapshot says so by AD_TF_THREAD alone (snapshot.h),
-	 * which BPF sets for exactly those; the key decides. */
-	t.flags = (t.flags & ~AD_TF_THREAD) |
-		  (key->kind == AD_KIND_THREAD ? AD_TF_THREAD : 0);
 	return c->sink->task(c->sink->ctx, key->id, &t,
 			     (t.flags & AD_TF_NAME_COPIED) ? string_of(c, key)
 							   : NULL);

@@ -7,6 +7,7 @@
 #ifndef AD_RECORDS_H
 #define AD_RECORDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +29,13 @@ struct ad_record_sink {
 		     const char *text);
 	void *ctx;
 };
+
+/* A tasks map entry (key, the value as read) as a task record in *out:
+ * AD_TF_THREAD set exactly for a thread's own task (key kind
+ * AD_KIND_THREAD), whatever the value says. false, *out untouched, for a
+ * key of any other kind. */
+bool ad_record_task(const struct ad_key *key, const void *val,
+		    struct ad_task *out);
 
 /* -ENOENT if the process has no record (never hit a probe, or exited). */
 int ad_observer_read_proc(struct ad_observer *obs, pid_t pid,

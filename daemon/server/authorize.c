@@ -316,31 +316,68 @@ static int read_target(pid_t pid, struct ad_access_target *t,
 	return 0;
 }
 
+void ad_authorizer_init(struct ad_authorizer *z,
+			const struct ad_access_policy *policy, int fd,
+			const struct ucred *cr)
+{
+	z->policy = policy;
+	z->scope = read_ptrace_scope();
+	read_peer(fd, cr, &z->peer, &z->st);
+}
+
+void ad_authorizer_fini(struct ad_authorizer *z)
+{
+	ad_proc_status_free(&z->st);
+	z->peer.groups = NULL;
+	z->peer.ngroups = 0;
+}
+
+/* The facts of process pid read, and judged for z's client: 0 with *a
+ * and *t (its ids; its lineage is freed, lineage_complete kept) set, or
+ * -ESRCH / -EPERM (its facts cannot be read) with msg set. */
+static int judge(const struct ad_authorizer *z, pid_t pid, enum ad_access *a,
+		 struct ad_access_target *t, char *msg, size_t msglen)
+{
+	struct ad_proc_status tst;
+	pid_t *lineage = NULL;
+	int rc = read_target(pid, t, &tst, msg, msglen);
+
+	if (!rc) {
+		if (z->scope == 1 && z->peer.uid != 0)
+			read_lineage(&tst, z->peer.pid, t, &lineage);
+		*a = ad_access_decide(&z->peer, t, z->scope, z->policy);
+	}
+	free(lineage);
+	t->lineage = NULL;
+	t->nlineage = 0;
+	ad_proc_status_free(&tst);
+	return rc;
+}
+
+bool ad_authorizer_allows(const struct ad_authorizer *z, pid_t pid)
+{
+	struct ad_access_target t;
+	enum ad_access a;
+
+	return judge(z, pid, &a, &t, NULL, 0) == 0 && ad_access_allowed(a);
+}
+
 int ad_authorize(const struct ad_access_policy *policy, int fd,
 		 const struct ucred *cr, pid_t pid, char *msg, size_t msglen)
 {
-	struct ad_proc_status pst, tst;
-	struct ad_access_peer peer;
+	const char *group = policy->group_name;
+	struct ad_authorizer z;
 	struct ad_access_target t;
-	pid_t *lineage = NULL;
 	enum ad_access a;
-	int scope, rc;
+	int rc;
 
-	rc = read_target(pid, &t, &tst, msg, msglen);
+	ad_authorizer_init(&z, policy, fd, cr);
+	rc = judge(&z, pid, &a, &t, msg, msglen);
 	if (rc) {
 		ad_log(AD_LOG_WARN, "dump pid=%d for client pid=%d uid=%d: %s",
 		       (int)pid, (int)cr->pid, (int)cr->uid,
 		       rc == -ESRCH ? "no such process" : msg);
-		ad_proc_status_free(&tst);
-		return rc;
-	}
-	scope = read_ptrace_scope();
-	read_peer(fd, cr, &peer, &pst);
-	if (scope == 1 && cr->uid != 0)
-		read_lineage(&tst, cr->pid, &t, &lineage);
-	a = ad_access_decide(&peer, &t, scope, policy);
-	if (ad_access_allowed(a)) {
-		rc = 0;
+	} else if (ad_access_allowed(a)) {
 		if (a == AD_ACCESS_CAP || a == AD_ACCESS_GROUP)
 			ad_log(AD_LOG_INFO,
 			       "dump pid=%d for client pid=%d uid=%d: allowed "
@@ -348,18 +385,16 @@ int ad_authorize(const struct ad_access_policy *policy, int fd,
 			       (int)pid, (int)cr->pid, (int)cr->uid,
 			       ad_access_name(a),
 			       a == AD_ACCESS_GROUP ? " " : "",
-			       a == AD_ACCESS_GROUP ? policy->group_name : "");
+			       a == AD_ACCESS_GROUP ? group : "");
 	} else {
 		rc = -EPERM;
-		ad_access_refusal(a, &peer, &t, scope, policy, msg, msglen);
+		ad_access_refusal(a, &z.peer, &t, z.scope, policy, msg, msglen);
 		ad_log(AD_LOG_WARN,
 		       "dump pid=%d (uid %u) for client pid=%d uid=%d: "
 		       "refused: %s (ptrace_scope %d)",
 		       (int)pid, (unsigned)t.uid[1], (int)cr->pid, (int)cr->uid,
-		       ad_access_name(a), scope);
+		       ad_access_name(a), z.scope);
 	}
-	free(lineage);
-	ad_proc_status_free(&pst);
-	ad_proc_status_free(&tst);
+	ad_authorizer_fini(&z);
 	return rc;
 }

@@ -2,7 +2,7 @@
 /*
  * dump.h - one dump request served: the process's snapshot collected
  * (observer/collect.h), its trees rebuilt (core/rebuild.h) and rendered
- * (core/render.h) straight into the client's socket.
+ * (core/render.h) straight into the client's socket (stream.h).
  */
 #ifndef AD_DUMP_H
 #define AD_DUMP_H
@@ -15,12 +15,7 @@
 #include "core/protocol.h"
 #include "observer/memread.h"
 #include "observer/observer.h"
-
-/* A dump's whole response must be taken by the client within this time,
- * however it reads (a total, not a per-write, timeout); one that is not
- * is dropped (its client says the dump was cut short). A 1M-frame JSON
- * dump takes about 2 s to a reader that keeps up. */
-#define AD_SERVER_SEND_DEADLINE_S 20
+#include "server/stream.h"
 
 /* All the reads of one dump from the dumped process's memory (labels,
  * files, functions) must be answered within this time, and each within

@@ -2,9 +2,10 @@
 /*
  * request.c - one client's connection (request.h): its request line read
  * without blocking within a deadline, parsed, answered with a dump
- * (dump.c, in a worker) or an ERR line, and logged with who asked
- * (SO_PEERCRED) and where the time went.
- * A dump is made only for a client allowed to (authorize.h).
+ * (dump.c) or a list (list.c), in a worker, or an ERR line, and logged
+ * with who asked (SO_PEERCRED) and where the time went.
+ * A dump is made only for a client allowed to, and a list shows only what
+ * it may dump (authorize.h).
  */
 #define _GNU_SOURCE
 #include "server/request.h"
@@ -20,6 +21,7 @@
 #include "core/protocol.h"
 #include "server/authorize.h"
 #include "server/dump.h"
+#include "server/list.h"
 #include "server/log.h"
 
 void ad_answer_err(int fd, int code, const char *msg)
@@ -113,24 +115,50 @@ int ad_conn_request(struct ad_conn *c, const struct ad_access_policy *access,
 		ad_answer_err(c->fd, AD_EXIT_USAGE, full);
 		return -EINVAL;
 	}
-	/* Who may dump what: checked now, against the process as it is. */
-	e = ad_authorize(access, c->fd, &c->peer, job->req.pid, msg,
-			 sizeof(msg));
+	/* Who may dump what: checked now, against the process as it is (a
+	 * list, against each process when it is made). */
+	e = job->req.verb == AD_VERB_LIST
+		    ? 0
+		    : ad_authorize(access, c->fd, &c->peer, job->req.pid, msg,
+				   sizeof(msg));
 	if (e) {
 		ad_answer_err(c->fd, ad_exit_code(e, AD_EXIT_PERMISSION), msg);
 		return e;
 	}
 	job->fd = c->fd;
 	job->peer = c->peer;
+	job->access = access;
 	return 0;
 }
 
-enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
-			    const struct ad_job *job, int64_t *collect_us)
+/* An answer that did not all go out (sent: its -errno), logged: `what`
+ * names it ("the dump of pid=N", "the list"). */
+static void log_cut(const struct ucred *peer, const char *what, size_t bytes,
+		    int sent)
+{
+	if (sent == -ETIMEDOUT)
+		ad_log(AD_LOG_WARN,
+		       "client pid=%d uid=%d dropped: it did not take %s "
+		       "within %ds (%zu bytes sent)",
+		       (int)peer->pid, (int)peer->uid, what,
+		       AD_SERVER_SEND_DEADLINE_S, bytes);
+	else
+		ad_log(AD_LOG_WARN,
+		       "client pid=%d uid=%d: %s was cut short after %zu "
+		       "bytes: %s",
+		       (int)peer->pid, (int)peer->uid, what, bytes,
+		       sent == -EPIPE || sent == -ECONNRESET
+			       ? "the client went away"
+		       : sent == -ECANCELED ? "the daemon is stopping"
+					    : strerror(-sent));
+}
+
+static enum ad_served serve_dump(const struct ad_dump_ctx *ctx,
+				 const struct ad_job *job, int64_t *collect_us)
 {
 	const struct ucred peer = job->peer;
 	const struct ad_request req = job->req;
-	char msg[AD_PROTO_MAX_MSG];
+	char msg[AD_PROTO_MAX_MSG], what[48];
 	struct ad_dump_times tm = {0};
 	int fd = job->fd, e, sent;
 
@@ -145,29 +173,10 @@ enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
 		ad_answer_err(fd, ad_exit_code(e, AD_EXIT_FAILURE), msg);
 		return AD_SERVED_FAILED;
 	}
-	if (sent == -ETIMEDOUT) {
-		ad_log(AD_LOG_WARN,
-		       "client pid=%d uid=%d dropped: it did not take the dump "
-		       "of pid=%d within %ds (%zu bytes sent)",
-		       (int)peer.pid, (int)peer.uid, (int)req.pid,
-		       AD_SERVER_SEND_DEADLINE_S, tm.bytes);
-		return AD_SERVED_FAILED;
-	}
-	if (sent == -ECANCELED) {
-		ad_log(AD_LOG_WARN,
-		       "client pid=%d uid=%d: the dump of pid=%d was cut short "
-		       "after %zu bytes: the daemon is stopping",
-		       (int)peer.pid, (int)peer.uid, (int)req.pid, tm.bytes);
-		return AD_SERVED_FAILED;
-	}
 	if (sent) {
-		ad_log(AD_LOG_WARN,
-		       "client pid=%d uid=%d: the dump of pid=%d was cut "
-		       "short after %zu bytes: %s",
-		       (int)peer.pid, (int)peer.uid, (int)req.pid, tm.bytes,
-		       sent == -EPIPE || sent == -ECONNRESET
-			       ? "the client went away"
-			       : strerror(-sent));
+		snprintf(what, sizeof(what), "the dump of pid=%d",
+			 (int)req.pid);
+		log_cut(&peer, what, tm.bytes, sent);
 		return AD_SERVED_FAILED;
 	}
 	if (tm.memory_timeouts)
@@ -188,4 +197,47 @@ enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
 	       (double)tm.collect_us / 1e3, (double)tm.rebuild_us / 1e3,
 	       (double)tm.render_us / 1e3, (double)tm.free_us / 1e3);
 	return AD_SERVED_DUMP;
+}
+
+static enum ad_served serve_list(const struct ad_dump_ctx *ctx,
+				 const struct ad_job *job, int64_t *collect_us)
+{
+	const struct ucred peer = job->peer;
+	const struct ad_request req = job->req;
+	char msg[AD_PROTO_MAX_MSG];
+	struct ad_list_times tm = {0};
+	int fd = job->fd, e, sent;
+
+	e = ad_list(ctx, job->access, fd, &peer, &req, &tm, &sent, msg,
+		    sizeof(msg));
+	*collect_us = tm.collect_us;
+	if (e) {
+		ad_log(AD_LOG_WARN,
+		       "list format=%s for client pid=%d uid=%d: error: %s",
+		       ad_format_name(req.opts.format), (int)peer.pid,
+		       (int)peer.uid, msg);
+		ad_answer_err(fd, ad_exit_code(e, AD_EXIT_FAILURE), msg);
+		return AD_SERVED_FAILED;
+	}
+	if (sent) {
+		log_cut(&peer, "the list", tm.bytes, sent);
+		return AD_SERVED_FAILED;
+	}
+	ad_log(AD_LOG_INFO,
+	       "list format=%s for client pid=%d uid=%d: ok, %zu of %zu "
+	       "observed processes shown, %zu bytes; ms: collect %.1f "
+	       "authorize %.1f rebuild %.1f render+send %.1f",
+	       ad_format_name(req.opts.format), (int)peer.pid, (int)peer.uid,
+	       tm.shown, tm.observed, tm.bytes, (double)tm.collect_us / 1e3,
+	       (double)tm.authorize_us / 1e3, (double)tm.rebuild_us / 1e3,
+	       (double)tm.render_us / 1e3);
+	return AD_SERVED_LIST;
+}
+
+enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
+			    const struct ad_job *job, int64_t *collect_us)
+{
+	if (job->req.verb == AD_VERB_LIST)
+		return serve_list(ctx, job, collect_us);
+	return serve_dump(ctx, job, collect_us);
 }

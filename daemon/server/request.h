@@ -30,13 +30,16 @@ enum ad_served {
 	AD_SERVED_FAILED,  /* a dump was asked for and failed (it may have
 			    * allocated memory) or the client left */
 	AD_SERVED_DUMP,	   /* a whole dump was sent */
+	AD_SERVED_LIST,	   /* a whole list was sent */
 };
 
-/* A dump asked for, read and allowed: what a worker serves. */
+/* A dump asked for, read and allowed, or a list asked for (allowed to
+ * all; what it shows is judged per process): what a worker serves. */
 struct ad_job {
 	int fd;
 	struct ucred peer;
 	struct ad_request req;
+	const struct ad_access_policy *access; /* the daemon's, for a list */
 };
 
 /* A connection whose request line is being read. */
@@ -66,9 +69,10 @@ enum ad_conn_state ad_conn_read(struct ad_conn *c);
  * caller closes fd). */
 void ad_conn_expired(struct ad_conn *c);
 
-/* The whole line parsed and checked against `access`: 0 with *job filled
- * (fd handed over to it), or -errno when the client was answered with an
- * ERR line (the caller closes fd). */
+/* The whole line parsed and a dump checked against `access` (a list is
+ * checked per process when it is made): 0 with *job filled (fd handed
+ * over to it), or -errno when the client was answered with an ERR line
+ * (the caller closes fd). */
 int ad_conn_request(struct ad_conn *c, const struct ad_access_policy *access,
 		    struct ad_job *job);
 
@@ -76,8 +80,8 @@ int ad_conn_request(struct ad_conn *c, const struct ad_access_policy *access,
 void ad_answer_err(int fd, int code, const char *msg);
 
 /* Serves job (a worker does; the caller closes job->fd) with ctx: the
- * dump (ad_dump) and the log line of how it went. *collect_us: how long
- * it held the observer's lock. */
+ * dump or the list, and the log line of how it went. *collect_us: how
+ * long it held the observer's lock. */
 enum ad_served ad_serve_job(const struct ad_dump_ctx *ctx,
 			    const struct ad_job *job, int64_t *collect_us);
 

@@ -67,6 +67,12 @@ static void check(const struct ad_options *o, int rc, const char *err,
 				    o->dump.format != AD_FORMAT_JSON))
 			abort();
 		break;
+	case AD_MODE_LIST:
+		if (o->pid != 0 || o->dump.verbose ||
+		    (o->dump.format != AD_FORMAT_TEXT &&
+		     o->dump.format != AD_FORMAT_JSON))
+			abort();
+		break;
 	default:
 		abort();
 	}

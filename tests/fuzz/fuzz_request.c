@@ -3,8 +3,8 @@
  * fuzz_request.c - libFuzzer target: the socket protocol's parsers
  * (core/protocol.c) on raw bytes, as any local user can send them.
  *
- * The input is a request line for ad_request_parse, a status line for
- * ad_response_parse and a number for ad_parse_decimal. Invariants: what
+ * The input is a request line (DUMP or LIST) for ad_request_parse, a
+ * status line for ad_response_parse and a number for ad_parse_decimal. Invariants: what
  * parses as a request is in range and, formatted back with
  * ad_request_format, parses to the same request; an ERR status line's
  * code is 1..255 and its message has no newline; ad_response_err's output
@@ -29,9 +29,15 @@ static void check_request(const char *line, size_t len)
 			abort();
 		return;
 	}
-	if (req.verb != AD_VERB_DUMP || req.pid <= 0 ||
-	    (req.opts.format != AD_FORMAT_TEXT &&
-	     req.opts.format != AD_FORMAT_JSON))
+	/* a DUMP names a process; a LIST names none and is never verbose */
+	if (req.verb != AD_VERB_DUMP && req.verb != AD_VERB_LIST)
+		abort();
+	if (req.verb == AD_VERB_DUMP && req.pid <= 0)
+		abort();
+	if (req.verb == AD_VERB_LIST && (req.pid != 0 || req.opts.verbose))
+		abort();
+	if (req.opts.format != AD_FORMAT_TEXT &&
+	    req.opts.format != AD_FORMAT_JSON)
 		abort();
 	n = ad_request_format(&req, buf, sizeof(buf));
 	if (n <= 0 || (size_t)n >= sizeof(buf) || buf[n - 1] != '\n')

@@ -54,6 +54,9 @@ def requests():
     write(t, "err_nomsg", "ERR 255")
     write(t, "number", "18446744073709551615")
     write(t, "bad_key", "DUMP v=2 pid=7 colour=red\n")
+    write(t, "list", "LIST v=2 format=json stuck_after_ns=10000000000\n")
+    write(t, "list_minimal", "LIST v=2")
+    write(t, "list_pid", "LIST v=2 pid=1 verbose=0\n")
 
 
 # ---- fuzz_options -------------------------------------------------------
@@ -79,6 +82,9 @@ def options():
     write(t, "durations", argv("", "--pid", "5", "--stuck-after", "250us",
                                "--stuck-after", "2m", "--stuck-after", "0"))
     write(t, "mixed", argv("", "--pid", "3", "--attach", "/x"))
+    write(t, "list", argv("", "--list", "--format", "json", "--stuck-after",
+                          "500ms", "--socket", "/run/x.sock"))
+    write(t, "list_conflict", argv("", "--list", "--pid", "4", "--verbose"))
 
 
 # ---- fuzz_elf_notes -----------------------------------------------------

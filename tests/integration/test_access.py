@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Who may dump what (issue 11; README "Who may dump what"): the socket is
 open to every local user, and each request is checked, when the dump is
-made, against the process it names. Real users are created for the test
+made, against the process it names; --list shows each user only the
+processes it may dump. Real users are created for the test
 (and removed after it, whatever happened); the instrumented programs and
 the client are copied to a directory every user can reach."""
 
@@ -337,6 +338,61 @@ class AccessTest(adtest.ADTestCase):
         self.assertIn("ptrace_scope is 2", err)
         self.write_scope_file(YAMA, "0")
         self.assert_dumped(*self.run_as("a", argv), p.pid)
+
+    def list_as(self, who, fmt="json", **kw):
+        """The copied client's --list, as `who` (None: root): rc, stdout,
+        stderr; rows by pid for JSON."""
+        rc, out, err = self.run_as(who, [self.env["asyncdumpd"], "--list",
+                                         "--socket", self.d.socket,
+                                         "--format", fmt], **kw)
+        self.assertEqual(rc, EXIT_OK, "list as %s failed (rc %d): %s\n"
+                         "daemon:\n%s" % (who, rc, err, self.d.stderr()))
+        if fmt != "json":
+            return out
+        return {r["pid"]: r for r in json.loads(out)}
+
+    def test_list_shows_only_what_may_be_dumped(self):
+        """--list shows a user only the processes it may dump, by the very
+        rules of a dump, and says nothing of the others; root sees all."""
+        gname, gid = self.env["group"]
+        pa = self.start_as("a")
+        pa_secret = self.start_as("a", "nondumpable")
+        pb = self.start_as("b")
+        pr = self.start_as(None)
+        everyone = {pa.pid, pa_secret.pid, pb.pid, pr.pid}
+
+        rows = self.list_as("a")
+        self.assertEqual(set(rows), {pa.pid})  # not its non-dumpable one
+        self.assertEqual((rows[pa.pid]["tasks"], rows[pa.pid]["frames"]),
+                         (1, 6))
+        self.assertEqual(set(self.list_as("b")), {pb.pid})
+        self.assertTrue(everyone <= set(self.list_as(None)))
+        # a member of the dump group sees all, as it may dump all
+        self.assertTrue(everyone <= set(self.list_as("b", groups=[gid])))
+        # the others' pids, commands and count appear nowhere
+        text = self.list_as("a", "text")
+        lines = text.splitlines()
+        self.assertEqual(len(lines), 2, text)
+        self.assertTrue(lines[1].split()[0] == str(pa.pid), text)
+        for pid in everyone - {pa.pid}:
+            self.assertNotIn(str(pid), text)
+        self.assertNotIn("nondumpable", text)
+        # one log line per list: who asked and how many rows it got
+        self.assertRegex(self.d.stderr(),
+                         r"list format=text for client pid=\d+ uid=%d: ok, "
+                         r"1 of \d+ observed processes shown" % self.uid("a"))
+
+    def test_list_honours_ptrace_scope(self):
+        """ptrace_scope 1: a shell's --list shows a user none of its own
+        processes (they are not the client's descendants); 3: only root
+        sees any."""
+        pa = self.start_as("a")
+        self.set_scope(1)
+        self.assertEqual(self.list_as("a"), {})
+        self.assertIn(pa.pid, self.list_as(None))
+        self.set_scope(3)
+        self.assertEqual(self.list_as("a"), {})
+        self.assertIn(pa.pid, self.list_as(None))
 
     def test_unknown_dump_group(self):
         sock = os.path.join(self.tmpdir(), "s.sock")

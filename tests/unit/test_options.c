@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_options.c - asyncdumpd's command line: every option, durations,
- * bad input, conflicting and missing modes.
+ * bad input, conflicting and missing modes, --list.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -167,6 +167,59 @@ static void test_dump_all_options(void **state)
 	ad_options_free(&o);
 }
 
+/* --list: format and stuck-after as a dump takes them, no pid, no
+ * --verbose (a list shows no frames), no daemon option, one mode. */
+static void test_list(void **state)
+{
+	struct ad_options o;
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "--list"), 0);
+	assert_int_equal(o.mode, AD_MODE_LIST);
+	assert_int_equal(o.pid, 0);
+	assert_int_equal(o.dump.format, AD_FORMAT_TEXT);
+	assert_false(o.dump.verbose);
+	assert_int_equal(o.dump.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
+	assert_string_equal(o.socket_path, AD_DEFAULT_SOCKET_PATH);
+	ad_options_free(&o);
+
+	assert_int_equal(PARSE(&o, "--format=json", "--list", "--stuck-after",
+			       "250ms", "--socket", "/x/s"),
+			 0);
+	assert_int_equal(o.mode, AD_MODE_LIST);
+	assert_int_equal(o.dump.format, AD_FORMAT_JSON);
+	assert_int_equal(o.dump.stuck_after_ns, 250000000ull);
+	assert_string_equal(o.socket_path, "/x/s");
+	ad_options_free(&o);
+	/* given twice is still one list */
+	assert_int_equal(PARSE(&o, "--list", "--list", "--stuck-after", "0"),
+			 0);
+	assert_int_equal(o.mode, AD_MODE_LIST);
+	assert_int_equal(o.dump.stuck_after_ns, 0);
+	ad_options_free(&o);
+	/* --help still wins */
+	assert_int_equal(PARSE(&o, "--list", "--help"), 0);
+	assert_int_equal(o.mode, AD_MODE_HELP);
+	ad_options_free(&o);
+
+	EXPECT_USAGE("--pid and --list are different modes", "--list", "--pid",
+		     "3");
+	EXPECT_USAGE("--daemon and --list are different modes", "--daemon",
+		     "--attach", "/a", "--list");
+	EXPECT_USAGE("--daemon and --list are different modes", "--daemon",
+		     "--list", "--pid", "3");
+	EXPECT_USAGE("--verbose only applies to --pid", "--list", "--verbose");
+	EXPECT_USAGE("--attach only applies to --daemon", "--list", "--attach",
+		     "/a");
+	EXPECT_USAGE("--dump-group only applies to --daemon", "--list",
+		     "--dump-group", "wheel");
+	EXPECT_USAGE("--format: 'yaml' is not text or json", "--list",
+		     "--format", "yaml");
+	EXPECT_USAGE("--stuck-after: '10' is not a duration", "--list",
+		     "--stuck-after", "10");
+	EXPECT_USAGE("unexpected argument 'all'", "--list", "all");
+}
+
 static void test_socket_env(void **state)
 {
 	struct ad_options o;
@@ -224,23 +277,12 @@ static void test_usage_text(void **state)
 	ad_usage(f, "asyncdumpd");
 	fclose(f);
 	const char *must[] = {
-		"--daemon",
-		"--attach PATH",
-		"--attach-pid",
-		"--socket",
-		"--max-frames",
-		"--max-tasks",
-		"--max-procs",
-		"--max-slots",
-		"--label-max",
-		"--pid N",
-		"--format",
-		"--verbose",
-		"--stuck-after",
-		"--help",
-		"--version",
-		"Exit codes",
-		AD_DEFAULT_SOCKET_PATH,
+		"--daemon",    "--attach PATH", "--attach-pid",
+		"--socket",    "--max-frames",	"--max-tasks",
+		"--max-procs", "--max-slots",	"--label-max",
+		"--pid N",     "--list",	"--format",
+		"--verbose",   "--stuck-after", "--help",
+		"--version",   "Exit codes",	AD_DEFAULT_SOCKET_PATH,
 		AD_SOCKET_ENV,
 	};
 	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
@@ -268,8 +310,8 @@ static void test_modes(void **state)
 	EXPECT_USAGE("different modes", "--daemon", "--attach", "/a", "--pid",
 		     "3");
 	EXPECT_USAGE("at least one --attach", "--daemon");
-	EXPECT_USAGE("--format only applies to --pid", "--daemon", "--attach",
-		     "/a", "--format", "json");
+	EXPECT_USAGE("--format only applies to --pid and --list", "--daemon",
+		     "--attach", "/a", "--format", "json");
 	EXPECT_USAGE("--verbose only applies", "--daemon", "--attach", "/a",
 		     "--verbose");
 	EXPECT_USAGE("--stuck-after only applies", "--daemon", "--attach", "/a",
@@ -413,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_daemon_defaults),
 		cmocka_unit_test(test_slots_follow_procs),
 		cmocka_unit_test(test_dump_all_options),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_socket_env),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_usage_text),

@@ -56,6 +56,60 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* LIST: the line the client sends, parsed back; its keys in any order;
+ * it takes neither a pid nor verbose, and needs only the version. */
+static void test_list(void **state)
+{
+	const struct ad_request cases[] = {
+		{AD_VERB_LIST, 0, {AD_FORMAT_TEXT, false, 0}},
+		{AD_VERB_LIST,
+		 0,
+		 {AD_FORMAT_JSON, false, AD_DEFAULT_STUCK_AFTER_NS}},
+		{AD_VERB_LIST, 0, {AD_FORMAT_JSON, false, UINT64_MAX}},
+	};
+	char line[AD_PROTO_MAX_LINE];
+	struct ad_request req;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = ad_request_format(&cases[i], line, sizeof(line));
+
+		assert_true(n > 0 && n < AD_PROTO_MAX_LINE);
+		assert_int_equal(strncmp(line, "LIST v=2 ", 9), 0);
+		assert_null(strstr(line, "pid="));
+		assert_null(strstr(line, "verbose="));
+		assert_int_equal(parse(line, &req), 0);
+		assert_int_equal(req.verb, AD_VERB_LIST);
+		assert_int_equal(req.pid, 0);
+		assert_int_equal(req.opts.format, cases[i].opts.format);
+		assert_false(req.opts.verbose);
+		assert_int_equal(req.opts.stuck_after_ns,
+				 cases[i].opts.stuck_after_ns);
+	}
+	assert_int_equal(ad_request_format(&cases[1], line, sizeof(line)),
+			 (int)strlen("LIST v=2 format=json "
+				     "stuck_after_ns=10000000000\n"));
+	assert_string_equal(
+		line, "LIST v=2 format=json stuck_after_ns=10000000000\n");
+
+	assert_int_equal(parse("LIST v=2", &req), 0);
+	assert_int_equal(req.verb, AD_VERB_LIST);
+	assert_int_equal(req.opts.format, AD_FORMAT_TEXT);
+	assert_int_equal(req.opts.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
+	assert_int_equal(parse("LIST stuck_after_ns=5 format=json v=2\n", &req),
+			 0);
+	assert_int_equal(req.opts.format, AD_FORMAT_JSON);
+	assert_int_equal(req.opts.stuck_after_ns, 5);
+
+	/* a LIST that names a process, or asks for verbose, is not sent */
+	req = cases[0];
+	req.pid = 7;
+	assert_int_equal(ad_request_format(&req, line, sizeof(line)), -EINVAL);
+	req = cases[0];
+	req.opts.verbose = true;
+	assert_int_equal(ad_request_format(&req, line, sizeof(line)), -EINVAL);
+}
+
 static void test_format_errors(void **state)
 {
 	struct ad_request req;
@@ -149,6 +203,20 @@ static void test_malformed(void **state)
 	expect_bad("DUMP pid=1\r\n", "control character");
 	expect_bad("DUMP pid=1\n\n", "control character");
 	expect_bad("DUMP pid=1\x1b[2J", "control character");
+	/* LIST */
+	expect_bad("LIST", "no protocol version");
+	expect_bad("LIST format=json", "no protocol version");
+	expect_bad("LIST v=3", "protocol version '3'");
+	expect_bad("list v=2", "unknown request");
+	expect_bad("LISTS v=2", "unknown request");
+	expect_bad("LIST v=2 pid=1", "'pid' does not apply to LIST");
+	expect_bad("LIST v=2 verbose=0", "'verbose' does not apply to LIST");
+	expect_bad("LIST v=2 format=xml", "format must be");
+	expect_bad("LIST v=2 format=json format=json", "given twice");
+	expect_bad("LIST v=2 stuck_after_ns=-1", "stuck_after_ns");
+	expect_bad("LIST v=2 all=1", "unknown key");
+	expect_bad("LIST v=2 ", "empty token");
+	expect_bad("LIST v=2\tformat=json", "control character");
 }
 
 static void test_embedded_nul(void **state)
@@ -421,6 +489,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_format_errors),
 		cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_clean_msg_cut),
