@@ -53,6 +53,11 @@
  * in the loop while other users' dumps go ahead. Half the workers: one
  * user's dumps to clients that do not read leave the others free. */
 #define AD_SERVER_MAX_DUMPS_PER_UID (AD_POOL_WORKERS / 2)
+/* Clients accepted in one pass of the loop: a flood of connections
+ * (opened and closed at once, or each sending garbage) keeps the listen
+ * queue full, and accepting until it is empty would never return to hand
+ * the requests already read to the workers. */
+#define AD_SERVER_ACCEPT_BATCH 16
 
 struct conn {
 	bool used, held; /* held: read and allowed, waiting for a worker */
@@ -254,7 +259,9 @@ static unsigned int uid_conns(const struct server *s, uid_t uid)
 
 static void accept_clients(struct server *s)
 {
-	while (s->nconns < AD_SERVER_MAX_CONNS) {
+	for (int n = 0;
+	     n < AD_SERVER_ACCEPT_BATCH && s->nconns < AD_SERVER_MAX_CONNS;
+	     n++) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		struct conn *k = NULL;
 
