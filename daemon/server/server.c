@@ -58,6 +58,11 @@
  * queue full, and accepting until it is empty would never return to hand
  * the requests already read to the workers. */
 #define AD_SERVER_ACCEPT_BATCH 16
+/* File descriptors kept free for clients and dumps: processes get maps of
+ * their own (3 descriptors each) only while this many stay below the limit
+ * on open files (the rest use the shared maps), so a daemon at its limit
+ * still holds every connection it allows and serves dumps. */
+#define AD_SERVER_FD_RESERVE (AD_SERVER_MAX_CONNS + 64)
 
 struct conn {
 	bool used, held; /* held: read and allowed, waiting for a worker */
@@ -684,6 +689,7 @@ static int open_and_attach(struct server *s)
 		.max_procs = o->max_procs,
 		.max_slots = o->max_slots,
 		.label_max = o->label_max,
+		.fd_reserve = AD_SERVER_FD_RESERVE,
 		.features = &feat,
 	};
 	char err[512];
