@@ -26,6 +26,12 @@ Sections (--only takes their numbers or names):
                 operations, helpers; asyncdumpd against the floor; and what
                 one hash insert+delete, lookup or helper call costs inside the
                 kernel, without a uprobe (bench_opcost)
+  7 hostile     a well-behaved client's dumps of a 1k-frame process, p50 and
+                p99, idle and beside each kind of hostile client of another
+                user (nobody): silent, half-sent, trickled, oversized and
+                garbage requests, connections opened and closed, clients
+                that never read a big dump (tests/integration/clients.py,
+                which test_bounds.py runs too)
 
 Most values are the median of several samples (printed raw under their
 row); the first dump of each size and section 6's profile are single runs,
@@ -39,6 +45,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,14 +56,17 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 from benchlib import (BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
                       maps_memlock, probe_bench, ready_program)
 from perfprofile import CATEGORIES as PROFILE_CATEGORIES  # noqa: E402
 from perfprofile import perf_profile, shares_by_category  # noqa: E402
 from report import Report, Target, median  # noqa: E402
+import clients  # noqa: E402
 
-SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory", "profile"]
+SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory", "profile", "hostile"]
+NOBODY = 65534  # section 7's hostile user (and group)
 
 
 class Bench:
@@ -556,6 +566,85 @@ class Bench:
         return float(m.group(1)), shares_by_category(samples)
 
 
+    # ------------------------------------------------- 7. hostile ---
+    def hostile(self):
+        r = self.rep
+        r.begin("7. A good client beside hostile ones: ms per dump of a 1k-frame process")
+        window = 2.0 if self.args.quick else 5.0
+        # What the hostile user runs, where it may: copies in a 0755
+        # directory; ptrace_scope 0 whatever this machine's is (nobody
+        # dumps its own processes).
+        pub = self.procs.tmpdir()
+        os.chmod(pub, 0o755)
+        hold, script = os.path.join(pub, "hold_frames"), os.path.join(pub, "clients.py")
+        shutil.copy2(self.hold, hold)
+        shutil.copy2(clients.__file__, script)
+        for f in (hold, script):
+            os.chmod(f, 0o755)
+        scope = os.path.join(pub, "ptrace_scope")
+        with open(scope, "w") as f:
+            f.write("0\n")
+        d = Daemon(self.procs, self.daemon, [hold], ["--max-frames", "131072"],
+                   prefix=("env", "ASYNCDUMP_PTRACE_SCOPE_FILE=" + scope))
+        os.chmod(d.dir, 0o755)  # the socket (0666) within reach of nobody
+        nobody = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups"]
+        python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+
+        def dumps(what):
+            try:
+                return clients.good_dumps(d.socket, good.pid, window)
+            except AssertionError as e:
+                raise BenchError("the good client beside %s: %s" % (what, e))
+
+        good = ready_program(self.procs, [hold, "1000"])
+        idle = dumps("nothing")
+        rows, notes = [], []
+        for kind, n, what in clients.HOSTILE:
+            target = None
+            if kind == "unread":
+                target = ready_program(self.procs, nobody + [hold, "60000"], timeout=120)
+            elif kind in ("half", "slow"):
+                target = ready_program(self.procs, nobody + [hold, "100"])
+            h = clients.Child(["hostile", kind, d.socket, str(n),
+                               str(target.pid if target else 0)],
+                              prefix=nobody, python=python, script=script)
+            try:
+                h.ready()
+                if kind == "unread":  # its dumps hold 2 workers (its limit)
+                    deadline = time.monotonic() + 60
+                    while h.ask("status").split().count("started") < 2:
+                        if time.monotonic() > deadline:
+                            raise BenchError("the never-reading clients' dumps did not start")
+                        time.sleep(0.1)
+                else:
+                    time.sleep(0.5)  # the daemon has accepted them
+                times = dumps(what)
+                summary = h.stop()
+            except AssertionError as e:
+                raise BenchError("hostile load %s: %s" % (kind, e))
+            finally:
+                h.kill()
+                if target:
+                    target.finish()
+            rows.append((what, times))
+            notes.append("%s: %d dumps; %d hostile connections, answered %s"
+                         % (what, len(times), summary["conns"],
+                            ", ".join("%s %d" % kv for kv in sorted(summary["answers"].items()))
+                            or "nothing yet"))
+        d.stop()
+        p50, p99 = clients.percentile(idle, 50), clients.percentile(idle, 99)
+        r.row("idle, p50", p50 * 1e3, "ms")
+        r.row("idle, p99", p99 * 1e3, "ms")
+        for what, times in rows:
+            r.row(what + ", p50", clients.percentile(times, 50) * 1e3, "ms", p50 * 1e3, "idle")
+            r.row(what + ", p99", clients.percentile(times, 99) * 1e3, "ms", p99 * 1e3, "idle")
+        r.note("a raw client (clients.good_dumps) dumping back to back for %.0f s a case, "
+               "%d dumps idle; the hostile clients run as uid %d in a process of their "
+               "own, and every dump of the good client was whole" % (window, len(idle), NOBODY))
+        for line in notes:
+            r.note(line)
+
+
 def every_10ms(stop, work):
     """work() started every 10 ms until stop (back to back when one call
     takes longer)."""
@@ -663,6 +752,8 @@ def preflight(args):
         tools.append("bpftrace")
     if "profile" in args.sections:
         tools.append("perf")
+    if "hostile" in args.sections:
+        tools.append("setpriv")
     for tool in tools:
         if subprocess.run(["sh", "-c", "command -v " + tool], stdout=subprocess.DEVNULL).returncode:
             sys.exit("run.py: %s not found: install it with: bash scripts/install-deps.sh" % tool)

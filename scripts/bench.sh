@@ -3,7 +3,7 @@
 # bench.sh - the performance benchmark of issue 3: build a Release,
 # unsanitized tree in build-bench/ and run bench/run.py, which prints one
 # table (machine, kernel, date, commit; every value against its baseline and
-# target). Not part of the test suite. Takes about 2.5 minutes.
+# target). Not part of the test suite. Takes about 3.5 minutes.
 #
 #   bash scripts/bench.sh                       # everything
 #   bash scripts/bench.sh --quick               # shorter samples, for development

@@ -134,7 +134,7 @@ int ad_proc_status_parse(const char *text, size_t len,
 			 struct ad_proc_status *st)
 {
 	const char *p = text, *end = text + len;
-	uint64_t v;
+	uint64_t v = 0; /* read below even when a parse failed */
 
 	memset(st, 0, sizeof(*st));
 	while (p < end) {

@@ -224,6 +224,7 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	obs->features = *o.features;
 	obs->max_frames = o.max_frames;
 	obs->max_tasks = o.max_tasks;
+	obs->fd_reserve = o.fd_reserve;
 	if (ad_obs_reclaim_init(obs) || ad_obs_slots_init(obs, o.max_slots)) {
 		ad_set_err(err, errlen, "out of memory");
 		e = -ENOMEM;

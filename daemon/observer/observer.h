@@ -30,6 +30,9 @@ struct ad_observer_opts {
 	uint32_t max_slots; /* processes given maps of their own, <= max_procs
 			      * (asyncdump_abi.h, "Where records live") */
 	uint32_t label_max; /* bytes kept of a _DYN string, NUL included */
+	/* File descriptors a process's own maps (3) must leave free below
+	 * the limit on open files, for the daemon's other work; 0: none */
+	uint32_t fd_reserve;
 	/* What the kernel can do (ad_features_probe()): which variant of
 	 * the programs to load, how to read thread states. Required. */
 	const struct ad_features *features;

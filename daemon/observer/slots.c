@@ -10,10 +10,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "asyncdump.skel.h"
@@ -232,6 +234,27 @@ fail:
 	return e;
 }
 
+/* -EMFILE if a slot's three maps would leave fewer than fd_reserve
+ * descriptors below the limit on open files. Descriptors are handed out
+ * lowest first, so the lowest free one tells, and the maps never take the
+ * top fd_reserve: the daemon's clients and dumps need those more than one
+ * more process needs maps of its own (it keeps its records in the shared
+ * maps instead). */
+static int fds_left(const struct ad_observer *obs)
+{
+	struct rlimit rl;
+	int fd;
+
+	if (!obs->fd_reserve || getrlimit(RLIMIT_NOFILE, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	fd = fcntl(bpf_map__fd(obs->skel->maps.procs), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return (rlim_t)fd + 3 + obs->fd_reserve > rl.rlim_cur ? -EMFILE : 0;
+}
+
 int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 {
 	uint32_t slot = 1;
@@ -244,6 +267,17 @@ int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 			slot++;
 		if (slot > obs->nslots)
 			return 0; /* every slot is taken: --max-procs */
+		e = fds_left(obs);
+		if (e) {
+			ad_set_err(err, errlen,
+				   "no more process slots made: their maps "
+				   "would leave fewer than %u file descriptors "
+				   "free for clients; new processes keep their "
+				   "records in the shared maps until some exit "
+				   "(raise the open-file limit, LimitNOFILE=)",
+				   obs->fd_reserve);
+			return e;
+		}
 		e = make_ready(obs, slot);
 		if (e) {
 			ad_set_err(err, errlen,

@@ -75,6 +75,7 @@ struct ad_observer {
 	struct ring_buffer *rb;
 	uint32_t label_max;
 	uint32_t max_frames, max_tasks; /* capacity of each record map */
+	uint32_t fd_reserve;		/* ad_observer_opts */
 	struct ad_slot *slots;		/* [1..nslots]; [0] unused */
 	uint32_t nslots, nready;
 	struct ad_attachment *att;

@@ -53,6 +53,16 @@
  * in the loop while other users' dumps go ahead. Half the workers: one
  * user's dumps to clients that do not read leave the others free. */
 #define AD_SERVER_MAX_DUMPS_PER_UID (AD_POOL_WORKERS / 2)
+/* Clients accepted in one pass of the loop: a flood of connections
+ * (opened and closed at once, or each sending garbage) keeps the listen
+ * queue full, and accepting until it is empty would never return to hand
+ * the requests already read to the workers. */
+#define AD_SERVER_ACCEPT_BATCH 16
+/* File descriptors kept free for clients and dumps: processes get maps of
+ * their own (3 descriptors each) only while this many stay below the limit
+ * on open files (the rest use the shared maps), so a daemon at its limit
+ * still holds every connection it allows and serves dumps. */
+#define AD_SERVER_FD_RESERVE (AD_SERVER_MAX_CONNS + 64)
 
 struct conn {
 	bool used, held; /* held: read and allowed, waiting for a worker */
@@ -254,7 +264,9 @@ static unsigned int uid_conns(const struct server *s, uid_t uid)
 
 static void accept_clients(struct server *s)
 {
-	while (s->nconns < AD_SERVER_MAX_CONNS) {
+	for (int n = 0;
+	     n < AD_SERVER_ACCEPT_BATCH && s->nconns < AD_SERVER_MAX_CONNS;
+	     n++) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		struct conn *k = NULL;
 
@@ -677,6 +689,7 @@ static int open_and_attach(struct server *s)
 		.max_procs = o->max_procs,
 		.max_slots = o->max_slots,
 		.label_max = o->label_max,
+		.fd_reserve = AD_SERVER_FD_RESERVE,
 		.features = &feat,
 	};
 	char err[512];

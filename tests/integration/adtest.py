@@ -18,9 +18,12 @@ Environment (set by CMake through ctest; defaults suit a build in ./build):
 
 import json
 import os
+import pwd
+import resource
 import select
 import shutil
 import signal
+import socket as socketmod
 import subprocess
 import sys
 import tempfile
@@ -110,6 +113,11 @@ def example(name):
     return os.path.join(EXAMPLES, name)
 
 
+# A python3 every user can run (the test's own may be under /root).
+PYTHON = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+
+
 def header_bin(name):
     return os.path.join(HEADER, name)
 
@@ -151,6 +159,126 @@ def task_named(doc, name):
     assert len(found) == 1, "expected one task named %r, tasks: %r" % (
         name, [(t["id"], t["name"]) for t in doc["tasks"]])
     return found[0]
+
+
+# -------------------------------------------------------- raw protocol ---
+
+def connect(path, timeout=10.0):
+    s = socketmod.socket(socketmod.AF_UNIX, socketmod.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def read_all(s):
+    """Everything the daemon sends until it closes (a reset after its
+    answer, when it closed with our excess bytes unread, counts as close)."""
+    data = bytearray()
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def unframe(data):
+    """The body of a whole answer "OK 2", "D <n>" chunks, "END <total>";
+    raises AssertionError for anything else (an ERR line, a cut dump)."""
+    if not data.startswith(b"OK 2\n"):
+        raise AssertionError("not OK: %r" % data[:200])
+    pos, body = 5, b""
+    while True:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            raise AssertionError("cut short after %d bytes" % len(body))
+        head = data[pos:nl].decode(errors="replace")
+        pos = nl + 1
+        if head.startswith("END "):
+            if int(head[4:]) != len(body):
+                raise AssertionError("END %s after %d bytes" % (head, len(body)))
+            return body
+        if not head.startswith("D "):
+            raise AssertionError("bad framing line %r" % head)
+        n = int(head[2:])
+        body += data[pos:pos + n]
+        pos += n
+
+
+def raw_dump(path, pid, timeout=30.0):
+    """One JSON dump of pid over a raw connection: (seconds, document).
+    Raises AssertionError unless the answer is OK 2, chunks and an END
+    with the body's length."""
+    t0 = time.monotonic()
+    s = connect(path, timeout)
+    try:
+        s.sendall(b"DUMP v=2 pid=%d format=json\n" % pid)
+        data = read_all(s)
+    finally:
+        s.close()
+    elapsed = time.monotonic() - t0
+    return elapsed, json.loads(unframe(data))
+
+
+def proc_cpu_s(pid):
+    """User plus system CPU seconds process pid has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------- users ---
+
+def sh(argv, timeout=30.0):
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode(errors="replace")
+
+
+def add_user(name, cleanup):
+    """A real user `name` for the test (no home, no login shell, in the
+    default group); `cleanup(fn, *args)` (e.g. a class's addClassCleanup)
+    is given its removal. Returns (name, uid, gid)."""
+    rc, out = sh(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", name])
+    if rc:
+        raise RuntimeError("useradd %s: %s" % (name, out))
+    cleanup(sh, ["userdel", "-f", name])
+    pw = pwd.getpwnam(name)
+    return name, pw.pw_uid, pw.pw_gid
+
+
+def as_user(uid, gid, groups=None):
+    """setpriv's argv prefix that runs a command as uid/gid (supplementary
+    groups: none unless given)."""
+    argv = [SETPRIV, "--reuid=%d" % uid, "--regid=%d" % gid]
+    if groups:
+        argv.append("--groups=" + ",".join(str(g) for g in groups))
+    else:
+        argv.append("--clear-groups")
+    return argv
+
+
+def public_copies(files, cleanup):
+    """A 0755 directory holding 0755 copies of files ({name: path}), which
+    every user can run (the build tree may not be reachable by them);
+    `cleanup` is given its removal. Returns (directory, {name: copy})."""
+    d = tempfile.mkdtemp(prefix="adpublic.")
+    cleanup(shutil.rmtree, d, True)
+    os.chmod(d, 0o755)
+    copies = {}
+    for name, src in files.items():
+        dst = os.path.join(d, name)
+        shutil.copy2(src, dst)
+        os.chmod(dst, 0o755)
+        copies[name] = dst
+    return d, copies
 
 
 # ------------------------------------------------------------ processes ---
@@ -230,10 +358,11 @@ class Daemon:
 
     `socket` overrides the socket path (default: in the private directory);
     `daemon` the binary (default DAEMON); `env` adds to its environment
-    (e.g. ASYNCDUMP_DISABLE_FEATURES)."""
+    (e.g. ASYNCDUMP_DISABLE_FEATURES); `nofile` (soft, hard) is the limit
+    on open files it starts with."""
 
     def __init__(self, attach=(), attach_pids=(), extra=(), socket=None, daemon=None,
-                 env=None):
+                 env=None, nofile=None):
         self.dir = tempfile.mkdtemp(prefix="adtest.")
         self.socket = socket or os.path.join(self.dir, "asyncdumpd.sock")
         self.errpath = os.path.join(self.dir, "daemon.stderr")
@@ -245,9 +374,14 @@ class Daemon:
         argv += list(extra)
         self.argv = argv
         self.err = open(self.errpath, "wb")
+
+        def limits():
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                   stdout=self.err, stderr=subprocess.STDOUT,
-                                  env=dict(os.environ, **(env or {})))
+                                  env=dict(os.environ, **(env or {})),
+                                  preexec_fn=limits if nofile else None)
 
     def stderr(self):
         try:
@@ -325,11 +459,12 @@ class ADTestCase(unittest.TestCase):
         self.assertTrue(os.access(path, os.X_OK), "not built: %s" % path)
         return path
 
-    def start_daemon(self, attach=(), attach_pids=(), extra=(), socket=None, env=None):
+    def start_daemon(self, attach=(), attach_pids=(), extra=(), socket=None, env=None,
+                     nofile=None):
         self.need_env()
         for path in attach:
             self.assertTrue(os.path.exists(path), "not built: %s" % path)
-        d = Daemon(attach, attach_pids, extra, socket, env=env)
+        d = Daemon(attach, attach_pids, extra, socket, env=env, nofile=nofile)
         self.addCleanup(d.cleanup)
         err = d.wait_ready()
         if err:

@@ -9,12 +9,9 @@ the client are copied to a directory every user can reach."""
 
 import json
 import os
-import pwd
 import grp
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
@@ -22,8 +19,6 @@ from adtest import (DAEMON, EXIT_OK, EXIT_NO_PROCESS,  # noqa: E402
                     EXIT_PERMISSION, EXIT_USAGE, example, prog)
 
 YAMA = "/proc/sys/kernel/yama/ptrace_scope"
-SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
-FAST = 30.0
 
 # Run as a user: starts `exe`, waits for its READY line, then becomes the
 # client (exec), so the process dumped is a child of the one asking, as
@@ -43,12 +38,6 @@ os.execv(client, [client, "--pid", str(p.pid), "--socket", sock,
 """
 
 
-def sh(argv):
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=FAST)
-    return r.returncode, r.stdout.decode(errors="replace")
-
-
 class AccessTest(adtest.ADTestCase):
     _env = None   # class-wide: users, group, copies, daemon
     _env_err = None  # could not start the daemon: unavailable
@@ -64,31 +53,19 @@ class AccessTest(adtest.ADTestCase):
         tag = "adt%x" % (os.getpid() & 0xffffff)
         env = {"users": {}}
         for who in ("a", "b"):
-            name = tag + who
-            rc, out = sh(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
-                          name])
-            if rc:
-                raise RuntimeError("useradd %s: %s" % (name, out))
-            cls.addClassCleanup(sh, ["userdel", "-f", name])
-            pw = pwd.getpwnam(name)
-            env["users"][who] = (name, pw.pw_uid, pw.pw_gid)
+            env["users"][who] = adtest.add_user(tag + who, cls.addClassCleanup)
         gname = tag + "g"
-        rc, out = sh(["groupadd", gname])
+        rc, out = adtest.sh(["groupadd", gname])
         if rc:
             raise RuntimeError("groupadd %s: %s" % (gname, out))
-        cls.addClassCleanup(sh, ["groupdel", gname])
+        cls.addClassCleanup(adtest.sh, ["groupdel", gname])
         env["group"] = (gname, grp.getgrnam(gname).gr_gid)
 
         # The build tree may not be reachable by other users: copies.
-        d = tempfile.mkdtemp(prefix="adaccess.")
-        cls.addClassCleanup(shutil.rmtree, d, True)
-        os.chmod(d, 0o755)
-        for name, src in (("asyncdumpd", DAEMON), ("basic", example("basic")),
-                          ("nondumpable", prog("nondumpable"))):
-            dst = os.path.join(d, name)
-            shutil.copy2(src, dst)
-            os.chmod(dst, 0o755)
-            env[name] = dst
+        d, copies = adtest.public_copies(
+            {"asyncdumpd": DAEMON, "basic": example("basic"),
+             "nondumpable": prog("nondumpable")}, cls.addClassCleanup)
+        env.update(copies)
         env["dir"] = d
 
         # ptrace_scope: a file the daemon is pointed at, so every scope
@@ -144,12 +121,7 @@ class AccessTest(adtest.ADTestCase):
         """setpriv arguments running as user `who` (gid: its own unless
         given; groups: supplementary gids, none unless given)."""
         _, uid, ugid = self.env["users"][who]
-        argv = [SETPRIV, "--reuid=%d" % uid,
-                "--regid=%d" % (ugid if gid is None else gid)]
-        if groups:
-            argv.append("--groups=" + ",".join(str(g) for g in groups))
-        else:
-            argv.append("--clear-groups")
+        argv = adtest.as_user(uid, ugid if gid is None else gid, groups)
         if caps:
             argv += ["--inh-caps=+" + caps, "--ambient-caps=+" + caps]
         return argv
@@ -283,7 +255,7 @@ class AccessTest(adtest.ADTestCase):
                             "descendants")
         # a child of the very process asking may be dumped
         rc, out, err = self.run_as("a", [
-            sys.executable, "-I", "-c", EXEC_CLIENT, self.env["basic"],
+            adtest.PYTHON, "-I", "-c", EXEC_CLIENT, self.env["basic"],
             self.env["asyncdumpd"], self.d.socket])
         self.assertEqual(rc, EXIT_OK, err + self.d.stderr())
         doc = json.loads(out)
