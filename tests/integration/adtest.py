@@ -567,3 +567,40 @@ def main():
 
 if __name__ == "__main__":
     sys.exit("import this module from a test file")
+
+
+class EnvUnavailable(Exception):
+    """The shared daemon could not start (no BPF): the tests are unavailable."""
+
+
+class SharedEnvCase(ADTestCase):
+    """Tests sharing one environment (users, copies, a daemon) that the
+    class's make_env() builds at the first test and registers for undoing
+    with addClassCleanup. EnvUnavailable from it makes every test
+    unavailable (a failure in CI); anything else is a failure. Each test
+    gets self.env and self.d (env["daemon"], checked alive)."""
+    _env = None       # class-wide
+    _env_err = None   # EnvUnavailable's message
+    _env_fail = None  # any other failure's
+
+    @classmethod
+    def make_env(cls):
+        raise NotImplementedError
+
+    def setUp(self):
+        self.need_env()
+        cls = type(self)
+        if cls._env is None and cls._env_err is None and cls._env_fail is None:
+            try:
+                cls._env = cls.make_env()
+            except EnvUnavailable as e:
+                cls._env_err = str(e)
+            except Exception as e:  # noqa: BLE001 - reported by every test
+                cls._env_fail = "setting up users and files failed: %r" % e
+        if cls._env_fail:
+            self.fail(cls._env_fail)
+        if cls._env_err:
+            self.unavailable(cls._env_err)
+        self.env = cls._env
+        self.d = self.env["daemon"]
+        self.assertIsNone(self.d.p.poll(), "daemon died:\n%s" % self.d.stderr())

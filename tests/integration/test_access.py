@@ -38,10 +38,7 @@ os.execv(client, [client, "--pid", str(p.pid), "--socket", sock,
 """
 
 
-class AccessTest(adtest.ADTestCase):
-    _env = None   # class-wide: users, group, copies, daemon
-    _env_err = None  # could not start the daemon: unavailable
-    _env_fail = None  # could not set up users, group or copies: a failure
+class AccessTest(adtest.SharedEnvCase):
 
     # ---------------------------------------------------------------- setup
 
@@ -85,7 +82,7 @@ class AccessTest(adtest.ADTestCase):
         cls.addClassCleanup(daemon.cleanup)
         err = daemon.wait_ready()
         if err:
-            raise unittest_skip(err)
+            raise adtest.EnvUnavailable(err)
         env["daemon"] = daemon
         return env
 
@@ -93,24 +90,6 @@ class AccessTest(adtest.ADTestCase):
     def write_scope_file(path, value):
         with open(path, "w") as f:
             f.write(value + "\n")
-
-    def setUp(self):
-        self.need_env()
-        cls = type(self)
-        if cls._env is None and cls._env_err is None:
-            try:
-                cls._env = cls.make_env()
-            except unittest_skip as e:
-                cls._env_err = str(e)
-            except Exception as e:
-                cls._env_fail = "setting up users and files failed: %r" % e
-        if cls._env_fail:
-            self.fail(cls._env_fail)
-        if cls._env_err:
-            self.unavailable(cls._env_err)
-        self.env = cls._env
-        self.d = self.env["daemon"]
-        self.assertIsNone(self.d.p.poll(), "daemon died:\n%s" % self.d.stderr())
 
     # -------------------------------------------------------------- helpers
 
@@ -375,10 +354,6 @@ class AccessTest(adtest.ADTestCase):
         self.assertIn("--dump-group no-such-group-adt: no such group",
                       out + err)
         self.assertFalse(os.path.exists(sock))
-
-
-class unittest_skip(Exception):
-    """The daemon could not start (no BPF): the tests are unavailable."""
 
 
 if __name__ == "__main__":

@@ -41,10 +41,7 @@ QUIET_CPU_S = 0.3
 QUIET_WITHIN = 90.0
 
 
-class BoundsTest(adtest.ADTestCase):
-    _env = None       # class-wide: users, copies, daemon, processes
-    _env_err = None   # the daemon could not start (no BPF): unavailable
-    _env_fail = None  # users or copies could not be made: a failure
+class BoundsTest(adtest.SharedEnvCase):
     rows = []         # the latency rows, printed again as one table
 
     # ---------------------------------------------------------------- setup
@@ -75,27 +72,12 @@ class BoundsTest(adtest.ADTestCase):
         cls.addClassCleanup(daemon.cleanup)
         err = daemon.wait_ready()
         if err:
-            raise Unavailable(err)
+            raise adtest.EnvUnavailable(err)
         env["daemon"] = daemon
         return env
 
     def setUp(self):
-        self.need_env()
-        cls = type(self)
-        if cls._env is None and cls._env_err is None and cls._env_fail is None:
-            try:
-                cls._env = cls.make_env()
-            except Unavailable as e:
-                cls._env_err = str(e)
-            except Exception as e:
-                cls._env_fail = "setting up users and files failed: %r" % e
-        if cls._env_fail:
-            self.fail(cls._env_fail)
-        if cls._env_err:
-            self.unavailable(cls._env_err)
-        self.env = cls._env
-        self.d = self.env["daemon"]
-        self.assertIsNone(self.d.p.poll(), "daemon died:\n%s" % self.d.stderr())
+        super().setUp()
         self.wait_live(self.d)
 
     @classmethod
@@ -551,10 +533,6 @@ class BoundsTest(adtest.ADTestCase):
         self.assertLessEqual(fds, 1024)
         self.assertLess(own, n, "every process had its own maps under 1024 fds?")
         self.assertEqual(d.stderr().count("shared maps"), 1, d.stderr()[-4000:])
-
-
-class Unavailable(Exception):
-    """The daemon could not start (no BPF): the tests are unavailable."""
 
 
 if __name__ == "__main__":
