@@ -293,7 +293,6 @@ int ad_memread_read(struct ad_memread *mr, pid_t pid, uint64_t addr, void *buf,
 
 	if (!len || len > AD_MEMREAD_MAX)
 		return -EINVAL;
-	mr->reads++;
 	if (!mr->use_helper)
 		return read_direct(mr, pid, addr, buf, len);
 	if (deadline_ms && ad_mono_ms() >= deadline_ms) {

@@ -44,7 +44,7 @@ struct ad_memread {
 	pid_t mem_pid;	 /* whose /proc/PID/mem memfd is (direct reads) */
 	int memfd;	 /* /proc/PID/mem, once process_vm_readv was refused */
 	bool use_memfd;
-	size_t reads, helpers, timeouts; /* for tests and logs */
+	size_t helpers, timeouts; /* for tests */
 };
 
 /* A reader: through a helper process when use_helper, else directly (no
