@@ -46,6 +46,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * (equal to the value size of `strings` and `zeros`), so the verifier
  * sees a constant bound. */
 const volatile __u32 label_max = AD_DEFAULT_LABEL_MAX;
+/* A process's share of the shared maps (asyncdump_abi.h, "Where records
+ * live"), set by the loader. */
+const volatile __u32 shared_frames_share = AD_SHARED_FRAMES_SHARE;
+const volatile __u32 shared_tasks_share = AD_SHARED_TASKS_SHARE;
 
 /* What every probe handler starts from. */
 struct ad_ctx {
@@ -55,12 +59,12 @@ struct ad_ctx {
 	__u32 tgid;
 	__u32 tid;
 	__u32 pgen; /* this process incarnation's generation */
-	__u32 slot; /* its ad_proc.slot */
-	/* The maps this process's records live in: its slot's, or the
-	 * shared ones (asyncdump_abi.h, "Where records live"). */
-	void *frames;
-	void *tasks;
-	void *strings;
+	/* The map sets its records are in, newest first: its big slot, its
+	 * own slot, the shared maps (asyncdump_abi.h, "Where records live"),
+	 * as far as this thread knows (struct ad_thread). New records go to
+	 * loc[0]. */
+	__u32 loc[AD_LOCATIONS];
+	__u32 nloc;
 };
 
 /* The error of a map update, as an int. Before Linux 6.4 the verifier
@@ -97,51 +101,80 @@ static __noinline void ad_lost(__u32 tgid, __u32 pgen, __u32 which)
 #define AD_LOST(c, which) ad_lost((c)->tgid, (c)->pgen, (which))
 
 static __always_inline void event_out(__u32 type, __u32 pid, __u32 pgen,
-				      __u32 slot)
+				      __u32 slot, __u32 big, __u32 flags)
 {
-	struct ad_event ev = {
-		.type = type, .pid = pid, .pgen = pgen, .slot = slot};
+	struct ad_event ev = {.type = type,
+			      .pid = pid,
+			      .pgen = pgen,
+			      .slot = slot,
+			      .big = big,
+			      .flags = flags};
 
 	/* A full ring only delays the daemon: its periodic sweep finds
 	 * exited owners and taken slots by itself (slot_owner). */
 	bpf_ringbuf_output(&events, &ev, sizeof(ev), 0);
 }
 
-/* Takes a ready slot (asyncdump_abi.h, struct ad_ready); 0 if none is
- * ready. Only a process's first probe hit comes here, so the scan of the
- * few entries costs nothing on the hot paths. */
-static __always_inline __u32 slot_take(void)
+static __always_inline struct ad_ready *ready_table(void)
 {
 	__u32 zero = 0;
-	struct ad_ready *r = bpf_map_lookup_elem(&ready_slots, &zero);
 
-	if (!r)
-		return 0;
+	return bpf_map_lookup_elem(&ready_slots, &zero);
+}
+
+/* Takes the slot at the head of a ring (asyncdump_abi.h, struct
+ * ad_ready); 0 if the ring is empty, or other threads kept winning the
+ * race for its head. */
+static __always_inline __u32 ring_take(__u32 *ring, __u32 mask, __u32 *head,
+				       __u32 *tail)
+{
 #pragma unroll
-	for (__u32 i = 0; i < AD_READY_RING; i++) {
-		__u32 s = *(volatile __u32 *)&r->slot[i];
+	for (int i = 0; i < 3; i++) {
+		__u32 h = *(volatile __u32 *)head;
 
-		if (s && __sync_val_compare_and_swap(&r->slot[i], s, 0) == s)
-			return s;
+		if (h == *(volatile __u32 *)tail)
+			return 0;
+		if (__sync_val_compare_and_swap(head, h, h + 1) == h)
+			return __sync_lock_test_and_set(&ring[h & mask], 0);
 	}
 	return 0;
 }
 
-/* Puts a slot taken by slot_take() back into an empty entry; false if
- * none was empty (never expected: the daemon fills at most half). */
-static __always_inline bool slot_give_back(__u32 slot)
+/* Is a small slot ready? */
+static __always_inline bool slot_ready(struct ad_ready *r)
 {
-	__u32 zero = 0;
-	struct ad_ready *r = bpf_map_lookup_elem(&ready_slots, &zero);
+	return *(volatile __u32 *)&r->head != *(volatile __u32 *)&r->tail;
+}
 
-	if (!r)
-		return false;
-#pragma unroll
-	for (__u32 i = 0; i < AD_READY_RING; i++) {
-		if (__sync_val_compare_and_swap(&r->slot[i], 0, slot) == 0)
-			return true;
-	}
-	return false;
+/* A ready small slot, 0 if none. Only a process's first probe hit, or one
+ * in the shared maps when slot_ready(), comes here. */
+static __noinline __u32 slot_take(void)
+{
+	struct ad_ready *r = ready_table();
+
+	return r ? ring_take(r->slot, AD_READY_RING - 1, &r->head, &r->tail)
+		 : 0;
+}
+
+/* A ready big slot, 0 if none. */
+static __noinline __u32 big_take(void)
+{
+	struct ad_ready *r = ready_table();
+
+	return r ? ring_take(r->big, AD_READY_BIG_RING - 1, &r->big_head,
+			     &r->big_tail)
+		 : 0;
+}
+
+/* Notes a slot as taken by (tgid, pgen), before the process record says
+ * so: the daemon never takes back a slot whose owner it cannot judge yet
+ * (daemon/observer/slots.c). */
+static __always_inline void owner_set(__u32 slot, __u32 tgid, __u32 pgen,
+				      __u64 now)
+{
+	struct ad_slot_owner owner = {.pid = tgid, .pgen = pgen, .taken_ns = now};
+
+	bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
 }
 
 /* First probe hit of a process incarnation: a new pgen, never 0, and a
@@ -153,7 +186,6 @@ static __always_inline bool slot_give_back(__u32 slot)
 static __noinline struct ad_proc *proc_create(__u32 tgid)
 {
 	__u32 which = AD_GLOBAL_PGEN;
-	struct ad_slot_owner owner = {};
 	struct ad_proc np = {};
 	__u32 slot;
 	__u64 *g;
@@ -168,43 +200,58 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 	np.observed_since_ns = bpf_ktime_get_ns();
 	slot = slot_take();
 	np.slot = slot;
-	if (slot) {
-		/* Before the process record: the daemon never takes back
-		 * a slot whose owner it cannot judge yet
-		 * (daemon/observer/slots.c). */
-		owner.pid = tgid;
-		owner.pgen = np.pgen;
-		owner.taken_ns = np.observed_since_ns;
-		bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
-	}
+	if (slot)
+		owner_set(slot, tgid, np.pgen, np.observed_since_ns);
+	else
+		np.flags = AD_PF_SHARED;
 	err = map_update(&procs, &tgid, &np, BPF_NOEXIST);
+	/* A slot taken for a record that lost the race to another thread's
+	 * is announced all the same: its owner's pgen is no process's, and
+	 * the daemon releases it. */
+	if (slot)
+		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
 	if (err) {
-		if (slot) {
-			/* Cleared before it is given back, so that a process
-			 * taking it at once owns it cleanly; if there was no
-			 * room, the owner is written again: a pgen no process
-			 * has, so the daemon's check releases the slot. */
-			__builtin_memset(&owner, 0, sizeof(owner));
-			bpf_map_update_elem(&slot_owner, &slot, &owner,
-					    BPF_ANY);
-			if (!slot_give_back(slot)) {
-				owner.pid = tgid;
-				owner.pgen = np.pgen;
-				owner.taken_ns = np.observed_since_ns;
-				bpf_map_update_elem(&slot_owner, &slot, &owner,
-						    BPF_ANY);
-			}
-		}
 		if (err != -EEXIST) {
 			global_inc(AD_GLOBAL_PROCS_FULL);
 			return NULL;
 		}
-	} else if (slot) {
-		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot);
-	} else {
+	} else if (!slot) {
 		global_inc(AD_GLOBAL_PROCS_SHARED);
 	}
 	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* The map sets of a process's records, newest first (struct ad_ctx).
+ * Constant indices only: clang turns a variable one into an OR on the
+ * stack pointer, which the verifier refuses. */
+static __always_inline __u32 locs_fill(__u32 *loc, __u32 slot, __u32 big,
+				       __u32 pflags)
+{
+	bool shared = !slot || (pflags & AD_PF_SHARED);
+
+	loc[1] = AD_SLOT_SHARED;
+	loc[2] = AD_SLOT_SHARED;
+	if (!big) {
+		loc[0] = slot;
+		return slot && shared ? 2 : 1;
+	}
+	loc[0] = big;
+	if (!slot)
+		return 2;
+	loc[1] = slot;
+	return shared ? 3 : 2;
+}
+
+/* The thread's view of where its process's records are, from the
+ * process record. */
+static __always_inline void ctx_locs(struct ad_ctx *c, const struct ad_proc *p)
+{
+	c->nloc = locs_fill(c->loc, p->slot, p->big, p->flags);
+	if (c->thr) {
+		c->thr->slot = p->slot;
+		c->thr->big = p->big;
+		c->thr->pflags = p->flags;
+	}
 }
 
 /* A thread's first event (or every event of a thread whose state could
@@ -220,37 +267,52 @@ static __noinline bool ctx_first(struct ad_ctx *c)
 			return false;
 	}
 	c->pgen = proc->pgen;
-	c->slot = proc->slot;
 	if (!c->thr) {
 		__sync_fetch_and_add(&proc->lost[AD_LOST_THREADS_FULL], 1);
+		ctx_locs(c, proc);
 		return true;
 	}
 	__builtin_memset(c->thr, 0, sizeof(*c->thr));
 	c->thr->pgen = c->pgen;
-	c->thr->slot = c->slot;
+	ctx_locs(c, proc);
 	return true;
 }
 
-/* The maps of the process's records: its slot's, the shared ones being
- * slot 0. Always through the outer arrays, never &some_map: a helper call
- * that may see two different maps is not inlined nor called directly by
- * the verifier but goes through the map's ops, an indirect call, costly
- * with Spectre mitigations (BENCHMARKS.md, "Measurements behind the
- * code"). A slot's maps stay
- * in place until the daemon learns the process has gone, so missing ones
- * mean a daemon bug: the event is dropped and counted, never written
- * elsewhere. */
-static __always_inline bool ctx_maps(struct ad_ctx *c)
+/* Brings the thread's view of its process's map sets up to date (another
+ * thread may have moved the process to a slot of its own or to a big
+ * one). True if it changed. Only where a record was not found, did not
+ * fit, or the process is in the shared maps. */
+static __noinline bool ctx_sync(struct ad_ctx *c)
 {
-	__u32 slot = c->slot;
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
+	__u32 old = c->nloc, first = c->loc[0];
 
-	c->frames = bpf_map_lookup_elem(&frames_of, &slot);
-	c->tasks = bpf_map_lookup_elem(&tasks_of, &slot);
-	c->strings = bpf_map_lookup_elem(&strings_of, &slot);
-	if (c->frames && c->tasks && c->strings)
-		return true;
-	AD_LOST(c, AD_LOST_MAPS_GONE);
-	return false;
+	if (!proc || proc->pgen != c->pgen)
+		return false;
+	ctx_locs(c, proc);
+	return c->nloc != old || c->loc[0] != first;
+}
+
+/* The maps of map set `slot`. Always through the outer arrays, never
+ * &some_map: a helper call that may see two different maps is not
+ * inlined nor called directly by the verifier but goes through the map's
+ * ops, an indirect call, costly with Spectre mitigations (BENCHMARKS.md,
+ * "Measurements behind the code"). A slot's maps stay in place until the
+ * daemon learns the process has gone, so missing ones mean a daemon bug:
+ * the event is dropped and counted (maps_gone), never written elsewhere. */
+static __always_inline void *frames_in(__u32 slot)
+{
+	return bpf_map_lookup_elem(&frames_of, &slot);
+}
+
+static __always_inline void *tasks_in(__u32 slot)
+{
+	return bpf_map_lookup_elem(&tasks_of, &slot);
+}
+
+static __always_inline void *strings_in(__u32 slot)
+{
+	return bpf_map_lookup_elem(&strings_of, &slot);
 }
 
 /* Fills c; false when the event cannot be recorded (counted globally).
@@ -270,11 +332,11 @@ static __always_inline bool ctx_init(struct ad_ctx *c, bool need_now)
 				      BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (c->thr && c->thr->pgen) {
 		c->pgen = c->thr->pgen;
-		c->slot = c->thr->slot;
-	} else if (!ctx_first(c)) {
-		return false;
+		c->nloc = locs_fill(c->loc, c->thr->slot, c->thr->big,
+				    c->thr->pflags);
+		return true;
 	}
-	return ctx_maps(c);
+	return ctx_first(c);
 }
 
 /* Each probe's arguments, in the order usdt/asyncdump.h passes them (the
@@ -319,6 +381,281 @@ static __always_inline struct ad_thread *thread_get(struct ad_ctx *c)
 	return c->thr;
 }
 
+/* ---- records in the process's map sets (struct ad_ctx) ------------------ */
+
+/* The live frame `id` of this incarnation in the sets this thread knows
+ * of, newest first, with *where its set; NULL if none. */
+static __noinline struct ad_frame *frame_seek(struct ad_ctx *c, __u64 id,
+					      __u32 *where)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
+
+#pragma unroll
+	for (__u32 i = 0; i < AD_LOCATIONS; i++) {
+		struct ad_frame *f;
+		void *m;
+
+		if (i >= c->nloc)
+			break;
+		m = frames_in(c->loc[i]);
+		if (!m)
+			continue;
+		f = bpf_map_lookup_elem(m, &key);
+		if (f && f->pgen == c->pgen) {
+			*where = c->loc[i];
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* The live task (kind, id) of this incarnation, as frame_seek(). */
+static __noinline struct ad_task *task_seek(struct ad_ctx *c, __u32 kind,
+					    __u64 id, __u32 *where)
+{
+	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
+
+#pragma unroll
+	for (__u32 i = 0; i < AD_LOCATIONS; i++) {
+		struct ad_task *tk;
+		void *m;
+
+		if (i >= c->nloc)
+			break;
+		m = tasks_in(c->loc[i]);
+		if (!m)
+			continue;
+		tk = bpf_map_lookup_elem(m, &key);
+		if (tk && tk->pgen == c->pgen) {
+			*where = c->loc[i];
+			return tk;
+		}
+	}
+	return NULL;
+}
+
+/* A live frame of this incarnation, or NULL; *where = its map set. A
+ * frame not where the thread looks may be where another thread put it
+ * after moving the process: the view is refreshed once. */
+static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id,
+						   __u32 *where)
+{
+	struct ad_frame *f = frame_seek(c, id, where);
+
+	if (!f && ctx_sync(c))
+		f = frame_seek(c, id, where);
+	return f;
+}
+
+static __always_inline struct ad_task *task_lookup(struct ad_ctx *c,
+						   __u32 kind, __u64 id,
+						   __u32 *where)
+{
+	struct ad_task *tk = task_seek(c, kind, id, where);
+
+	if (!tk && ctx_sync(c))
+		tk = task_seek(c, kind, id, where);
+	return tk;
+}
+
+/* A process in the shared maps takes a slot of its own if one is ready
+ * (the daemon's table says how many: no scan otherwise). True if it now
+ * has one; its records so far stay in the shared maps (AD_PF_SHARED). */
+static __noinline bool upgrade(struct ad_ctx *c)
+{
+	struct ad_ready *r = ready_table();
+	struct ad_proc *proc;
+	__u64 now;
+	__u32 s;
+
+	if (ctx_sync(c) && c->loc[0] != AD_SLOT_SHARED)
+		return true; /* another thread did */
+	if (!r || !slot_ready(r))
+		return false;
+	proc = bpf_map_lookup_elem(&procs, &c->tgid);
+	if (!proc || proc->pgen != c->pgen || proc->slot)
+		return false;
+	s = slot_take();
+	if (!s)
+		return false;
+	now = bpf_ktime_get_ns();
+	owner_set(s, c->tgid, c->pgen, now);
+	/* Lost to another thread: the record does not name it, the daemon
+	 * releases it. */
+	__sync_val_compare_and_swap(&proc->slot, 0, s);
+	event_out(AD_EV_SLOT_TAKEN, c->tgid, c->pgen, s, 0, 0);
+	ctx_locs(c, proc);
+	return c->loc[0] != AD_SLOT_SHARED;
+}
+
+/* Room for one more record (a task, else a frame) in the set new records
+ * go to: a process in the shared maps first tries to take a slot of its
+ * own, else uses its share of them (counted in its record; a record
+ * beyond it is lost, counted as share_full). */
+static __noinline bool share_take(struct ad_ctx *c, bool task)
+{
+	struct ad_proc *proc;
+	__u32 n;
+
+	if (upgrade(c))
+		return true;
+	proc = bpf_map_lookup_elem(&procs, &c->tgid);
+	if (!proc || proc->pgen != c->pgen)
+		return false;
+	if (task) {
+		n = __sync_fetch_and_add(&proc->shared_tasks, 1);
+		if (n < shared_tasks_share)
+			return true;
+		__sync_fetch_and_sub(&proc->shared_tasks, 1);
+	} else {
+		n = __sync_fetch_and_add(&proc->shared_frames, 1);
+		if (n < shared_frames_share)
+			return true;
+		__sync_fetch_and_sub(&proc->shared_frames, 1);
+	}
+	__sync_fetch_and_add(&proc->lost[AD_LOST_SHARE_FULL], 1);
+	return false;
+}
+
+/* A record left the shared maps (deleted, or never stored): its share is
+ * free again. */
+static __noinline void share_put(struct ad_ctx *c, bool task)
+{
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
+
+	if (!proc || proc->pgen != c->pgen)
+		return;
+	if (task)
+		__sync_fetch_and_sub(&proc->shared_tasks, 1);
+	else
+		__sync_fetch_and_sub(&proc->shared_frames, 1);
+}
+
+static __always_inline bool room(struct ad_ctx *c, bool task)
+{
+	return c->loc[0] != AD_SLOT_SHARED || share_take(c, task);
+}
+
+/* The process's own maps are full: it takes a big slot (one the daemon
+ * keeps ready), where its new records go from now on. True if the set
+ * new records go to changed (here, or by another thread). */
+static __noinline bool grow(struct ad_ctx *c)
+{
+	__u32 first = c->loc[0];
+	struct ad_proc *proc;
+	__u64 now;
+	__u32 b;
+
+	if (ctx_sync(c) && c->loc[0] != first)
+		return true;
+	if (first == AD_SLOT_SHARED)
+		return false; /* shares do not grow */
+	proc = bpf_map_lookup_elem(&procs, &c->tgid);
+	if (!proc || proc->pgen != c->pgen || proc->big)
+		return false; /* its big maps are full too */
+	b = big_take();
+	if (!b)
+		return false;
+	now = bpf_ktime_get_ns();
+	owner_set(b, c->tgid, c->pgen, now);
+	__sync_val_compare_and_swap(&proc->big, 0, b);
+	event_out(AD_EV_SLOT_TAKEN, c->tgid, c->pgen, b, 0, 0);
+	ctx_locs(c, proc);
+	return c->loc[0] != first;
+}
+
+/* Error of a store that found no room: the loss is counted already
+ * (share_full), or is the caller's to count (-E2BIG: the maps are
+ * full). */
+#define AD_ENOROOM 122 /* EDQUOT */
+
+/* Stores a frame record where new records go; 0 with *where its set, or
+ * -errno. */
+static __noinline int frame_store(struct ad_ctx *c, struct ad_key *key,
+				  struct ad_frame *f, __u32 *where)
+{
+	void *m;
+	int err;
+
+	if (!room(c, false))
+		return -AD_ENOROOM;
+	m = frames_in(c->loc[0]);
+	if (!m) {
+		AD_LOST(c, AD_LOST_MAPS_GONE);
+		return -AD_ENOROOM;
+	}
+	err = map_update(m, key, f, BPF_ANY);
+	if (err == -E2BIG && grow(c)) {
+		m = frames_in(c->loc[0]);
+		if (!m)
+			return -AD_ENOROOM;
+		err = map_update(m, key, f, BPF_ANY);
+	}
+	if (err && c->loc[0] == AD_SLOT_SHARED)
+		share_put(c, false);
+	if (!err)
+		*where = c->loc[0];
+	return err;
+}
+
+/* Stores a task record as frame_store() does. A record of another
+ * incarnation under the same key (the shared maps keep them until
+ * reclaimed) is replaced; with BPF_NOEXIST, one of this incarnation is
+ * not (-EEXIST). */
+static __noinline int task_store(struct ad_ctx *c, struct ad_key *key,
+				 struct ad_task *t, __u64 flags, __u32 *where)
+{
+	struct ad_task *old;
+	void *m;
+	int err;
+
+	if (!room(c, true))
+		return -AD_ENOROOM;
+	m = tasks_in(c->loc[0]);
+	if (!m) {
+		AD_LOST(c, AD_LOST_MAPS_GONE);
+		return -AD_ENOROOM;
+	}
+	err = map_update(m, key, t, flags);
+	if (err == -E2BIG && grow(c)) {
+		m = tasks_in(c->loc[0]);
+		if (!m)
+			return -AD_ENOROOM;
+		err = map_update(m, key, t, flags);
+	}
+	if (err == -EEXIST) {
+		old = bpf_map_lookup_elem(m, key);
+		if (old && old->pgen != c->pgen)
+			err = map_update(m, key, t, BPF_ANY);
+	}
+	if (err && c->loc[0] == AD_SLOT_SHARED)
+		share_put(c, true);
+	if (!err)
+		*where = c->loc[0];
+	return err;
+}
+
+/* Deletes the record under key (of a frame unless task) from set `where`,
+ * with its copied string if it has one. True if it was there. */
+static __noinline bool record_delete(struct ad_ctx *c, struct ad_key *key,
+				     __u32 where, bool task, bool string)
+{
+	void *m = task ? tasks_in(where) : frames_in(where);
+	void *sm;
+	long err = -1;
+
+	if (m)
+		err = bpf_map_delete_elem(m, key);
+	if (string) {
+		sm = strings_in(where);
+		if (sm)
+			bpf_map_delete_elem(sm, key);
+	}
+	if (!err && where == AD_SLOT_SHARED)
+		share_put(c, task);
+	return !err;
+}
+
 /* A live task of this incarnation, created when unknown: a thread's own
  * task (kind AD_KIND_THREAD, id = its tid) at its first ENTER, a task id
  * given to a probe (AD_KIND_TASK, any value) as AD_TF_IMPLICIT (the
@@ -331,10 +668,12 @@ static __noinline struct ad_task *task_get(struct ad_ctx *c, __u32 kind,
 	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
 	struct ad_task nt = {};
 	struct ad_task *tk;
+	__u32 where = 0;
+	void *m;
 	int err;
 
-	tk = bpf_map_lookup_elem(c->tasks, &key);
-	if (tk && tk->pgen == c->pgen)
+	tk = task_lookup(c, kind, id, &where);
+	if (tk)
 		return tk;
 	nt.spawn_ns = c->now;
 	nt.pgen = c->pgen;
@@ -344,14 +683,18 @@ static __noinline struct ad_task *task_get(struct ad_ctx *c, __u32 kind,
 	} else {
 		nt.flags = AD_TF_IMPLICIT;
 	}
-	/* NOEXIST unless replacing a stale record, so two threads creating
-	 * the same task agree on one spawn_ns. */
-	err = map_update(c->tasks, &key, &nt, tk ? BPF_ANY : BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		AD_LOST(c, AD_LOST_TASKS_FULL);
+	/* NOEXIST, so two threads creating the same task agree on one
+	 * spawn_ns. */
+	err = task_store(c, &key, &nt, BPF_NOEXIST, &where);
+	if (err == -EEXIST)
+		return task_seek(c, kind, id, &where);
+	if (err) {
+		if (err != -AD_ENOROOM)
+			AD_LOST(c, AD_LOST_TASKS_FULL);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(c->tasks, &key);
+	m = tasks_in(where);
+	return m ? bpf_map_lookup_elem(m, &key) : NULL;
 }
 
 /* The task this thread runs now, whose innermost frame is kept in the
@@ -417,17 +760,6 @@ static __always_inline void run_set_top(struct ad_ctx *c,
 	}
 }
 
-/* A live frame of this incarnation, or NULL. */
-static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
-{
-	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
-	struct ad_frame *f = bpf_map_lookup_elem(c->frames, &key);
-
-	if (f && f->pgen == c->pgen)
-		return f;
-	return NULL;
-}
-
 /* The record of task (kind, id) of generation gen, or NULL. Not inlined:
  * it is on slow paths only (overlapping polls), and its key would
  * otherwise take stack in every program that might call it (512 bytes in
@@ -435,10 +767,10 @@ static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id)
 static __noinline struct ad_task *task_find(struct ad_ctx *c, __u32 kind,
 					    __u64 id, __u64 gen)
 {
-	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
-	struct ad_task *tk = bpf_map_lookup_elem(c->tasks, &key);
+	__u32 where = 0;
+	struct ad_task *tk = task_lookup(c, kind, id, &where);
 
-	if (tk && tk->pgen == c->pgen && tk->spawn_ns == gen)
+	if (tk && tk->spawn_ns == gen)
 		return tk;
 	return NULL;
 }
@@ -508,9 +840,11 @@ static __always_inline bool ctx_refresh(struct ad_ctx *c)
 
 /* The string value of key after a possible sleep; NULL (counted as an
  * unreadable label) if it is gone. */
-static __always_inline char *str_again(struct ad_ctx *c, struct ad_key *key)
+static __always_inline char *str_again(struct ad_ctx *c, struct ad_key *key,
+				       __u32 where)
 {
-	char *dst = bpf_map_lookup_elem(c->strings, key);
+	void *m = strings_in(where);
+	char *dst = m ? bpf_map_lookup_elem(m, key) : NULL;
 
 	if (!dst && ctx_refresh(c))
 		AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
@@ -531,27 +865,28 @@ static __always_inline char *str_again(struct ad_ctx *c, struct ad_key *key)
  * read is retried. Without it (a kernel without sleepable uprobes) such
  * a string is counted and shown unreadable. */
 static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
-				      __u64 src, bool may_fault)
+				      __u32 where, __u64 src, bool may_fault)
 {
 	__u32 zero = 0, out = AD_STR_COPIED;
+	void *m = strings_in(where);
 	char *z, *dst;
 	char last = 0;
 	long n;
 
 	z = bpf_map_lookup_elem(&zeros, &zero);
-	if (!z)
+	if (!z || !m)
 		return 0;
-	if (bpf_map_update_elem(c->strings, key, z, BPF_ANY)) {
+	if (bpf_map_update_elem(m, key, z, BPF_ANY)) {
 		AD_LOST(c, AD_LOST_STRINGS_FULL);
 		return 0;
 	}
-	dst = bpf_map_lookup_elem(c->strings, key);
+	dst = bpf_map_lookup_elem(m, key);
 	if (!dst)
 		return 0;
 	n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
 	if (n < 0 && may_fault) {
 		bpf_copy_from_user(&last, 1, (const void *)src); /* may sleep */
-		dst = str_again(c, key);
+		dst = str_again(c, key, where);
 		if (!dst)
 			return AD_STR_UNREADABLE;
 		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
@@ -561,7 +896,7 @@ static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
 
 		if (next - src < label_max)
 			bpf_copy_from_user(&last, 1, (const void *)next);
-		dst = str_again(c, key);
+		dst = str_again(c, key, where);
 		if (!dst)
 			return AD_STR_UNREADABLE;
 		n = bpf_probe_read_user_str(dst, label_max, (const void *)src);
@@ -569,7 +904,9 @@ static __always_inline __u32 str_copy(struct ad_ctx *c, struct ad_key *key,
 	if (n <= 0) {
 		if (ctx_refresh(c))
 			AD_LOST(c, AD_LOST_LABEL_UNREADABLE);
-		bpf_map_delete_elem(c->strings, key);
+		m = strings_in(where);
+		if (m)
+			bpf_map_delete_elem(m, key);
 		return AD_STR_UNREADABLE;
 	}
 	if (n == label_max) {
@@ -592,6 +929,17 @@ static __always_inline __u32 str_flags(__u32 out, __u32 copied, __u32 truncated,
 	       ((out & AD_STR_UNREADABLE) ? unreadable : 0);
 }
 
+/* A frame of task (kind, id, gen) could not be recorded: the task says so
+ * (a dump shows it as having lost frames, never as idle and whole). */
+static __noinline void frames_lost(struct ad_ctx *c, __u32 kind, __u64 id,
+				   __u64 gen)
+{
+	struct ad_task *tk = task_find(c, kind, id, gen);
+
+	if (tk && !(tk->flags & AD_TF_FRAMES_LOST))
+		__sync_fetch_and_or(&tk->flags, AD_TF_FRAMES_LOST);
+}
+
 /* ENTER, ENTER_DYN and ENTER_AT. task 0 = the thread's current task (the
  * task it polls, else its own task); any other value names a task by its
  * id (AD_KIND_TASK), never a thread's own task, even one equal to a tid.
@@ -609,8 +957,9 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	 * the verifier refuses (an uninitialised register). */
 	struct ad_run r = {};
 	struct ad_thread *t;
-	__u32 wait = 0;
+	__u32 wait = 0, where = 0;
 	bool run, own = false;
+	int err;
 
 	/* The task this thread runs: its generation and innermost frame are
 	 * in the thread state, no task record is looked up. Any other task
@@ -664,14 +1013,18 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		}
 	} else if (parent) {
 		f.parent = parent;
-		pf = frame_find(c, parent);
+		pf = frame_find(c, parent, &where);
 		if (pf)
 			f.parent_gen = pf->enter_ns;
 		else
 			AD_LOST(c, AD_LOST_PARENT_UNKNOWN);
 	}
-	if (bpf_map_update_elem(c->frames, &key, &f, BPF_ANY)) {
-		AD_LOST(c, AD_LOST_FRAMES_FULL);
+	err = frame_store(c, &key, &f, &where);
+	if (err) {
+		if (err != -AD_ENOROOM)
+			AD_LOST(c, AD_LOST_FRAMES_FULL);
+		frames_lost(c, own ? AD_KIND_THREAD : AD_KIND_TASK, task,
+			    f.task_gen);
 		return 0;
 	}
 	if (from_top) {
@@ -689,10 +1042,11 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 				     task, f.task_gen, id, c->now);
 	}
 	if (flags & ASYNCDUMP_F_DYN) {
-		__u32 out = str_copy(c, &key, label, may_fault);
+		__u32 out = str_copy(c, &key, where, label, may_fault);
 		/* Looked up after the copy (which may sleep), and only this
 		 * frame: not a later one that reused its id meanwhile. */
-		struct ad_frame *fp = bpf_map_lookup_elem(c->frames, &key);
+		void *m = frames_in(where);
+		struct ad_frame *fp = m ? bpf_map_lookup_elem(m, &key) : NULL;
 
 		if (fp && fp->enter_ns == c->now && fp->pgen == c->pgen)
 			fp->flags |= str_flags(out, AD_FF_LABEL_COPIED,
@@ -804,6 +1158,7 @@ static __always_inline __u32 live_parent(struct ad_ctx *c,
 					 __u64 *parent, __u64 *parent_gen)
 {
 	struct ad_frame *pf;
+	__u32 where = 0;
 
 	*parent = f->parent;
 	*parent_gen = f->parent_gen;
@@ -825,7 +1180,7 @@ static __always_inline __u32 live_parent(struct ad_ctx *c,
 	}
 	if (!*parent)
 		return 0;
-	pf = frame_find(c, *parent);
+	pf = frame_find(c, *parent, &where);
 	if (!pf || pf->enter_ns != *parent_gen) {
 		*parent = 0;
 		*parent_gen = 0;
@@ -838,14 +1193,10 @@ static __always_inline __u32 live_parent(struct ad_ctx *c,
 static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 				    struct ad_frame *f)
 {
-	struct ad_key tkey = {.pid = c->tgid,
-			      .kind = ad_frame_task_kind(f->flags),
-			      .id = f->task};
 	__u64 top, top_gen, parent, parent_gen;
 	struct ad_task *tk;
 	struct ad_run r;
-
-	__u32 wait;
+	__u32 wait, where = 0;
 
 	if (run_peek(c, &r) && f->task == r.task && f->task_gen == r.gen &&
 	    !(f->flags & AD_FF_THREAD_TASK) == !r.own) {
@@ -864,7 +1215,7 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 			c->thr->pending = wait;
 		return;
 	}
-	tk = bpf_map_lookup_elem(c->tasks, &tkey);
+	tk = task_lookup(c, ad_frame_task_kind(f->flags), f->task, &where);
 	if (!tk || tk->wait_seq || tk->top != id || tk->top_gen != f->enter_ns)
 		return;
 	wait = live_parent(c, f, &parent, &parent_gen);
@@ -880,22 +1231,20 @@ int ad_exit(struct pt_regs *ctx)
 	struct ad_key key = {.kind = AD_KIND_FRAME};
 	struct ad_frame *f;
 	struct ad_ctx c;
-	__u32 flags;
+	__u32 flags, where = 0;
 
 	if (!probe_begin(ctx, &a, &c, false))
 		return 0;
 	key.pid = c.tgid;
 	key.id = a.frame;
-	f = frame_find(&c, a.frame);
+	f = frame_find(&c, a.frame, &where);
 	if (!f) {
 		AD_LOST(&c, AD_LOST_EXIT_UNKNOWN);
 		return 0;
 	}
 	top_pop(&c, a.frame, f);
 	flags = f->flags;
-	bpf_map_delete_elem(c.frames, &key);
-	if (flags & AD_FF_LABEL_COPIED)
-		bpf_map_delete_elem(c.strings, &key);
+	record_delete(&c, &key, where, false, flags & AD_FF_LABEL_COPIED);
 	return 0;
 }
 
@@ -905,17 +1254,18 @@ int ad_move(struct pt_regs *ctx)
 	struct ad_args_move a;
 	struct ad_frame *f, *np;
 	struct ad_ctx c;
+	__u32 where = 0, pwhere = 0;
 
 	if (!probe_begin(ctx, &a, &c, false))
 		return 0;
-	f = frame_find(&c, a.frame);
+	f = frame_find(&c, a.frame, &where);
 	if (!f) {
 		AD_LOST(&c, AD_LOST_MOVE_UNKNOWN);
 		return 0;
 	}
 	np = NULL;
 	if (a.new_parent) {
-		np = frame_find(&c, a.new_parent);
+		np = frame_find(&c, a.new_parent, &pwhere);
 		if (!np) {
 			AD_LOST(&c, AD_LOST_PARENT_UNKNOWN);
 			return 0;
@@ -961,28 +1311,46 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_TASK, .id = task};
 	struct ad_task nt = {};
 	struct ad_task *old, *tp;
+	__u32 where = 0;
+	void *m;
+	int err;
 
 	nt.parent_task = parent_task;
 	nt.parent_frame = parent_frame;
 	nt.spawn_ns = c->now;
 	nt.site = site;
 	nt.pgen = c->pgen;
-	if (parent_frame && !frame_find(c, parent_frame))
+	if (parent_frame && !frame_find(c, parent_frame, &where))
 		AD_LOST(c, AD_LOST_PARENT_UNKNOWN);
 	if (dyn)
 		nt.name = name;
-	/* A record being replaced may own a copied name we no longer use. */
-	old = bpf_map_lookup_elem(c->tasks, &key);
-	if (old && (old->flags & AD_TF_NAME_COPIED) && !dyn)
-		bpf_map_delete_elem(c->strings, &key);
-	if (bpf_map_update_elem(c->tasks, &key, &nt, BPF_ANY)) {
-		AD_LOST(c, AD_LOST_TASKS_FULL);
+	/* A record being replaced: one in an older map set goes (the new
+	 * one is stored in the newest), one in the same set is overwritten,
+	 * its copied name deleted unless a new one is copied over it. */
+	old = task_seek(c, AD_KIND_TASK, task, &where);
+	if (old && where != c->loc[0]) {
+		record_delete(c, &key, where, true,
+			      old->flags & AD_TF_NAME_COPIED);
+	} else if (old) {
+		if (!dyn && (old->flags & AD_TF_NAME_COPIED)) {
+			m = strings_in(where);
+			if (m)
+				bpf_map_delete_elem(m, &key);
+		}
+		if (where == AD_SLOT_SHARED)
+			share_put(c, true); /* overwritten: not one more */
+	}
+	err = task_store(c, &key, &nt, BPF_ANY, &where);
+	if (err) {
+		if (err != -AD_ENOROOM)
+			AD_LOST(c, AD_LOST_TASKS_FULL);
 		return 0;
 	}
 	if (dyn) {
-		__u32 out = str_copy(c, &key, name, may_fault);
+		__u32 out = str_copy(c, &key, where, name, may_fault);
 
-		tp = bpf_map_lookup_elem(c->tasks, &key);
+		m = tasks_in(where);
+		tp = m ? bpf_map_lookup_elem(m, &key) : NULL;
 		if (tp && tp->spawn_ns == c->now && tp->pgen == c->pgen)
 			tp->flags |= str_flags(out, AD_TF_NAME_COPIED,
 					       AD_TF_NAME_TRUNCATED,
@@ -1033,14 +1401,14 @@ int ad_task_exit(struct pt_regs *ctx)
 	struct ad_key key = {.kind = AD_KIND_TASK};
 	struct ad_task *tk;
 	struct ad_ctx c;
-	__u32 flags;
+	__u32 flags, where = 0;
 
 	if (!probe_begin(ctx, &a, &c, false))
 		return 0;
 	key.pid = c.tgid;
 	key.id = a.task;
-	tk = bpf_map_lookup_elem(c.tasks, &key);
-	if (!tk || tk->pgen != c.pgen) {
+	tk = task_lookup(&c, AD_KIND_TASK, a.task, &where);
+	if (!tk) {
 		AD_LOST(&c, AD_LOST_TASK_EXIT_UNKNOWN);
 		return 0;
 	}
@@ -1048,9 +1416,7 @@ int ad_task_exit(struct pt_regs *ctx)
 	 * task generation no longer matches) and the daemon's GC frees them;
 	 * task_exits tells it there may be some. */
 	flags = tk->flags;
-	bpf_map_delete_elem(c.tasks, &key);
-	if (flags & AD_TF_NAME_COPIED)
-		bpf_map_delete_elem(c.strings, &key);
+	record_delete(&c, &key, where, true, flags & AD_TF_NAME_COPIED);
 	task_exited(&c);
 	return 0;
 }
@@ -1138,6 +1504,7 @@ static __always_inline void hand_over(struct ad_ctx *c, struct ad_task *tk,
 				      bool unsure)
 {
 	struct ad_frame *f;
+	__u32 where = 0;
 
 	if (unsure || (tk->overlap_ns && top_gen >= tk->overlap_ns))
 		tk->flags |= AD_TF_CONCURRENT;
@@ -1148,7 +1515,7 @@ static __always_inline void hand_over(struct ad_ctx *c, struct ad_task *tk,
 	tk->handoff_seq = seq;
 	if (!tk->pending_frame)
 		return;
-	f = frame_find(c, tk->pending_frame);
+	f = frame_find(c, tk->pending_frame, &where);
 	if (f && f->enter_ns == tk->pending_frame_gen &&
 	    (f->flags & AD_FF_PARENT_PENDING) && (__u32)f->parent_gen == seq) {
 		f->parent = top;
@@ -1163,20 +1530,16 @@ SEC("usdt")
 int ad_poll_end(struct pt_regs *ctx)
 {
 	struct ad_args_task a;
-	struct ad_key key = {.kind = AD_KIND_TASK};
 	struct ad_thread *t;
 	struct ad_task *tk;
 	struct ad_ctx c;
 	bool ended = false;
+	__u32 where = 0;
 
 	if (!probe_begin(ctx, &a, &c, true))
 		return 0;
 	t = thread_get(&c);
-	key.pid = c.tgid;
-	key.id = a.task;
-	tk = bpf_map_lookup_elem(c.tasks, &key);
-	if (tk && tk->pgen != c.pgen)
-		tk = NULL;
+	tk = task_lookup(&c, AD_KIND_TASK, a.task, &where);
 	if (t && t->task == a.task) {
 		if (tk && tk->spawn_ns == t->task_gen) {
 			if (t->pending && tk->handoff_seq == t->pending) {
@@ -1228,32 +1591,32 @@ int ad_poll_end(struct pt_regs *ctx)
  * full the daemon's periodic GC still finds them (their proc is gone). */
 static __always_inline void proc_gone(__u32 tgid, struct ad_proc *proc)
 {
-	__u32 pgen = proc->pgen, slot = proc->slot;
+	__u32 pgen = proc->pgen, slot = proc->slot, big = proc->big;
+	__u32 flags = proc->flags;
 
 	bpf_map_delete_elem(&procs, &tgid);
-	event_out(AD_EV_PROC_GONE, tgid, pgen, slot);
+	event_out(AD_EV_PROC_GONE, tgid, pgen, slot, big, flags);
 }
 
 /* A thread polling a task when it dies leaves that task idle; the task
  * it was running gets back its innermost frame, or the wait for it (store:
  * the thread's state; NULL for the task of an outer nested poll, whose
  * record has it already). */
-static __always_inline void task_idle(void *tasks_map, __u32 tgid, __u64 id,
-				      __u32 tid, __u64 gen,
+static __always_inline void task_idle(struct ad_ctx *c, __u64 id, __u64 gen,
 				      const struct ad_thread *store)
 {
-	struct ad_key key = {.pid = tgid, .kind = AD_KIND_TASK, .id = id};
 	struct ad_task *tk;
+	__u32 where = 0;
 
 	if (!id)
 		return;
-	tk = bpf_map_lookup_elem(tasks_map, &key);
+	tk = task_seek(c, AD_KIND_TASK, id, &where);
 	if (!tk)
 		return;
 	/* Atomic: another thread may start polling it right now (and then
 	 * keeps waiting for a hand-over that will not come: its frames are
 	 * shown uncertain). */
-	if (__sync_val_compare_and_swap(&tk->tid, tid, 0) != tid)
+	if (__sync_val_compare_and_swap(&tk->tid, c->tid, 0) != c->tid)
 		return;
 	if (store && gen && tk->spawn_ns == gen) {
 		tk->top = store->top;
@@ -1266,34 +1629,36 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ad_sched_exit, struct task_struct *p)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
-	struct ad_key key = {.pid = tgid, .kind = AD_KIND_THREAD, .id = tid};
+	struct ad_ctx c = {.tgid = pid_tgid >> 32, .tid = (__u32)pid_tgid};
+	struct ad_key key = {.kind = AD_KIND_THREAD};
 	struct ad_proc *proc;
 	struct ad_thread *t;
-	void *tasks_map;
-	__u32 slot;
+	__u32 where = 0;
 
-	proc = bpf_map_lookup_elem(&procs, &tgid);
+	proc = bpf_map_lookup_elem(&procs, &c.tgid);
 	if (!proc)
 		return 0; /* not observed */
-	slot = proc->slot;
-	tasks_map = bpf_map_lookup_elem(&tasks_of, &slot);
-	if (tasks_map) {
-		/* A thread's own task: frames it left open are the GC's. */
-		if (!bpf_map_delete_elem(tasks_map, &key))
-			__sync_fetch_and_add(&proc->task_exits, 1);
-		t = bpf_task_storage_get(&threads, p, 0, 0);
-		if (t && t->pgen == proc->pgen) {
-			task_idle(tasks_map, tgid, t->task, tid, t->task_gen,
-				  t);
-			task_idle(tasks_map, tgid, t->prev_task, tid, 0, NULL);
-		}
+	c.pgen = proc->pgen;
+	c.nloc = locs_fill(c.loc, proc->slot, proc->big, proc->flags);
+	key.pid = c.tgid;
+	key.id = c.tid;
+	/* A thread's own task: frames it left open are the GC's. */
+	if (task_seek(&c, AD_KIND_THREAD, c.tid, &where) &&
+	    record_delete(&c, &key, where, true, false))
+		__sync_fetch_and_add(&proc->task_exits, 1);
+	t = bpf_task_storage_get(&threads, p, 0, 0);
+	if (t && t->pgen == proc->pgen) {
+		task_idle(&c, t->task, t->task_gen, t);
+		task_idle(&c, t->prev_task, 0, NULL);
 	}
 	/* do_exit() decrements signal->live before this tracepoint; the
 	 * thread that takes it to 0 ends the thread group. (Works on every
-	 * kernel, unlike the tracepoint's newer group_dead argument.) */
-	if (BPF_CORE_READ(p, signal, live.counter) == 0)
-		proc_gone(tgid, proc);
+	 * kernel, unlike the tracepoint's newer group_dead argument.) The
+	 * process record is looked up again: the calls above may have
+	 * changed what the verifier knows of it. */
+	proc = bpf_map_lookup_elem(&procs, &c.tgid);
+	if (proc && BPF_CORE_READ(p, signal, live.counter) == 0)
+		proc_gone(c.tgid, proc);
 	return 0;
 }
 

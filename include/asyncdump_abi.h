@@ -100,6 +100,8 @@ struct ad_frame {
 #define AD_TF_NAME_UNREADABLE 0x8u
 #define AD_TF_NAME_TRUNCATED 0x10u
 #define AD_TF_CONCURRENT 0x20u /* two threads ran it at once: see below */
+#define AD_TF_FRAMES_LOST 0x40u /* a frame of it was not recorded (a loss
+				 * counted in the process record) */
 
 /* tasks map value: one live task.
  *
@@ -173,12 +175,17 @@ enum ad_lost {
 	AD_LOST_MAPS_GONE,	/* event dropped: the process's own maps
 				   * were missing (never expected: the daemon
 				   * removes them only after the process) */
+	/* record not kept: the process had no maps of its own yet (none was
+	 * ready when it started) and had used its share of the shared maps
+	 * (asyncdump_abi.h, "Where records live") */
+	AD_LOST_SHARE_FULL,
 	AD_LOST_COUNT,
 };
 #define AD_LOST_NAMES                                                          \
 	"frames_full", "tasks_full", "strings_full", "label_unreadable",       \
 		"exit_unknown", "task_exit_unknown", "poll_end_unknown",       \
-		"move_unknown", "parent_unknown", "threads_full", "maps_gone"
+		"move_unknown", "parent_unknown", "threads_full", "maps_gone", \
+		"share_full"
 
 /* Where records live.
  *
@@ -189,27 +196,55 @@ enum ad_lost {
  * exited process is dropping its maps. BPF cannot create maps: asyncdumpd
  * creates them ahead of time and puts the ready slots in the table
  * ready_slots (struct ad_ready); a process's first probe hit takes one.
- * When none is ready
- * (a burst of new processes faster than the daemon refills, or more
- * processes than --max-slots), the process keeps its records in the
- * shared maps, slot 0, for its whole life: nothing is lost, but a dump of
- * it walks every shared record (counted: AD_GLOBAL_PROCS_SHARED). */
+ *
+ * Two sizes. A process starts with SMALL maps (AD_SMALL_*: a few hundred
+ * kB of kernel memory, so a host of a thousand small processes costs
+ * little). The first record its small maps cannot hold makes it take a
+ * BIG slot (ad_proc.big; the daemon keeps one ready), sized by asyncdumpd's
+ * --max-frames and --max-tasks less the small maps': new records go there,
+ * and its records are then in both. Small slots are 1..max_slots, big
+ * ones follow them in the same arrays.
+ *
+ * When no small slot is ready (a burst of new processes faster than the
+ * daemon refills, more processes than --max-slots, no file descriptors
+ * left), the process starts in the shared maps, slot 0, with a share of
+ * them (shared_frames_share frames and shared_tasks_share tasks, counted
+ * in ad_proc.shared_*): no process can fill them for the others; a record
+ * beyond its share is lost and counted (AD_LOST_SHARE_FULL). It takes a
+ * slot of its own as soon as one is ready (struct ad_ready),
+ * and keeps what it has in the shared maps (AD_PF_SHARED).
+ *
+ * So a process's records are in up to three map sets, looked up newest
+ * first: its big slot, its own slot, the shared maps (struct ad_proc). */
 #define AD_SLOT_SHARED                                                         \
 	0u /* ad_proc.slot of a process in the shared maps;
 			   * its own slots are 1..max_slots */
+#define AD_LOCATIONS 3u /* map sets a process's records may be in */
 
-/* ready_slots map value (an array of one, mmap'ed by the daemon): slots
- * whose maps are ready, 0 = an empty entry. Not a QUEUE map: Linux 6.1
- * refuses queue maps in sleepable programs, and a process's first probe
- * may be a sleepable _DYN one. Every change is a compare-and-swap, on
- * both sides: the daemon fills an empty entry (0 -> slot), a process
- * takes a slot (slot -> 0), and one that lost the race to create its
- * process record gives it back into an empty entry (0 -> slot). The
- * daemon keeps at most half the entries filled, so giving back always
- * finds room. */
-#define AD_READY_RING 8u
+/* Capacities of a small slot's maps (at most the big ones'). */
+#define AD_SMALL_FRAMES 2048u
+#define AD_SMALL_TASKS 512u
+#define AD_SMALL_STRINGS (AD_SMALL_FRAMES + AD_SMALL_TASKS)
+
+/* ready_slots map value (an array of one, mmap'ed by the daemon): two
+ * rings of slots whose maps are ready, the small and the big ones. Not
+ * QUEUE maps: Linux 6.1 refuses queue maps in sleepable programs, and a
+ * process's first probe may be a sleepable _DYN one. The daemon alone
+ * fills a ring: it writes slot[tail % size], then advances tail. A
+ * process takes the entry at head by advancing head with a
+ * compare-and-swap (while head != tail) and swapping the entry for 0: no
+ * scan, a constant cost. A slot taken by a thread that then loses a race
+ * (two threads creating one process record, or moving it at once) is not
+ * given back: its owner (slot_owner) names an incarnation whose record
+ * does not hold it, and the daemon releases it (slots.c). The daemon
+ * keeps at most half of each ring filled. */
+#define AD_READY_RING 64u     /* a power of two */
+#define AD_READY_BIG_RING 4u /* a power of two */
 struct ad_ready {
-	__u32 slot[AD_READY_RING];
+	__u32 slot[AD_READY_RING];   /* small slots */
+	__u32 big[AD_READY_BIG_RING]; /* big slots */
+	__u32 head, tail;	      /* of slot[] */
+	__u32 big_head, big_tail;     /* of big[] */
 };
 
 /* procs map value, keyed by tgid: one observed process. Created at its
@@ -218,12 +253,20 @@ struct ad_proc {
 	__u64 observed_since_ns; /* first probe hit (CLOCK_MONOTONIC) */
 	__u32 pgen;		 /* unique per process incarnation, never 0 */
 	__u32 slot;		 /* its own maps, or AD_SLOT_SHARED */
+	__u32 big;		 /* its big maps, 0 = none (yet) */
+	__u32 flags;		 /* AD_PF_* */
+	/* Its records in the shared maps, against its share of them. */
+	__u32 shared_frames;
+	__u32 shared_tasks;
 	__u64 task_exits;	 /* task records deleted (TASK_EXIT, thread
 				  * exit): each may leave frames behind for
 				  * the daemon to reclaim; unchanged, its
 				  * sweeps skip the process's maps */
 	__u64 lost[AD_LOST_COUNT];
 };
+
+/* Process flags. */
+#define AD_PF_SHARED 0x1u /* began in the shared maps: records may be there */
 
 /* slot_owner map value (array, index = slot): the incarnation that took
  * the slot, written by BPF when it takes one and zeroed by the daemon
@@ -258,6 +301,8 @@ struct ad_event {
 	__u32 pid;
 	__u32 pgen;
 	__u32 slot; /* AD_SLOT_SHARED for a process in the shared maps */
+	__u32 big;  /* PROC_GONE: its big slot, 0 = none */
+	__u32 flags; /* PROC_GONE: its AD_PF_* */
 };
 
 /* Per-thread state (task storage "threads").
@@ -280,7 +325,12 @@ struct ad_thread {
 	__u64 own_top_gen;
 	__u64 own_gen;	/* spawn_ns of the own task's record, 0 = none yet */
 	__u32 pgen;	/* incarnation this state belongs to, 0 = new */
-	__u32 slot;	/* that incarnation's ad_proc.slot */
+	/* That incarnation's ad_proc.slot, .big and .flags as this thread
+	 * last saw them: refreshed when a record is not found where they
+	 * say, or does not fit. */
+	__u32 slot;
+	__u32 big;
+	__u32 pflags;
 	__u32 seq;	/* number of the poll of `task` (ad_task.polls) */
 	__u32 prev_seq; /* that of prev_task's poll */
 	/* Nonzero: this poll began while poll number `pending` of `task` was
@@ -321,14 +371,21 @@ struct ad_srcloc_raw {
 };
 
 /* Defaults for capacities set when the observer loads (asyncdumpd
- * options). Frames and tasks are per process (each slot's maps, and the
- * shared maps, have these capacities); a strings map holds max_frames +
- * max_tasks. Every map is a hash map without preallocation: memory
- * follows the live records, plus 16 bytes per hash bucket (capacity
- * rounded up to a power of two) for each process's maps. */
-#define AD_DEFAULT_MAX_FRAMES (64u * 1024u)
-#define AD_DEFAULT_MAX_TASKS (16u * 1024u)
-#define AD_DEFAULT_MAX_PROCS 1024u
+ * options). Frames and tasks are per process: a process's small maps
+ * (AD_SMALL_*) and big maps together hold max_frames frames and max_tasks
+ * tasks; a strings map holds as many strings as its frames and tasks map
+ * records, the small one AD_SMALL_STRINGS. Every map is a hash map without
+ * preallocation: memory follows the live records, plus 16 bytes per hash
+ * bucket (capacity rounded up to a power of two) of each map. */
+#define AD_DEFAULT_MAX_FRAMES (1024u * 1024u)
+#define AD_DEFAULT_MAX_TASKS (256u * 1024u)
+#define AD_DEFAULT_MAX_PROCS 4096u
+/* Processes that may grow into big maps at once (asyncdumpd --max-big). */
+#define AD_DEFAULT_MAX_BIG 8u
+/* A process's share of the shared maps (struct ad_proc, "Where records
+ * live"); the shared maps hold max_procs shares. */
+#define AD_SHARED_FRAMES_SHARE 64u
+#define AD_SHARED_TASKS_SHARE 16u
 /* Each slot in use holds three map fds in the daemon. */
 #define AD_MAX_PROCS_LIMIT 16384u
 #define AD_DEFAULT_LABEL_MAX                                                   \

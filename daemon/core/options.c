@@ -38,6 +38,7 @@ enum opt_id {
 	OPT_MAX_TASKS,
 	OPT_MAX_PROCS,
 	OPT_MAX_SLOTS,
+	OPT_MAX_BIG,
 	OPT_LABEL_MAX,
 	OPT_DUMP_GROUP,
 	OPT_PID,
@@ -58,6 +59,7 @@ static const struct option long_opts[] = {
 	{"max-tasks", required_argument, NULL, OPT_MAX_TASKS},
 	{"max-procs", required_argument, NULL, OPT_MAX_PROCS},
 	{"max-slots", required_argument, NULL, OPT_MAX_SLOTS},
+	{"max-big", required_argument, NULL, OPT_MAX_BIG},
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
 	{"dump-group", required_argument, NULL, OPT_DUMP_GROUP},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -163,8 +165,8 @@ int ad_parse_duration(const char *text, uint64_t *ns_out)
 	return 0;
 }
 
-/* --max-frames, --max-tasks, --max-procs, --max-slots and --label-max
- * differ only in the field they set and its bounds. */
+/* --max-frames, --max-tasks, --max-procs, --max-slots, --max-big and
+ * --label-max differ only in the field they set and its bounds. */
 static int parse_capacity(int id, const char *arg, struct ad_options *opts,
 			  char *err, size_t errlen)
 {
@@ -184,6 +186,11 @@ static int parse_capacity(int id, const char *arg, struct ad_options *opts,
 		break;
 	case OPT_MAX_SLOTS:
 		out = &opts->max_slots;
+		min = 0;
+		max = AD_MAX_PROCS_LIMIT;
+		break;
+	case OPT_MAX_BIG:
+		out = &opts->max_big;
 		min = 0;
 		max = AD_MAX_PROCS_LIMIT;
 		break;
@@ -221,7 +228,8 @@ static bool is_daemon_opt(int id)
 	return id == OPT_ATTACH || id == OPT_ATTACH_PID ||
 	       id == OPT_MAX_FRAMES || id == OPT_MAX_TASKS ||
 	       id == OPT_MAX_PROCS || id == OPT_MAX_SLOTS ||
-	       id == OPT_LABEL_MAX || id == OPT_DUMP_GROUP;
+	       id == OPT_MAX_BIG || id == OPT_LABEL_MAX ||
+	       id == OPT_DUMP_GROUP;
 }
 
 static bool is_dump_opt(int id)
@@ -296,6 +304,7 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 	opts->max_tasks = AD_DEFAULT_MAX_TASKS;
 	opts->max_procs = AD_DEFAULT_MAX_PROCS;
 	opts->max_slots = AD_OPT_SLOTS_ALL;
+	opts->max_big = AD_DEFAULT_MAX_BIG;
 	opts->label_max = AD_DEFAULT_LABEL_MAX;
 	opts->dump.format = AD_FORMAT_TEXT;
 	opts->dump.stuck_after_ns = AD_DEFAULT_STUCK_AFTER_NS;
@@ -353,6 +362,7 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		case OPT_MAX_TASKS:
 		case OPT_MAX_PROCS:
 		case OPT_MAX_SLOTS:
+		case OPT_MAX_BIG:
 		case OPT_LABEL_MAX:
 			rc = parse_capacity(c, optarg, opts, err, errlen);
 			if (rc)
@@ -485,6 +495,11 @@ void ad_usage(FILE *out, const char *prog)
 		"%u)\n"
 		"  --max-tasks N        live tasks kept per process (default "
 		"%u)\n"
+		"  --max-big N          processes holding more than %u frames "
+		"or %u tasks\n"
+		"                       at once, each in maps sized by the two "
+		"above\n"
+		"                       (default %u; 0: none)\n"
 		"  --max-procs N        observed processes (default %u, at "
 		"most %u)\n"
 		"  --max-slots N        processes given maps of their own, so "
@@ -504,8 +519,9 @@ void ad_usage(FILE *out, const char *prog)
 		"processes they could ptrace (README\n"
 		"                       \"Who may dump what\")\n"
 		"\n",
-		AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS,
-		AD_DEFAULT_MAX_PROCS, AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX,
+		AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS, AD_SMALL_FRAMES,
+		AD_SMALL_TASKS, AD_DEFAULT_MAX_BIG, AD_DEFAULT_MAX_PROCS,
+		AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX,
 		AD_OPT_LABEL_MIN, AD_LABEL_MAX_LIMIT);
 	fprintf(out,
 		"Dump mode (asks the running observer):\n"

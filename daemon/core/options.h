@@ -51,6 +51,7 @@ struct ad_options {
 	uint32_t max_tasks;
 	uint32_t max_procs;
 	uint32_t max_slots; /* <= max_procs once parsed */
+	uint32_t max_big;   /* processes that may grow big maps at once */
 	uint32_t label_max;
 	const char *dump_group; /* --dump-group NAME, or NULL */
 

@@ -41,6 +41,8 @@
  *   "state": "running" | "idle", "tid": number | null,
  *   "age_ns": n, "idle_ns": n | null (null when running or never polled),
  *   "current_unknown": bool (running, its current frame not known yet),
+ *   "frames_lost": bool (a frame of it was not recorded: a loss counted
+ *       under "lost"; it has more frames than shown),
  *   "spawned": wall clock time of its spawn as above,
  *   "frames": [ frame, ... ]        top-level frames, in enter order
  *   "detached": [ frame, ... ]      each with "reason": "parent_gone" |
@@ -388,6 +390,7 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 		ad_out_u64(o, ad_age(c->now, t->rec.last_poll_ns));
 	ad_out_char(o, ',');
 	KV_BOOL(o, "current_unknown", tt->current_unknown);
+	KV_BOOL(o, "frames_lost", !!(t->rec.flags & AD_TF_FRAMES_LOST));
 	c->current = vt->current;
 	c->deepest = NULL;
 	c->deepest_level = 0;

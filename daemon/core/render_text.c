@@ -192,6 +192,9 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 		}
 		ad_out_hex(o, t->rec.parent_frame);
 	}
+	if (t->rec.flags & AD_TF_FRAMES_LOST)
+		ad_out_str(o, " [frames lost: some of its frames were not "
+			      "recorded, see lost]");
 	ad_out_char(o, '\n');
 }
 

@@ -90,16 +90,22 @@ struct census {
 	size_t *ctasks, *cframes; /* capacities of snaps[i].tasks, .frames */
 };
 
+/* Does the process keep records in the shared maps? */
+static bool in_shared(const struct ad_proc *p)
+{
+	return p->slot == AD_SLOT_SHARED || (p->flags & AD_PF_SHARED);
+}
+
 /* Where a record of pid goes: true with *i its process's index; false
  * for a process not asked for (another one's, or, in the shared maps, one
- * with maps of its own: its records there are of an older incarnation). */
+ * that never kept records there: those are of an older incarnation). */
 static bool find(const struct census *c, uint32_t pid, size_t *i)
 {
 	struct ad_census_proc key = {.pid = (pid_t)pid};
 	const struct ad_census_proc *p =
 		bsearch(&key, c->procs, c->n, sizeof(key), by_pid);
 
-	if (!p || (c->shared && p->proc.slot != AD_SLOT_SHARED))
+	if (!p || (c->shared && !in_shared(&p->proc)))
 		return false;
 	*i = (size_t)(p - c->procs);
 	return true;
@@ -237,19 +243,21 @@ int ad_census_read(struct ad_observer *obs, const struct ad_census_proc *procs,
 				     .n = 1,
 				     .ctasks = &caps[i],
 				     .cframes = &caps[n + i]};
-		struct ad_mapset maps;
+		struct ad_mapset maps[AD_LOCATIONS];
+		uint32_t ids[AD_LOCATIONS];
+		int nsets;
 
 		snap_start(&snaps[i], p, procs_full);
-		if (p->proc.slot == AD_SLOT_SHARED) {
-			any_shared = true;
-			continue;
-		}
-		if (!ad_obs_slot_maps(obs, p->proc.slot, (uint32_t)p->pid,
-				      p->proc.pgen, &maps)) {
+		any_shared |= in_shared(&p->proc);
+		nsets = ad_obs_proc_sets(obs, p->pid, &p->proc, maps, ids);
+		if (nsets < 0) {
 			gone[i] = true; /* exited meanwhile: its maps went */
 			continue;
 		}
-		e = read_set(&one, &maps);
+		/* Its own sets here; the shared maps once for all below. */
+		for (int k = 0; k < nsets && !e; k++)
+			if (ids[k] != AD_SLOT_SHARED)
+				e = read_set(&one, &maps[k]);
 	}
 	if (!e && any_shared) {
 		struct ad_mapset maps = ad_obs_shared_maps(obs);

@@ -83,13 +83,13 @@ static int dyn_variant(struct asyncdump *skel, bool sleepable, char *err,
 	return 0;
 }
 
-/* Sizes every map: the shared record maps and the slot tables (slots
- * 1..max_slots, so max_slots + 1 entries). */
+/* Sizes every map: the shared record maps and the slot tables (the
+ * shared maps, small slots 1..max_slots and the big ones after them). */
 static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
 		     char *err, size_t errlen)
 {
 	struct asyncdump *skel = obs->skel;
-	uint32_t nslots = o->max_slots;
+	uint32_t nslots = obs->nslots + obs->nbig;
 	int e;
 
 	if ((e = resize(skel->maps.procs, o->max_procs, err, errlen)) ||
@@ -108,6 +108,8 @@ static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
 		return e;
 	}
 	skel->rodata->label_max = o->label_max;
+	skel->rodata->shared_frames_share = obs->share.frames;
+	skel->rodata->shared_tasks_share = obs->share.tasks;
 	return dyn_variant(skel, o->features->sleepable, err, errlen);
 }
 
@@ -129,7 +131,7 @@ static int set_templates(struct ad_observer *obs, char *err, size_t errlen)
 		ad_set_err(err, errlen,
 			   "creating the shared BPF maps (%" PRIu32
 			   " frames, %" PRIu32 " tasks) failed: %s%s%s",
-			   obs->max_frames, obs->max_tasks, strerror(-e),
+			   obs->shared.frames, obs->shared.tasks, strerror(-e),
 			   e == -ENOMEM ? "; lower --max-frames/--max-tasks"
 					: ad_privilege_hint(-e),
 			   ad_privilege_reason(-e));
@@ -165,6 +167,10 @@ static int check_opts(const struct ad_observer_opts *in,
 		o->max_procs = AD_DEFAULT_MAX_PROCS;
 	if (!o->label_max)
 		o->label_max = AD_DEFAULT_LABEL_MAX;
+	if (!o->max_big)
+		o->max_big = AD_DEFAULT_MAX_BIG;
+	else if (o->max_big == AD_OBS_BIG_NONE)
+		o->max_big = 0;
 	if (o->max_slots > o->max_procs) {
 		ad_set_err(err, errlen,
 			   "%" PRIu32 " process slots for %" PRIu32
@@ -225,7 +231,8 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	obs->max_frames = o.max_frames;
 	obs->max_tasks = o.max_tasks;
 	obs->fd_reserve = o.fd_reserve;
-	if (ad_obs_reclaim_init(obs) || ad_obs_slots_init(obs, o.max_slots)) {
+	ad_obs_caps_set(obs, o.max_procs, o.max_slots, o.max_big);
+	if (ad_obs_reclaim_init(obs) || ad_obs_slots_init(obs)) {
 		ad_set_err(err, errlen, "out of memory");
 		e = -ENOMEM;
 		goto fail;

@@ -21,6 +21,9 @@
 #include "asyncdump_abi.h"
 #include "observer/kernel_features.h"
 
+/* ad_observer_opts.max_big for no big slots at all (0 is the default). */
+#define AD_OBS_BIG_NONE UINT32_MAX
+
 struct ad_observer_opts {
 	/* live frames per process (AD_DEFAULT_MAX_FRAMES) */
 	uint32_t max_frames;
@@ -29,6 +32,9 @@ struct ad_observer_opts {
 	uint32_t max_procs; /* observed processes (AD_DEFAULT_MAX_PROCS) */
 	uint32_t max_slots; /* processes given maps of their own, <= max_procs
 			      * (asyncdump_abi.h, "Where records live") */
+	/* processes whose records may outgrow their small maps at once
+	 * (AD_DEFAULT_MAX_BIG; AD_OBS_BIG_NONE: none may) */
+	uint32_t max_big;
 	uint32_t label_max; /* bytes kept of a _DYN string, NUL included */
 	/* File descriptors a process's own maps (3) must leave free below
 	 * the limit on open files, for the daemon's other work; 0: none */

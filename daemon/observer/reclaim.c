@@ -181,6 +181,37 @@ static int judge_task(void *ctx, const void *k, const void *v)
 	return 0;
 }
 
+/* Is the frame's task in another of its process's map sets (a process
+ * that moved to a slot of its own or grew into a big one keeps records in
+ * each, and a frame's task may be in an older set or a newer one)?
+ * Remembered as live if so: the other frames of that task then cost no
+ * lookup. */
+static bool task_elsewhere(struct ad_observer *obs, const struct ad_key *tk,
+			   const struct ad_frame *f)
+{
+	struct ad_mapset sets[AD_LOCATIONS];
+	struct ad_proc p;
+	struct ad_task t;
+	int n;
+
+	if (bpf_map_lookup_elem(procs_fd(obs), &tk->pid, &p) ||
+	    p.pgen != f->pgen)
+		return false;
+	n = ad_obs_proc_sets(obs, (pid_t)tk->pid, &p, sets, NULL);
+	for (int i = 0; i < n; i++) {
+		if (sets[i].tasks == obs->rq->maps.tasks ||
+		    bpf_map_lookup_elem(sets[i].tasks, tk, &t) ||
+		    t.pgen != f->pgen)
+			continue;
+		if (t.spawn_ns != f->task_gen)
+			return false;
+		/* On failure the next frame of it looks it up again. */
+		(void)ad_idtab_put(&obs->rq->live, tk, t.spawn_ns, t.pgen);
+		return true;
+	}
+	return false;
+}
+
 /* Is the frame's task (kind, id and generation) live? Looked up in the
  * tasks walked, else on its own: it may have been spawned after the
  * walk. */
@@ -195,8 +226,9 @@ static bool task_live(struct ad_observer *obs, const struct ad_key *fkey,
 
 	if (e && e->val == f->task_gen && e->aux == f->pgen)
 		return true;
-	return bpf_map_lookup_elem(obs->rq->maps.tasks, &tk, &t) == 0 &&
-	       t.spawn_ns == f->task_gen && t.pgen == f->pgen;
+	if (bpf_map_lookup_elem(obs->rq->maps.tasks, &tk, &t) == 0)
+		return t.spawn_ns == f->task_gen && t.pgen == f->pgen;
+	return task_elsewhere(obs, &tk, f);
 }
 
 /* ad_entry_fn of the frames walk. Ids are reused: a frame of an exited
@@ -391,7 +423,7 @@ static bool set_next(struct ad_observer *obs, uint32_t from)
 	struct ad_reclaim *rq = obs->rq;
 
 	set_done(rq);
-	for (uint32_t s = from; s <= obs->nslots; s++) {
+	for (uint32_t s = from; s <= obs->nslots + obs->nbig; s++) {
 		const struct ad_slot *sl = &obs->slots[s];
 
 		if (s == AD_SLOT_SHARED) {
@@ -595,7 +627,10 @@ int ad_obs_handle_event(void *ctx, void *data, size_t size)
 	case AD_EV_PROC_GONE:
 		if (ev.slot != AD_SLOT_SHARED)
 			ad_obs_slot_gone(obs, ev.slot, ev.pid, ev.pgen);
-		else if (obs->rq->want < 0)
+		if (ev.big)
+			ad_obs_slot_gone(obs, ev.big, ev.pid, ev.pgen);
+		if ((ev.slot == AD_SLOT_SHARED || (ev.flags & AD_PF_SHARED)) &&
+		    obs->rq->want < 0)
 			obs->rq->want = AD_SWEEP_DEAD_PROCS;
 		break;
 	default:

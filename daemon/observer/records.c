@@ -37,7 +37,8 @@ int ad_observer_read_proc(struct ad_observer *obs, pid_t pid,
 
 struct read_ctx {
 	const struct ad_record_sink *sink;
-	struct ad_mapset maps;
+	struct ad_mapset maps[AD_LOCATIONS]; /* its sets, newest first */
+	int nmaps;
 	uint32_t pid, pgen, label_max;
 	uint64_t stale;
 	/* The process's _DYN strings, read before its records: key ->
@@ -85,10 +86,13 @@ static const char *string_of(struct read_ctx *c, const struct ad_key *key)
 
 	if (e)
 		return c->text + e->val;
-	if (bpf_map_lookup_elem(c->maps.strings, key, c->one))
-		return NULL;
-	c->one[str_len(c, c->one)] = '\0';
-	return c->one;
+	for (int i = 0; i < c->nmaps; i++) {
+		if (bpf_map_lookup_elem(c->maps[i].strings, key, c->one))
+			continue;
+		c->one[str_len(c, c->one)] = '\0';
+		return c->one;
+	}
+	return NULL;
 }
 
 /* Only records of the process asked for, and of its current incarnation;
@@ -154,27 +158,28 @@ int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
 			     .pid = (uint32_t)pid,
 			     .pgen = proc->pgen,
 			     .label_max = obs->label_max};
-	int e;
+	int e = 0;
 
-	if (proc->slot == AD_SLOT_SHARED)
-		c.maps = ad_obs_shared_maps(obs);
-	else if (!ad_obs_slot_maps(obs, proc->slot, (uint32_t)pid, proc->pgen,
-				   &c.maps))
-		return -ESRCH; /* exited meanwhile: its maps are gone */
+	c.nmaps = ad_obs_proc_sets(obs, pid, proc, c.maps, NULL);
+	if (c.nmaps < 0)
+		return c.nmaps; /* exited meanwhile: its maps are gone */
 	ad_idtab_init(&c.strs);
 	c.one = malloc((size_t)obs->label_max + 1);
 	if (!c.one)
 		return -ENOMEM;
 	/* Strings first: a record's COPIED flag is set after its string is
 	 * stored, so a record read later finds its string here, or (copied
-	 * in between) on its own in string_of(). */
-	e = ad_walk_map(c.maps.strings, sizeof(struct ad_key), obs->label_max,
-			on_string, &c);
-	if (!e)
-		e = ad_walk_map(c.maps.tasks, sizeof(struct ad_key),
+	 * in between) on its own in string_of(). A record is in one set, its
+	 * string with it; keys may repeat across sets (a stale record in an
+	 * older one), the newer set's string comes first. */
+	for (int i = 0; i < c.nmaps && !e; i++)
+		e = ad_walk_map(c.maps[i].strings, sizeof(struct ad_key),
+				obs->label_max, on_string, &c);
+	for (int i = 0; i < c.nmaps && !e; i++)
+		e = ad_walk_map(c.maps[i].tasks, sizeof(struct ad_key),
 				sizeof(struct ad_task), on_task, &c);
-	if (!e)
-		e = ad_walk_map(c.maps.frames, sizeof(struct ad_key),
+	for (int i = 0; i < c.nmaps && !e; i++)
+		e = ad_walk_map(c.maps[i].frames, sizeof(struct ad_key),
 				sizeof(struct ad_frame), on_frame, &c);
 	if (!e && stale)
 		*stale = c.stale;

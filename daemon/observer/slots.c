@@ -38,14 +38,74 @@ static void close_maps(struct ad_mapset *m)
 	m->frames = m->tasks = m->strings = -1;
 }
 
-int ad_obs_slots_init(struct ad_observer *obs, uint32_t nslots)
+static uint32_t min_u32(uint32_t a, uint32_t b)
 {
-	obs->slots = calloc((size_t)nslots + 1, sizeof(*obs->slots));
+	return a < b ? a : b;
+}
+
+static uint32_t cap_mul(uint32_t a, uint32_t b)
+{
+	uint64_t n = (uint64_t)a * b;
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+void ad_obs_caps_set(struct ad_observer *obs, uint32_t max_procs,
+		     uint32_t max_slots, uint32_t max_big)
+{
+	struct ad_caps *sm = &obs->small, *bg = &obs->big;
+
+	sm->frames = min_u32(AD_SMALL_FRAMES, obs->max_frames);
+	sm->tasks = min_u32(AD_SMALL_TASKS, obs->max_tasks);
+	/* What is left of a process's capacity; a map holds at least one
+	 * record. A big strings map holds one string per frame: a string
+	 * per task too would double its buckets, which a ready big slot
+	 * pays for nothing (names beyond it are counted strings_full); the
+	 * more of the two where one kind does not grow. */
+	bg->frames = obs->max_frames - sm->frames;
+	bg->tasks = obs->max_tasks - sm->tasks;
+	obs->nbig = (bg->frames || bg->tasks) && max_slots ? max_big : 0;
+	/* A map holds at least one record: where nothing is left for the
+	 * big maps of one kind (the other grows), the small map gives one up,
+	 * so a process still holds exactly max_frames and max_tasks (or one
+	 * more of a kind whose capacity is 1). */
+	if (obs->nbig && !bg->frames) {
+		bg->frames = 1;
+		sm->frames -= sm->frames > 1;
+	}
+	if (obs->nbig && !bg->tasks) {
+		bg->tasks = 1;
+		sm->tasks -= sm->tasks > 1;
+	}
+	sm->strings = sm->frames + sm->tasks;
+	bg->strings = bg->frames > bg->tasks ? bg->frames : bg->tasks;
+	obs->nslots = max_slots;
+	if (max_slots) {
+		obs->share.frames = min_u32(AD_SHARED_FRAMES_SHARE, sm->frames);
+		obs->share.tasks = min_u32(AD_SHARED_TASKS_SHARE, sm->tasks);
+		obs->shared.frames = cap_mul(obs->share.frames, max_procs);
+		obs->shared.tasks = cap_mul(obs->share.tasks, max_procs);
+	} else {
+		obs->share.frames = obs->shared.frames = obs->max_frames;
+		obs->share.tasks = obs->shared.tasks = obs->max_tasks;
+	}
+	obs->shared.strings = obs->shared.frames + obs->shared.tasks;
+}
+
+bool ad_obs_slot_is_big(const struct ad_observer *obs, uint32_t slot)
+{
+	return slot > obs->nslots && slot <= obs->nslots + obs->nbig;
+}
+
+int ad_obs_slots_init(struct ad_observer *obs)
+{
+	uint32_t n = obs->nslots + obs->nbig;
+
+	obs->slots = calloc((size_t)n + 1, sizeof(*obs->slots));
 	if (!obs->slots)
 		return -ENOMEM;
-	obs->nslots = nslots;
-	obs->nready = 0;
-	for (uint32_t i = 0; i <= nslots; i++) {
+	obs->nready = obs->nready_big = 0;
+	for (uint32_t i = 0; i <= n; i++) {
 		obs->slots[i].state = AD_SLOT_EMPTY;
 		obs->slots[i].maps = (struct ad_mapset){-1, -1, -1};
 	}
@@ -56,24 +116,16 @@ void ad_obs_slots_fini(struct ad_observer *obs)
 {
 	if (!obs->slots)
 		return;
-	for (uint32_t i = 0; i <= obs->nslots; i++)
+	for (uint32_t i = 0; i <= obs->nslots + obs->nbig; i++)
 		close_maps(&obs->slots[i].maps);
 	free(obs->slots);
 	obs->slots = NULL;
-	obs->nslots = obs->nready = 0;
+	obs->nslots = obs->nbig = obs->nready = obs->nready_big = 0;
 }
 
 struct ad_mapset ad_obs_shared_maps(const struct ad_observer *obs)
 {
 	return obs->slots[AD_SLOT_SHARED].maps;
-}
-
-/* The capacity of a strings map: a string per frame and per task. */
-uint32_t ad_obs_strings_cap(const struct ad_observer *obs)
-{
-	uint64_t n = (uint64_t)obs->max_frames + obs->max_tasks;
-
-	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
 int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
@@ -85,21 +137,25 @@ int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
 		[AD_MAP_TASKS] = "tasks",
 		[AD_MAP_STRINGS] = "strings",
 	};
+	const struct ad_caps *caps = slot == AD_SLOT_SHARED ? &obs->shared
+				     : ad_obs_slot_is_big(obs, slot)
+					     ? &obs->big
+					     : &obs->small;
 	uint32_t vsz, max;
 	char name[16];
 
 	switch (which) {
 	case AD_MAP_FRAMES:
 		vsz = sizeof(struct ad_frame);
-		max = obs->max_frames;
+		max = caps->frames;
 		break;
 	case AD_MAP_TASKS:
 		vsz = sizeof(struct ad_task);
-		max = obs->max_tasks;
+		max = caps->tasks;
 		break;
 	default:
 		vsz = obs->label_max;
-		max = ad_obs_strings_cap(obs);
+		max = caps->strings;
 		break;
 	}
 	/* Names show in bpftool and the benchmark: ad_<what><slot>. */
@@ -177,21 +233,25 @@ void ad_obs_ready_unmap(struct ad_observer *obs)
 	obs->ready = NULL;
 }
 
-/* Puts a READY slot in an empty entry of the table, as BPF does when it
- * gives one back: compare-and-swap, since BPF takes and gives back
- * concurrently. -ENOSPC if no entry is empty (never expected: the daemon
- * keeps at most half of them filled). */
+/* Puts a READY slot at the tail of its ring (asyncdump_abi.h, struct
+ * ad_ready): the daemon is the only one to fill it. -ENOSPC if the ring
+ * is full (never expected: the daemon keeps at most half of it
+ * filled). */
 static int ready_put(struct ad_observer *obs, uint32_t slot)
 {
-	for (uint32_t i = 0; i < AD_READY_RING; i++) {
-		uint32_t empty = 0;
+	struct ad_ready *r = obs->ready;
+	bool big = ad_obs_slot_is_big(obs, slot);
+	uint32_t *ring = big ? r->big : r->slot;
+	uint32_t size = big ? AD_READY_BIG_RING : AD_READY_RING;
+	uint32_t *head = big ? &r->big_head : &r->head;
+	uint32_t *tail = big ? &r->big_tail : &r->tail;
+	uint32_t t = __atomic_load_n(tail, __ATOMIC_RELAXED);
 
-		if (__atomic_compare_exchange_n(&obs->ready->slot[i], &empty,
-						slot, false, __ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST))
-			return 0;
-	}
-	return -ENOSPC;
+	if (t - __atomic_load_n(head, __ATOMIC_ACQUIRE) >= size)
+		return -ENOSPC;
+	__atomic_store_n(&ring[t & (size - 1)], slot, __ATOMIC_RELAXED);
+	__atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* Makes EMPTY slot `slot` READY: its maps created and installed, its
@@ -226,7 +286,10 @@ static int make_ready(struct ad_observer *obs, uint32_t slot)
 		goto fail;
 	sl->maps = m;
 	sl->state = AD_SLOT_READY;
-	obs->nready++;
+	if (ad_obs_slot_is_big(obs, slot))
+		obs->nready_big++;
+	else
+		obs->nready++;
 	return 0;
 fail:
 	uninstall(obs, slot);
@@ -255,18 +318,21 @@ static int fds_left(const struct ad_observer *obs)
 	return (rlim_t)fd + 3 + obs->fd_reserve > rl.rlim_cur ? -EMFILE : 0;
 }
 
-int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
+/* Makes slots of one class ready, from `first` to `last`, until `want`
+ * are. */
+static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
+			uint32_t *nready, uint32_t want, char *err,
+			size_t errlen)
 {
-	uint32_t slot = 1;
+	uint32_t slot = first;
 
-	while (obs->nready < AD_READY_SLOTS && obs->nready < obs->nslots) {
+	while (*nready < want) {
 		int e;
 
-		while (slot <= obs->nslots &&
-		       obs->slots[slot].state != AD_SLOT_EMPTY)
+		while (slot <= last && obs->slots[slot].state != AD_SLOT_EMPTY)
 			slot++;
-		if (slot > obs->nslots)
-			return 0; /* every slot is taken: --max-procs */
+		if (slot > last)
+			return 0; /* every slot is taken: --max-slots */
 		e = fds_left(obs);
 		if (e) {
 			ad_set_err(err, errlen,
@@ -293,6 +359,24 @@ int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 	return 0;
 }
 
+int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
+{
+	int e = refill_class(obs, 1, obs->nslots, &obs->nready,
+			     AD_READY_SLOTS, err, errlen);
+
+	if (!e && obs->nbig)
+		e = refill_class(obs, obs->nslots + 1, obs->nslots + obs->nbig,
+				 &obs->nready_big, AD_READY_BIG_SLOTS, err,
+				 errlen);
+	return e;
+}
+
+/* The ready count of the class of slot. */
+static uint32_t *nready_of(struct ad_observer *obs, uint32_t slot)
+{
+	return ad_obs_slot_is_big(obs, slot) ? &obs->nready_big : &obs->nready;
+}
+
 static void release(struct ad_observer *obs, uint32_t slot)
 {
 	struct ad_slot *sl = &obs->slots[slot];
@@ -300,7 +384,7 @@ static void release(struct ad_observer *obs, uint32_t slot)
 	uninstall(obs, slot);
 	close_maps(&sl->maps);
 	if (sl->state == AD_SLOT_READY)
-		obs->nready--;
+		(*nready_of(obs, slot))--;
 	sl->state = AD_SLOT_EMPTY;
 	sl->pid = sl->pgen = 0;
 	sl->swept = false;
@@ -308,7 +392,7 @@ static void release(struct ad_observer *obs, uint32_t slot)
 
 static bool valid(const struct ad_observer *obs, uint32_t slot)
 {
-	return slot != AD_SLOT_SHARED && slot <= obs->nslots;
+	return slot != AD_SLOT_SHARED && slot <= obs->nslots + obs->nbig;
 }
 
 static void own(struct ad_observer *obs, uint32_t slot, uint32_t pid,
@@ -317,7 +401,7 @@ static void own(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 	struct ad_slot *sl = &obs->slots[slot];
 
 	if (sl->state == AD_SLOT_READY)
-		obs->nready--;
+		(*nready_of(obs, slot))--;
 	sl->state = AD_SLOT_OWNED;
 	sl->pid = pid;
 	sl->pgen = pgen;
@@ -363,7 +447,7 @@ int ad_obs_slots_check(struct ad_observer *obs)
 	uint64_t now = ad_mono_ns();
 	int released = 0;
 
-	for (uint32_t slot = 1; slot <= obs->nslots; slot++) {
+	for (uint32_t slot = 1; slot <= obs->nslots + obs->nbig; slot++) {
 		struct ad_slot *sl = &obs->slots[slot];
 		struct ad_slot_owner o;
 		struct ad_proc p;
@@ -374,18 +458,14 @@ int ad_obs_slots_check(struct ad_observer *obs)
 			if (!o.pid)
 				continue; /* still in the ready table */
 			own(obs, slot, o.pid, o.pgen);
-		} else if (!o.pid) {
-			/* BPF gave it back (a thread lost the race to create
-			 * the process record) into the ready table. */
-			sl->state = AD_SLOT_READY;
-			sl->pid = sl->pgen = 0;
-			obs->nready++;
-			continue;
 		}
+		/* Owned: by a live incarnation whose record names it, else
+		 * (it exited, or the thread that took it lost a race, which
+		 * BPF never gives back: struct ad_ready) released. */
 		if (now < o.taken_ns + AD_SLOT_SETTLE_NS)
 			continue;
 		if (bpf_map_lookup_elem(procs, &o.pid, &p) == 0 &&
-		    p.pgen == o.pgen && p.slot == slot)
+		    p.pgen == o.pgen && (p.slot == slot || p.big == slot))
 			continue; /* its owner lives */
 		release(obs, slot);
 		released++;
@@ -414,4 +494,30 @@ bool ad_obs_slot_maps(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 		return false;
 	*out = sl->maps;
 	return true;
+}
+
+int ad_obs_proc_sets(struct ad_observer *obs, pid_t pid,
+		     const struct ad_proc *proc,
+		     struct ad_mapset out[AD_LOCATIONS],
+		     uint32_t ids[AD_LOCATIONS])
+{
+	uint32_t want[AD_LOCATIONS];
+	int n = 0;
+
+	if (proc->big)
+		want[n++] = proc->big;
+	if (proc->slot)
+		want[n++] = proc->slot;
+	if (!proc->slot || (proc->flags & AD_PF_SHARED))
+		want[n++] = AD_SLOT_SHARED;
+	for (int i = 0; i < n; i++) {
+		if (want[i] == AD_SLOT_SHARED)
+			out[i] = ad_obs_shared_maps(obs);
+		else if (!ad_obs_slot_maps(obs, want[i], (uint32_t)pid,
+					   proc->pgen, &out[i]))
+			return -ESRCH;
+		if (ids)
+			ids[i] = want[i];
+	}
+	return n;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "observer/store.h"
 
@@ -23,8 +24,18 @@ int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen);
 
 /* The shared maps. */
 struct ad_mapset ad_obs_shared_maps(const struct ad_observer *obs);
-/* Capacity of a strings map: max_frames + max_tasks. */
-uint32_t ad_obs_strings_cap(const struct ad_observer *obs);
+
+/* Sets the capacities of each class of map sets (obs->small, big,
+ * shared, share) and the number of slots of each class, from the
+ * per-process obs->max_frames and max_tasks and the options: small maps
+ * of at most AD_SMALL_*, big ones holding the rest of a process's
+ * capacity (none if nothing is left, or max_big is 0), shared maps
+ * holding max_procs shares (with max_slots 0, where every process keeps
+ * its records there, one process's whole capacity). */
+void ad_obs_caps_set(struct ad_observer *obs, uint32_t max_procs,
+		     uint32_t max_slots, uint32_t max_big);
+/* Is slot a big one? */
+bool ad_obs_slot_is_big(const struct ad_observer *obs, uint32_t slot);
 
 enum ad_map_kind { AD_MAP_FRAMES, AD_MAP_TASKS, AD_MAP_STRINGS };
 /* A record map as the inner map definitions of bpf/maps.bpf.h say (the
@@ -42,8 +53,9 @@ int ad_obs_shared_install(struct ad_observer *obs);
  * 0 or -errno. */
 int ad_obs_ready_map(struct ad_observer *obs);
 void ad_obs_ready_unmap(struct ad_observer *obs);
-/* The slot table, all EMPTY. 0 or -ENOMEM. */
-int ad_obs_slots_init(struct ad_observer *obs, uint32_t nslots);
+/* The slot table (obs->nslots small and obs->nbig big slots), all
+ * EMPTY. 0 or -ENOMEM. */
+int ad_obs_slots_init(struct ad_observer *obs);
 void ad_obs_slots_fini(struct ad_observer *obs);
 /* An event: slot taken by (pid, pgen); the incarnation (pid, pgen) gone.
  * A slot released is EMPTY again, its maps (and every record in them)
@@ -61,5 +73,16 @@ int ad_obs_slots_check(struct ad_observer *obs);
  * daemon's observer lock held for reading). */
 bool ad_obs_slot_maps(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 		      uint32_t pgen, struct ad_mapset *out);
+
+/* The map sets holding records of process pid (its record proc), newest
+ * first, as BPF looks them up (asyncdump_abi.h, "Where records live"):
+ * its big slot's, its own slot's, the shared maps (which hold other
+ * processes' records too: AD_SLOT_SHARED in ids[]). Their slot numbers in
+ * ids[] if not NULL. Returns how many (1 to AD_LOCATIONS), or -ESRCH if a
+ * slot of its is not its own any more (it exited meanwhile). */
+int ad_obs_proc_sets(struct ad_observer *obs, pid_t pid,
+		     const struct ad_proc *proc,
+		     struct ad_mapset out[AD_LOCATIONS],
+		     uint32_t ids[AD_LOCATIONS]);
 
 #endif /* AD_SLOTS_H */

@@ -58,15 +58,23 @@ struct ad_slot {
 	uint64_t swept_exits, swept_tasks_full;
 };
 
-/* How many slots the daemon keeps ready, at most half the entries of the
- * ready_slots table (asyncdump_abi.h, struct ad_ready). A new process
- * takes one at its first probe hit; the daemon makes another as soon as
- * it reads the event. More processes than this starting faster than the
- * daemon reacts (a few ms, or one dump) go to the shared maps, which
- * loses nothing but makes their dumps walk every shared record. Each
- * ready slot costs the hash buckets of its three maps (16 bytes per
- * bucket, README). */
+/* How many small slots the daemon keeps ready, at most half the entries
+ * of the ready_slots table (asyncdump_abi.h, struct ad_ready). A new
+ * process takes one at its first probe hit; the daemon makes another as
+ * soon as it reads the event. More processes than this starting faster
+ * than the daemon reacts (a few ms, or one dump) start in the shared
+ * maps, with a share of them, and take a slot of their own as soon as
+ * one is ready. Each ready slot costs the hash buckets of its three maps
+ * (16 bytes per bucket, README): about 100 kB. */
 #define AD_READY_SLOTS (AD_READY_RING / 2u)
+/* Big slots kept ready: one, for the next process whose small maps fill
+ * (they cost tens of MB each, README). */
+#define AD_READY_BIG_SLOTS 1u
+
+/* Capacities of one class of map sets. */
+struct ad_caps {
+	uint32_t frames, tasks, strings;
+};
 
 struct ad_observer {
 	struct asyncdump *skel;	     /* the probes; creates every shared map */
@@ -74,10 +82,17 @@ struct ad_observer {
 	struct ad_ready *ready;	     /* the ready_slots table, mapped */
 	struct ring_buffer *rb;
 	uint32_t label_max;
-	uint32_t max_frames, max_tasks; /* capacity of each record map */
-	uint32_t fd_reserve;		/* ad_observer_opts */
-	struct ad_slot *slots;		/* [1..nslots]; [0] unused */
-	uint32_t nslots, nready;
+	uint32_t max_frames, max_tasks; /* per process, ad_observer_opts */
+	/* Capacities of the maps of a small slot, a big one, and the shared
+	 * maps; a process's share of those (asyncdump_abi.h, "Where records
+	 * live"). */
+	struct ad_caps small, big, shared, share;
+	uint32_t fd_reserve; /* ad_observer_opts */
+	/* [0] the shared maps, [1..nslots] small slots, then nbig big
+	 * ones. */
+	struct ad_slot *slots;
+	uint32_t nslots, nbig;
+	uint32_t nready, nready_big;
 	struct ad_attachment *att;
 	size_t natt, catt;
 	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */

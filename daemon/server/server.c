@@ -688,6 +688,7 @@ static int open_and_attach(struct server *s)
 		.max_tasks = o->max_tasks,
 		.max_procs = o->max_procs,
 		.max_slots = o->max_slots,
+		.max_big = o->max_big ? o->max_big : AD_OBS_BIG_NONE,
 		.label_max = o->label_max,
 		.fd_reserve = AD_SERVER_FD_RESERVE,
 		.features = &feat,
@@ -705,9 +706,9 @@ static int open_and_attach(struct server *s)
 	}
 	ad_log(AD_LOG_INFO,
 	       "observer loaded: max_frames=%u max_tasks=%u (per process) "
-	       "max_procs=%u max_slots=%u label_max=%u",
+	       "max_procs=%u max_slots=%u max_big=%u label_max=%u",
 	       o->max_frames, o->max_tasks, o->max_procs, o->max_slots,
-	       o->label_max);
+	       o->max_big, o->label_max);
 	for (size_t i = 0; i < o->nattach_paths; i++) {
 		rc = ad_observer_attach_path(s->obs, o->attach_paths[i], -1,
 					     err, sizeof(err));
