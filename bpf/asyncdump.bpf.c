@@ -50,6 +50,9 @@ const volatile __u32 label_max = AD_DEFAULT_LABEL_MAX;
  * live"), set by the loader. */
 const volatile __u32 shared_frames_share = AD_SHARED_FRAMES_SHARE;
 const volatile __u32 shared_tasks_share = AD_SHARED_TASKS_SHARE;
+/* The pool beyond the shares (0: none). */
+const volatile __u32 shared_frames_pool;
+const volatile __u32 shared_tasks_pool;
 
 /* What every probe handler starts from. */
 struct ad_ctx {
@@ -65,6 +68,7 @@ struct ad_ctx {
 	 * loc[0]. */
 	__u32 loc[AD_LOCATIONS];
 	__u32 nloc;
+	__u32 stored; /* the set task_store() stored a record in */
 };
 
 /* The error of a map update, as an int. Before Linux 6.4 the verifier
@@ -148,7 +152,7 @@ static __always_inline bool slot_ready(struct ad_ready *r)
 
 /* A ready small slot, 0 if none. Only a process's first probe hit, or one
  * in the shared maps when slot_ready(), comes here. */
-static __noinline __u32 slot_take(void)
+static __always_inline __u32 slot_take(void)
 {
 	struct ad_ready *r = ready_table();
 
@@ -157,7 +161,7 @@ static __noinline __u32 slot_take(void)
 }
 
 /* A ready big slot, 0 if none. */
-static __noinline __u32 big_take(void)
+static __always_inline __u32 big_take(void)
 {
 	struct ad_ready *r = ready_table();
 
@@ -172,7 +176,8 @@ static __noinline __u32 big_take(void)
 static __always_inline void owner_set(__u32 slot, __u32 tgid, __u32 pgen,
 				      __u64 now)
 {
-	struct ad_slot_owner owner = {.pid = tgid, .pgen = pgen, .taken_ns = now};
+	struct ad_slot_owner owner = {
+		.pid = tgid, .pgen = pgen, .taken_ns = now};
 
 	bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
 }
@@ -447,9 +452,8 @@ static __always_inline struct ad_frame *frame_find(struct ad_ctx *c, __u64 id,
 	return f;
 }
 
-static __always_inline struct ad_task *task_lookup(struct ad_ctx *c,
-						   __u32 kind, __u64 id,
-						   __u32 *where)
+static __always_inline struct ad_task *task_lookup(struct ad_ctx *c, __u32 kind,
+						   __u64 id, __u32 *where)
 {
 	struct ad_task *tk = task_seek(c, kind, id, where);
 
@@ -461,7 +465,7 @@ static __always_inline struct ad_task *task_lookup(struct ad_ctx *c,
 /* A process in the shared maps takes a slot of its own if one is ready
  * (the daemon's table says how many: no scan otherwise). True if it now
  * has one; its records so far stay in the shared maps (AD_PF_SHARED). */
-static __noinline bool upgrade(struct ad_ctx *c)
+static __always_inline bool upgrade(struct ad_ctx *c)
 {
 	struct ad_ready *r = ready_table();
 	struct ad_proc *proc;
@@ -488,6 +492,28 @@ static __noinline bool upgrade(struct ad_ctx *c)
 	return c->loc[0] != AD_SLOT_SHARED;
 }
 
+/* One record borrowed from the shared pool (which: AD_GLOBAL_POOL_*, of
+ * `size` records); false if it is empty. */
+static __always_inline bool pool_take(__u32 which, __u32 size)
+{
+	__u64 *g = bpf_map_lookup_elem(&globals, &which);
+
+	if (!g)
+		return false;
+	if (__sync_fetch_and_add(g, 1) < size)
+		return true;
+	__sync_fetch_and_sub(g, 1);
+	return false;
+}
+
+static __always_inline void pool_put(__u32 which)
+{
+	__u64 *g = bpf_map_lookup_elem(&globals, &which);
+
+	if (g)
+		__sync_fetch_and_sub(g, 1);
+}
+
 /* Room for one more record (a task, else a frame) in the set new records
  * go to: a process in the shared maps first tries to take a slot of its
  * own, else uses its share of them (counted in its record; a record
@@ -504,12 +530,14 @@ static __noinline bool share_take(struct ad_ctx *c, bool task)
 		return false;
 	if (task) {
 		n = __sync_fetch_and_add(&proc->shared_tasks, 1);
-		if (n < shared_tasks_share)
+		if (n < shared_tasks_share ||
+		    pool_take(AD_GLOBAL_POOL_TASKS, shared_tasks_pool))
 			return true;
 		__sync_fetch_and_sub(&proc->shared_tasks, 1);
 	} else {
 		n = __sync_fetch_and_add(&proc->shared_frames, 1);
-		if (n < shared_frames_share)
+		if (n < shared_frames_share ||
+		    pool_take(AD_GLOBAL_POOL_FRAMES, shared_frames_pool))
 			return true;
 		__sync_fetch_and_sub(&proc->shared_frames, 1);
 	}
@@ -523,12 +551,21 @@ static __noinline void share_put(struct ad_ctx *c, bool task)
 {
 	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
 
+	__u32 n;
+
 	if (!proc || proc->pgen != c->pgen)
 		return;
-	if (task)
-		__sync_fetch_and_sub(&proc->shared_tasks, 1);
-	else
-		__sync_fetch_and_sub(&proc->shared_frames, 1);
+	/* Records beyond its share were borrowed: the last ones go back to
+	 * the pool first. */
+	if (task) {
+		n = __sync_fetch_and_sub(&proc->shared_tasks, 1);
+		if (n > shared_tasks_share)
+			pool_put(AD_GLOBAL_POOL_TASKS);
+	} else {
+		n = __sync_fetch_and_sub(&proc->shared_frames, 1);
+		if (n > shared_frames_share)
+			pool_put(AD_GLOBAL_POOL_FRAMES);
+	}
 }
 
 static __always_inline bool room(struct ad_ctx *c, bool task)
@@ -564,6 +601,14 @@ static __noinline bool grow(struct ad_ctx *c)
 	return c->loc[0] != first;
 }
 
+/* Can a record that does not fit in the big maps go to the small ones
+ * (loc[1], the process's own slot)? */
+static __always_inline bool spill_to(struct ad_ctx *c)
+{
+	return c->nloc > 1 && c->loc[0] != AD_SLOT_SHARED &&
+	       c->loc[1] != AD_SLOT_SHARED && c->loc[0] != c->loc[1];
+}
+
 /* Error of a store that found no room: the loss is counted already
  * (share_full), or is the caller's to count (-E2BIG: the maps are
  * full). */
@@ -593,18 +638,29 @@ static __noinline int frame_store(struct ad_ctx *c, struct ad_key *key,
 	}
 	if (err && c->loc[0] == AD_SLOT_SHARED)
 		share_put(c, false);
-	if (!err)
+	if (!err) {
 		*where = c->loc[0];
+	} else if (err == -E2BIG && spill_to(c)) {
+		/* The big maps are full: what room the small ones have left
+		 * (their frames or tasks exited) is still the process's. */
+		m = frames_in(c->loc[1]);
+		if (m && !(err = map_update(m, key, f, BPF_ANY)))
+			*where = c->loc[1];
+	}
 	return err;
 }
 
-/* Stores a task record as frame_store() does. A record of another
+/* Stores a task record as frame_store() does, its set in c->stored (a
+ * BPF function takes at most five arguments). A record of another
  * incarnation under the same key (the shared maps keep them until
  * reclaimed) is replaced; with BPF_NOEXIST, one of this incarnation is
  * not (-EEXIST). */
-static __noinline int task_store(struct ad_ctx *c, struct ad_key *key,
-				 struct ad_task *t, __u64 flags, __u32 *where)
+static __noinline int task_store(struct ad_ctx *c, __u32 kind, __u64 id,
+				 struct ad_task *t, __u64 flags)
 {
+	__u32 *where = &c->stored;
+	struct ad_key k = {.pid = c->tgid, .kind = kind, .id = id};
+	struct ad_key *key = &k;
 	struct ad_task *old;
 	void *m;
 	int err;
@@ -630,8 +686,13 @@ static __noinline int task_store(struct ad_ctx *c, struct ad_key *key,
 	}
 	if (err && c->loc[0] == AD_SLOT_SHARED)
 		share_put(c, true);
-	if (!err)
+	if (!err) {
 		*where = c->loc[0];
+	} else if (err == -E2BIG && spill_to(c)) {
+		m = tasks_in(c->loc[1]);
+		if (m && !(err = map_update(m, key, t, flags)))
+			*where = c->loc[1];
+	}
 	return err;
 }
 
@@ -665,11 +726,9 @@ static __noinline bool record_delete(struct ad_ctx *c, struct ad_key *key,
 static __noinline struct ad_task *task_get(struct ad_ctx *c, __u32 kind,
 					   __u64 id)
 {
-	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
 	struct ad_task nt = {};
 	struct ad_task *tk;
 	__u32 where = 0;
-	void *m;
 	int err;
 
 	tk = task_lookup(c, kind, id, &where);
@@ -685,16 +744,15 @@ static __noinline struct ad_task *task_get(struct ad_ctx *c, __u32 kind,
 	}
 	/* NOEXIST, so two threads creating the same task agree on one
 	 * spawn_ns. */
-	err = task_store(c, &key, &nt, BPF_NOEXIST, &where);
-	if (err == -EEXIST)
-		return task_seek(c, kind, id, &where);
-	if (err) {
+	err = task_store(c, kind, id, &nt, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
 		if (err != -AD_ENOROOM)
 			AD_LOST(c, AD_LOST_TASKS_FULL);
 		return NULL;
 	}
-	m = tasks_in(where);
-	return m ? bpf_map_lookup_elem(m, &key) : NULL;
+	/* No key on this stack: a program's calls share 512 bytes (Linux
+	 * 6.1 counts each call's frame rounded up to 32). */
+	return task_seek(c, kind, id, &where);
 }
 
 /* The task this thread runs now, whose innermost frame is kept in the
@@ -1340,12 +1398,13 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 		if (where == AD_SLOT_SHARED)
 			share_put(c, true); /* overwritten: not one more */
 	}
-	err = task_store(c, &key, &nt, BPF_ANY, &where);
+	err = task_store(c, AD_KIND_TASK, task, &nt, BPF_ANY);
 	if (err) {
 		if (err != -AD_ENOROOM)
 			AD_LOST(c, AD_LOST_TASKS_FULL);
 		return 0;
 	}
+	where = c->stored;
 	if (dyn) {
 		__u32 out = str_copy(c, &key, where, name, may_fault);
 

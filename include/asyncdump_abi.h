@@ -100,7 +100,8 @@ struct ad_frame {
 #define AD_TF_NAME_UNREADABLE 0x8u
 #define AD_TF_NAME_TRUNCATED 0x10u
 #define AD_TF_CONCURRENT 0x20u /* two threads ran it at once: see below */
-#define AD_TF_FRAMES_LOST 0x40u /* a frame of it was not recorded (a loss
+#define AD_TF_FRAMES_LOST                                                      \
+	0x40u /* a frame of it was not recorded (a loss
 				 * counted in the process record) */
 
 /* tasks map value: one live task.
@@ -209,20 +210,23 @@ enum ad_lost {
  * daemon refills, more processes than --max-slots, no file descriptors
  * left), the process starts in the shared maps, slot 0, with a share of
  * them (shared_frames_share frames and shared_tasks_share tasks, counted
- * in ad_proc.shared_*): no process can fill them for the others; a record
- * beyond its share is lost and counted (AD_LOST_SHARE_FULL). It takes a
+ * in ad_proc.shared_*) that no other process can take. Beyond its share
+ * it borrows from a pool as large as all the shares together (counted in
+ * the globals AD_GLOBAL_POOL_*), while the pool lasts: a flood can empty
+ * the pool, never another process's share. A record that finds neither
+ * is lost and counted (AD_LOST_SHARE_FULL). It takes a
  * slot of its own as soon as one is ready (struct ad_ready),
  * and keeps what it has in the shared maps (AD_PF_SHARED).
  *
  * So a process's records are in up to three map sets, looked up newest
  * first: its big slot, its own slot, the shared maps (struct ad_proc). */
 #define AD_SLOT_SHARED                                                         \
-	0u /* ad_proc.slot of a process in the shared maps;
+	0u		/* ad_proc.slot of a process in the shared maps;
 			   * its own slots are 1..max_slots */
 #define AD_LOCATIONS 3u /* map sets a process's records may be in */
 
 /* Capacities of a small slot's maps (at most the big ones'). */
-#define AD_SMALL_FRAMES 2048u
+#define AD_SMALL_FRAMES 1024u
 #define AD_SMALL_TASKS 512u
 #define AD_SMALL_STRINGS (AD_SMALL_FRAMES + AD_SMALL_TASKS)
 
@@ -238,10 +242,10 @@ enum ad_lost {
  * given back: its owner (slot_owner) names an incarnation whose record
  * does not hold it, and the daemon releases it (slots.c). The daemon
  * keeps at most half of each ring filled. */
-#define AD_READY_RING 64u     /* a power of two */
+#define AD_READY_RING 256u   /* a power of two */
 #define AD_READY_BIG_RING 4u /* a power of two */
 struct ad_ready {
-	__u32 slot[AD_READY_RING];   /* small slots */
+	__u32 slot[AD_READY_RING];    /* small slots */
 	__u32 big[AD_READY_BIG_RING]; /* big slots */
 	__u32 head, tail;	      /* of slot[] */
 	__u32 big_head, big_tail;     /* of big[] */
@@ -258,7 +262,7 @@ struct ad_proc {
 	/* Its records in the shared maps, against its share of them. */
 	__u32 shared_frames;
 	__u32 shared_tasks;
-	__u64 task_exits;	 /* task records deleted (TASK_EXIT, thread
+	__u64 task_exits; /* task records deleted (TASK_EXIT, thread
 				  * exit): each may leave frames behind for
 				  * the daemon to reclaim; unchanged, its
 				  * sweeps skip the process's maps */
@@ -285,6 +289,8 @@ enum ad_global {
 	AD_GLOBAL_PROCS_FULL,	/* events dropped: procs map full */
 	AD_GLOBAL_PROCS_SHARED, /* processes that found no ready slot and
 				 * keep their records in the shared maps */
+	AD_GLOBAL_POOL_FRAMES,	/* frames borrowed from the shared pool */
+	AD_GLOBAL_POOL_TASKS,	/* tasks borrowed from the shared pool */
 	AD_GLOBAL_COUNT,
 };
 
@@ -300,8 +306,8 @@ struct ad_event {
 	__u32 type; /* enum ad_event_type */
 	__u32 pid;
 	__u32 pgen;
-	__u32 slot; /* AD_SLOT_SHARED for a process in the shared maps */
-	__u32 big;  /* PROC_GONE: its big slot, 0 = none */
+	__u32 slot;  /* AD_SLOT_SHARED for a process in the shared maps */
+	__u32 big;   /* PROC_GONE: its big slot, 0 = none */
 	__u32 flags; /* PROC_GONE: its AD_PF_* */
 };
 
@@ -323,8 +329,8 @@ struct ad_thread {
 	__u64 top_gen; /* its enter_ns */
 	__u64 own_top; /* innermost frame of the thread's own task */
 	__u64 own_top_gen;
-	__u64 own_gen;	/* spawn_ns of the own task's record, 0 = none yet */
-	__u32 pgen;	/* incarnation this state belongs to, 0 = new */
+	__u64 own_gen; /* spawn_ns of the own task's record, 0 = none yet */
+	__u32 pgen;    /* incarnation this state belongs to, 0 = new */
 	/* That incarnation's ad_proc.slot, .big and .flags as this thread
 	 * last saw them: refreshed when a record is not found where they
 	 * say, or does not fit. */
@@ -383,7 +389,7 @@ struct ad_srcloc_raw {
 /* Processes that may grow into big maps at once (asyncdumpd --max-big). */
 #define AD_DEFAULT_MAX_BIG 8u
 /* A process's share of the shared maps (struct ad_proc, "Where records
- * live"); the shared maps hold max_procs shares. */
+ * live"); the shared maps hold max_procs shares and a pool as large. */
 #define AD_SHARED_FRAMES_SHARE 64u
 #define AD_SHARED_TASKS_SHARE 16u
 /* Each slot in use holds three map fds in the daemon. */

@@ -228,8 +228,7 @@ static bool is_daemon_opt(int id)
 	return id == OPT_ATTACH || id == OPT_ATTACH_PID ||
 	       id == OPT_MAX_FRAMES || id == OPT_MAX_TASKS ||
 	       id == OPT_MAX_PROCS || id == OPT_MAX_SLOTS ||
-	       id == OPT_MAX_BIG || id == OPT_LABEL_MAX ||
-	       id == OPT_DUMP_GROUP;
+	       id == OPT_MAX_BIG || id == OPT_LABEL_MAX || id == OPT_DUMP_GROUP;
 }
 
 static bool is_dump_opt(int id)
@@ -521,8 +520,8 @@ void ad_usage(FILE *out, const char *prog)
 		"\n",
 		AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS, AD_SMALL_FRAMES,
 		AD_SMALL_TASKS, AD_DEFAULT_MAX_BIG, AD_DEFAULT_MAX_PROCS,
-		AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX,
-		AD_OPT_LABEL_MIN, AD_LABEL_MAX_LIMIT);
+		AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX, AD_OPT_LABEL_MIN,
+		AD_LABEL_MAX_LIMIT);
 	fprintf(out,
 		"Dump mode (asks the running observer):\n"
 		"  --pid N              the process to dump\n"

@@ -110,6 +110,8 @@ static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
 	skel->rodata->label_max = o->label_max;
 	skel->rodata->shared_frames_share = obs->share.frames;
 	skel->rodata->shared_tasks_share = obs->share.tasks;
+	skel->rodata->shared_frames_pool = obs->pool.frames;
+	skel->rodata->shared_tasks_pool = obs->pool.tasks;
 	return dyn_variant(skel, o->features->sleepable, err, errlen);
 }
 

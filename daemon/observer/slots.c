@@ -83,13 +83,24 @@ void ad_obs_caps_set(struct ad_observer *obs, uint32_t max_procs,
 	if (max_slots) {
 		obs->share.frames = min_u32(AD_SHARED_FRAMES_SHARE, sm->frames);
 		obs->share.tasks = min_u32(AD_SHARED_TASKS_SHARE, sm->tasks);
-		obs->shared.frames = cap_mul(obs->share.frames, max_procs);
-		obs->shared.tasks = cap_mul(obs->share.tasks, max_procs);
+		/* The pool: as large as all the shares. */
+		obs->pool.frames = cap_mul(obs->share.frames, max_procs);
+		obs->pool.tasks = cap_mul(obs->share.tasks, max_procs);
+		obs->shared.frames = cap_mul(obs->pool.frames, 2);
+		obs->shared.tasks = cap_mul(obs->pool.tasks, 2);
 	} else {
 		obs->share.frames = obs->shared.frames = obs->max_frames;
 		obs->share.tasks = obs->shared.tasks = obs->max_tasks;
+		obs->pool.frames = obs->pool.tasks = 0;
 	}
-	obs->shared.strings = obs->shared.frames + obs->shared.tasks;
+	/* A string per frame, as in a big slot; where every process keeps
+	 * its records there, a string per frame and task, as in a small one. */
+	if (max_slots)
+		obs->shared.strings = obs->shared.frames > obs->shared.tasks
+					      ? obs->shared.frames
+					      : obs->shared.tasks;
+	else
+		obs->shared.strings = obs->shared.frames + obs->shared.tasks;
 }
 
 bool ad_obs_slot_is_big(const struct ad_observer *obs, uint32_t slot)
@@ -361,8 +372,8 @@ static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
 
 int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 {
-	int e = refill_class(obs, 1, obs->nslots, &obs->nready,
-			     AD_READY_SLOTS, err, errlen);
+	int e = refill_class(obs, 1, obs->nslots, &obs->nready, AD_READY_SLOTS,
+			     err, errlen);
 
 	if (!e && obs->nbig)
 		e = refill_class(obs, obs->nslots + 1, obs->nslots + obs->nbig,

@@ -86,7 +86,7 @@ struct ad_observer {
 	/* Capacities of the maps of a small slot, a big one, and the shared
 	 * maps; a process's share of those (asyncdump_abi.h, "Where records
 	 * live"). */
-	struct ad_caps small, big, shared, share;
+	struct ad_caps small, big, shared, share, pool;
 	uint32_t fd_reserve; /* ad_observer_opts */
 	/* [0] the shared maps, [1..nslots] small slots, then nbig big
 	 * ones. */

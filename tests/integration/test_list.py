@@ -25,7 +25,8 @@ ROW_KEYS = {"pid", "comm", "own_maps", "tasks", "frames", "stuck_frames",
             "observed_since", "observed_for_ns", "lost"}
 BPF_LOSSES = ("frames_full", "tasks_full", "strings_full", "label_unreadable",
               "exit_unknown", "task_exit_unknown", "poll_end_unknown",
-              "move_unknown", "parent_unknown", "threads_full", "maps_gone")
+              "move_unknown", "parent_unknown", "threads_full", "maps_gone",
+              "share_full")
 TEXT_HEAD = ["PID", "TASKS", "FRAMES", "STUCK", "OLDEST", "OBSERVED",
              "SINCE", "LOST", "COMMAND"]
 
