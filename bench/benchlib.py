@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """benchlib.py - the processes bench/run.py starts: programs that print
 READY, the three observers (asyncdumpd, the empty-program floor, the
-bpftrace script), dumps, and the kernel's accounting of map memory.
+bpftrace script), dumps, the kernel's accounting of map memory, and its
+run time statistics of BPF programs (kernel.bpf_stats_enabled).
 
 Standard library only. Every long-lived child is registered in one Procs
 so that run.py can end them all, in reverse order, whatever happens
 (error, Ctrl-C, SIGTERM): no daemon, loader or bpftrace is left behind.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -208,18 +210,12 @@ class Daemon:
             p.stderr.close()
 
     def map_ids(self):
-        """Ids of the BPF maps this daemon holds open (its fdinfo)."""
-        ids = set()
-        fddir = "/proc/%d/fdinfo" % self.p.pid
-        for fd in os.listdir(fddir):
-            try:
-                with open(os.path.join(fddir, fd)) as f:
-                    m = re.search(r"^map_id:\s*(\d+)", f.read(), re.M)
-            except OSError:
-                continue
-            if m:
-                ids.add(int(m.group(1)))
-        return ids
+        """Ids of the BPF maps this daemon holds open."""
+        return fdinfo_ids(self.p.pid, "map_id")
+
+    def prog_ids(self):
+        """Ids of the BPF programs this daemon holds open."""
+        return fdinfo_ids(self.p.pid, "prog_id")
 
     def stop(self):
         rc = self.procs.stop(self.p)
@@ -227,15 +223,74 @@ class Daemon:
             raise BenchError("asyncdumpd --daemon exited %s: %s" % (rc, self.log()))
 
 
+def fdinfo_ids(pid, field):
+    """Ids of the BPF objects process pid holds open, from its fdinfo;
+    field: "map_id" or "prog_id" (a link's fd names its program too)."""
+    ids = set()
+    fddir = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                m = re.search(r"^%s:\s*(\d+)" % field, f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    return ids
+
+
+def bpftool_show(kind):
+    """`bpftool KIND show -j`, parsed: one dict per map or program."""
+    r = subprocess.run(["bpftool", kind, "show", "-j"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    if r.returncode != 0:
+        raise BenchError("bpftool %s show -j failed: %s"
+                         % (kind, r.stderr.decode(errors="replace")))
+    return json.loads(r.stdout)
+
+
 def maps_memlock(ids):
     """{id: (name, bytes_memlock)} of the maps with these ids (bpftool's
     view of the kernel's own accounting)."""
-    r = subprocess.run(["bpftool", "map", "show", "-j"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=60)
-    if r.returncode != 0:
-        raise BenchError("bpftool map show -j failed: " + r.stderr.decode(errors="replace"))
     return {m["id"]: (m.get("name", ""), int(m["bytes_memlock"]))
-            for m in json.loads(r.stdout) if m.get("id") in ids}
+            for m in bpftool_show("map") if m.get("id") in ids}
+
+
+def prog_stats(ids):
+    """{id: (name, run_time_ns, run_cnt)} of the programs with these ids:
+    the kernel's totals, counted while kernel.bpf_stats_enabled is 1
+    (bpftool leaves both out while they are 0)."""
+    return {p["id"]: (p.get("name", ""), int(p.get("run_time_ns", 0)), int(p.get("run_cnt", 0)))
+            for p in bpftool_show("prog") if p.get("id") in ids}
+
+
+BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
+
+
+@contextlib.contextmanager
+def bpf_stats_enabled():
+    """kernel.bpf_stats_enabled = 1 inside the with block, and the value it
+    had before written back whatever ends it (an error, Ctrl-C, or the
+    SIGTERM and SIGHUP run.py turns into KeyboardInterrupt). Yields that
+    previous value."""
+    try:
+        with open(BPF_STATS) as f:
+            prev = f.read().strip()
+    except OSError as e:
+        raise BenchError("cannot read %s (kernel 5.8 or later has it): %s" % (BPF_STATS, e))
+    write_sysctl("1")
+    try:
+        yield prev
+    finally:
+        write_sysctl(prev)
+
+
+def write_sysctl(value):
+    try:
+        with open(BPF_STATS, "w") as f:
+            f.write(value + "\n")
+    except OSError as e:
+        raise BenchError("cannot write %s to %s: %s" % (value, BPF_STATS, e))
 
 
 class Floor:
@@ -245,6 +300,10 @@ class Floor:
     def __init__(self, procs, floor_bin, target, store=False):
         argv = [floor_bin] + (["--store"] if store else []) + [target]
         self.prog = ready_program(procs, argv, timeout=60)
+
+    def prog_ids(self):
+        """Ids of the BPF programs it holds open (those attached)."""
+        return fdinfo_ids(self.prog.pid, "prog_id")
 
     def stop(self):
         self.prog.finish(timeout=15)

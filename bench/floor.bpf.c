@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * floor.bpf.c - the floors of the observed cost, on the asyncdump enter
- * and exit probes:
+ * and exit probes (and poll_begin and poll_end for the empty ones):
  *   floor_enter/floor_exit  EMPTY programs: what a pair costs with them
- *                           attached is what the kernel charges for the two
+ *   floor_poll_beg/_end     attached is what the kernel charges for the two
  *                           uprobe hits and two BPF program runs alone;
  *   store_enter/store_exit  the least a store of frames in a BPF hash map
  *                           does: ENTER inserts one record under (tgid,
@@ -26,19 +26,18 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-SEC("usdt")
-int floor_enter(struct pt_regs *ctx)
-{
-	(void)ctx;
-	return 0;
-}
+#define AD_FLOOR_EMPTY(name)                                                   \
+	SEC("usdt") int name(struct pt_regs *ctx)                              \
+	{                                                                      \
+		(void)ctx;                                                     \
+		return 0;                                                      \
+	}
 
-SEC("usdt")
-int floor_exit(struct pt_regs *ctx)
-{
-	(void)ctx;
-	return 0;
-}
+/* Names of at most 15 characters: the kernel keeps no more of them. */
+AD_FLOOR_EMPTY(floor_enter)
+AD_FLOOR_EMPTY(floor_exit)
+AD_FLOOR_EMPTY(floor_poll_beg)
+AD_FLOOR_EMPTY(floor_poll_end)
 
 /* Not preallocated, like asyncdumpd's frames maps. */
 AD_BENCH_FRAMES_MAP(store, BPF_F_NO_PREALLOC);

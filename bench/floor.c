@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * floor.c - attach the empty programs of floor.bpf.c (or, with --store,
- * its minimal hash-map store) to the asyncdump enter and exit probes of
- * one binary, in every process that maps it now or later (pid -1, as
- * asyncdumpd --attach does), for bench/run.py.
+ * floor.c - attach the empty programs of floor.bpf.c to the asyncdump
+ * enter, exit, poll_begin and poll_end probes of one binary (or, with
+ * --store, its minimal hash-map store to enter and exit), in every process
+ * that maps it now or later (pid -1, as asyncdumpd --attach does), for
+ * bench/run.py.
  *
  *   bench_floor [--store] BINARY
  *
@@ -65,14 +66,23 @@ static void wait_for_end(void)
 	}
 }
 
+#define AD_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A probe and what each mode attaches to it. */
+struct floor_probe {
+	const char *probe;
+	struct bpf_program *floor, *store; /* store: NULL = not attached */
+};
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
-	struct bpf_link *enter = NULL, *exit_link = NULL;
-	struct bpf_program *on_enter, *on_exit;
+	struct bpf_link *links[4] = {NULL};
+	struct floor_probe probes[4];
 	bool store = argc == 3 && !strcmp(argv[1], "--store");
 	const char *binary = argv[argc - 1];
 	struct floor *skel;
+	size_t n = 0;
 	int rc = 1;
 
 	if ((argc != 2 && !store) || binary[0] == '-') {
@@ -92,14 +102,20 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	/* Only the pair attached is loaded. */
-	on_enter = store ? skel->progs.store_enter : skel->progs.floor_enter;
-	on_exit = store ? skel->progs.store_exit : skel->progs.floor_exit;
-	bpf_program__set_autoload(store ? skel->progs.floor_enter
-					: skel->progs.store_enter,
-				  false);
-	bpf_program__set_autoload(
-		store ? skel->progs.floor_exit : skel->progs.store_exit, false);
+	probes[0] = (struct floor_probe){"enter", skel->progs.floor_enter,
+					 skel->progs.store_enter};
+	probes[1] = (struct floor_probe){"exit", skel->progs.floor_exit,
+					 skel->progs.store_exit};
+	probes[2] = (struct floor_probe){"poll_begin",
+					 skel->progs.floor_poll_beg, NULL};
+	probes[3] = (struct floor_probe){"poll_end", skel->progs.floor_poll_end,
+					 NULL};
+	/* Only the programs attached are loaded. */
+	for (size_t i = 0; i < AD_ARRAY_LEN(probes); i++) {
+		bpf_program__set_autoload(probes[i].floor, !store);
+		if (probes[i].store)
+			bpf_program__set_autoload(probes[i].store, store);
+	}
 	if (floor__load(skel)) {
 		fprintf(stderr,
 			"bench_floor: loading floor.bpf.o failed: %s (run as "
@@ -107,16 +123,20 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
-	if (attach(on_enter, binary, "enter", &enter) ||
-	    attach(on_exit, binary, "exit", &exit_link))
-		goto out;
+	for (size_t i = 0; i < AD_ARRAY_LEN(probes); i++) {
+		struct bpf_program *prog =
+			store ? probes[i].store : probes[i].floor;
+
+		if (prog && attach(prog, binary, probes[i].probe, &links[n++]))
+			goto out;
+	}
 	printf("READY %d\n", (int)getpid());
 	fflush(stdout);
 	wait_for_end();
 	rc = 0;
 out:
-	bpf_link__destroy(exit_link);
-	bpf_link__destroy(enter);
+	while (n > 0)
+		bpf_link__destroy(links[--n]);
 	floor__destroy(skel);
 	return rc;
 }

@@ -7,6 +7,8 @@
  *   probe_bench MODE [--pairs N] [--threads T] [--pin]
  *     MODE  loop       empty body (a compiler barrier): the loop's own cost
  *           asyncdump  ASYNCDUMP_ENTER(&frame, "bench"); ASYNCDUMP_EXIT(&frame)
+ *           poll       ASYNCDUMP_POLL_BEGIN(&task); ASYNCDUMP_POLL_END(&task),
+ *                      the task spawned before the loop and exited after
  *           sdt        <sys/sdt.h> DTRACE_PROBE2/1 with the same arguments
  *           registry   the in-process registry of registry.c
  *     T threads each warm up, wait at a barrier, then time N pairs.
@@ -78,6 +80,21 @@ static __attribute__((noinline)) void loop_asyncdump(long n)
 	}
 }
 
+/* A task polled over and over, as an event loop does: one spawn and one
+ * exit per call, outside the pairs. */
+static __attribute__((noinline)) void loop_poll(long n)
+{
+	char task;
+
+	ASYNCDUMP_TASK_SPAWN(&task, 0, 0, "bench");
+	for (long i = 0; i < n; i++) {
+		ASYNCDUMP_POLL_BEGIN(&task);
+		ASYNCDUMP_POLL_END(&task);
+		BARRIER();
+	}
+	ASYNCDUMP_TASK_EXIT(&task);
+}
+
 /* What our ENTER passes: the frame id and the address of a static,
  * read-only site record; EXIT: the frame id. */
 static __attribute__((noinline)) void loop_sdt(long n)
@@ -108,9 +125,8 @@ static const struct {
 	const char *name;
 	void (*fn)(long);
 } modes[] = {
-	{"loop", loop_empty},
-	{"asyncdump", loop_asyncdump},
-	{"sdt", loop_sdt},
+	{"loop", loop_empty},	     {"asyncdump", loop_asyncdump},
+	{"poll", loop_poll},	     {"sdt", loop_sdt},
 	{"registry", loop_registry},
 };
 
@@ -268,7 +284,7 @@ static long parse_long(const char *opt, const char *s, long min)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: probe_bench loop|asyncdump|sdt|registry "
+	fprintf(stderr, "usage: probe_bench loop|asyncdump|poll|sdt|registry "
 			"[--pairs N] [--threads T]"
 			" [--pin]\n"
 			"       probe_bench rate [--hold K]\n");

@@ -9,7 +9,8 @@ Normally started by scripts/bench.sh, which builds DIR (default build-bench/,
 Release, unsanitized) first; scripts/kernel-vm.sh --bench runs sections 1
 and 2 inside Debian 12's own kernel under qemu (--emulated: its times are
 an emulated CPU's). Needs root (BPF), bpftool, taskset; bpftrace for section
-2 (unless --without-bpftrace), perf for section 6.
+2 (unless --without-bpftrace), perf for section 6; section 8 writes
+/proc/sys/kernel/bpf_stats_enabled.
 
 Sections (--only takes their numbers or names):
   1 unobserved  ns per probe, ASYNCDUMP_ENTER/EXIT vs empty loop and <sys/sdt.h>
@@ -32,6 +33,11 @@ Sections (--only takes their numbers or names):
                 garbage requests, connections opened and closed, clients
                 that never read a big dump (tests/integration/clients.py,
                 which test_bounds.py runs too)
+  8 programs    the BPF programs' own time (kernel.bpf_stats_enabled, set for
+                the section and restored): ns per run of asyncdumpd's
+                ad_enter, ad_exit, ad_poll_begin and ad_poll_end, of the
+                empty programs and of the least hash store, and per
+                ENTER+EXIT and POLL_BEGIN+POLL_END pair
 
 Most values are the median of several samples (printed raw under their
 row); the first dump of each size and section 6's profile are single runs,
@@ -58,15 +64,25 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
-from benchlib import (BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
-                      maps_memlock, probe_bench, ready_program)
+from benchlib import (BPF_STATS, BenchError, Bpftrace, Daemon, Floor, Procs,  # noqa: E402
+                      bpf_stats_enabled, maps_memlock, probe_bench, prog_stats,
+                      ready_program)
 from perfprofile import CATEGORIES as PROFILE_CATEGORIES  # noqa: E402
 from perfprofile import perf_profile, shares_by_category  # noqa: E402
 from report import Report, Target, median  # noqa: E402
 import clients  # noqa: E402
 
-SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory", "profile", "hostile"]
+SECTIONS = ["unobserved", "observed", "dump", "throughput", "memory", "profile", "hostile",
+            "programs"]
 NOBODY = 65534  # section 7's hostile user (and group)
+# Section 8: what each observer attaches to the probes of each probe_bench
+# mode; a pair's programs, first probe first (bench_floor --store has no
+# poll programs).
+PROGRAMS = (("asyncdumpd", "asyncdump", ("ad_enter", "ad_exit")),
+            ("asyncdumpd", "poll", ("ad_poll_begin", "ad_poll_end")),
+            ("floor", "asyncdump", ("floor_enter", "floor_exit")),
+            ("floor", "poll", ("floor_poll_beg", "floor_poll_end")),
+            ("store", "asyncdump", ("store_enter", "store_exit")))
 
 
 class Bench:
@@ -643,6 +659,96 @@ class Bench:
                "own, and every dump of the good client was whole" % (window, len(idle), NOBODY))
         for line in notes:
             r.note(line)
+
+    # -------------------------------------------------- 8. programs ---
+    def programs(self):
+        """The BPF programs' own run time, as the kernel times each run
+        while kernel.bpf_stats_enabled is 1: no uprobe round trip in it,
+        only what the programs do (and the stats' own clock reads)."""
+        r = self.rep
+        r.begin("8. BPF programs' own time (kernel.bpf_stats_enabled): ns per run and per pair")
+        pairs = 200_000 if self.args.quick else 500_000
+        runs, counts = {}, []  # program: [ns per run, a sample]; run counts
+        wall = {}  # (observer, mode): [ns per whole pair, a sample]
+        with bpf_stats_enabled() as prev:
+            for _ in range(self.reps):  # rounds: each observer measured close in time
+                for kind in ("asyncdumpd", "floor", "store"):
+                    obs = self.start_observer(kind)
+                    try:
+                        for k, mode, names in PROGRAMS:
+                            if k == kind:
+                                ns = self.program_runs(obs, mode, names, pairs, runs, counts)
+                                wall.setdefault((kind, mode), []).append(ns)
+                    finally:
+                        obs.stop()
+        with open(BPF_STATS) as f:
+            after = f.read().strip()
+        m = {name: median(xs) for name, xs in runs.items()}
+        pair = {}  # (kind, mode): [ns per pair of its two programs], per sample
+        for kind, mode, (first, second) in PROGRAMS:
+            pair[(kind, mode)] = [a + b for a, b in zip(runs[first], runs[second])]
+        mp = {key: median(xs) for key, xs in pair.items()}
+        for ad, empty in (("ad_enter", "floor_enter"), ("ad_exit", "floor_exit"),
+                          ("ad_poll_begin", "floor_poll_beg"), ("ad_poll_end", "floor_poll_end"),
+                          ("store_enter", "floor_enter"), ("store_exit", "floor_exit")):
+            r.row("%s vs %s, ns per run" % (ad, empty), m[ad], "ns", m[empty], "empty")
+        for what, mode in (("ENTER+EXIT", "asyncdump"), ("POLL_BEGIN+POLL_END", "poll")):
+            empty, ad = mp[("floor", mode)], mp[("asyncdumpd", mode)]
+            r.row("empty programs, %s pair" % what, empty, "ns")
+            r.row("asyncdumpd, %s pair vs empty" % what, ad, "ns", empty, "empty",
+                  Target("<=", 2.0, "ratio", "<= 2.0x empty"))
+            r.row("asyncdumpd, %s pair minus empty" % what, ad - empty, "ns")
+        r.row("least hash store, ENTER+EXIT pair vs empty", mp[("store", "asyncdump")], "ns",
+              mp[("floor", "asyncdump")], "empty")
+        r.row("asyncdumpd, ENTER+EXIT pair vs least store", mp[("asyncdumpd", "asyncdump")],
+              "ns", mp[("store", "asyncdump")], "store")
+        for what, mode in (("ENTER+EXIT", "asyncdump"), ("POLL_BEGIN+POLL_END", "poll")):
+            r.row("%s: ad's programs vs whole pair" % what, mp[("asyncdumpd", mode)],
+                  "ns", median(wall[("asyncdumpd", mode)]), "whole")
+        for _, _, names in PROGRAMS:
+            for name in names:
+                r.samples(name, runs[name], "ns per run")
+        for (kind, mode), xs in pair.items():
+            r.samples("%s %s pair" % (kind, mode), xs, "ns per pair")
+        for (kind, mode), xs in wall.items():
+            r.samples("%s %s whole pair" % (kind, mode), xs, "ns per pair (wall)")
+        r.note("each sample: one probe_bench run of %d pairs (1 thread on CPU 0) under the "
+               "observer, and each program's run_time_ns and run_cnt (bpftool prog show -j) "
+               "before and after it; ns per run = the differences' quotient, over the run's "
+               "warm-up too (%s runs per program and sample); a pair = its two programs' ns "
+               "per run" % (pairs, "%d" % min(counts) if min(counts) == max(counts)
+                                   else "%d-%d" % (min(counts), max(counts))))
+        r.note("the kernel times each run with two sched_clock() reads around the program: "
+               "the stats' own cost lies inside every figure, the empty programs' and "
+               "asyncdumpd's alike (the empty programs' time is mostly it), and the whole "
+               "pairs (wall, probe_bench's own clock) are dearer than section 2's by it")
+        r.note("poll mode: POLL_BEGIN(&task); POLL_END(&task) of one task, spawned before "
+               "the loop and exited after it; the least hash store (bench_floor --store) "
+               "has no poll programs")
+        r.note("kernel.bpf_stats_enabled was %s before the section and is %s again after it"
+               % (prev, after))
+
+    def program_runs(self, obs, mode, names, pairs, runs, counts):
+        """One probe_bench run under obs: appends each program's ns per run
+        to runs[name] and its run count to counts; returns the run's ns
+        per pair."""
+        ids = obs.prog_ids()
+        before = prog_stats(ids)
+        ns, _, active = probe_bench(self.probe, mode, pairs, pin=True)
+        after = prog_stats(ids)
+        if not active:
+            raise BenchError("probe_bench %s: the probes never fired (semaphore 0)" % mode)
+        for name in names:
+            took = [(after[i][1] - b[1], after[i][2] - b[2])
+                    for i, b in before.items() if b[0] == name and i in after]
+            n = sum(c for _, c in took)
+            if n < pairs:
+                raise BenchError("%s ran %d times for %d pairs of probe_bench %s: not "
+                                 "attached, or not counted (kernel.bpf_stats_enabled)"
+                                 % (name, n, pairs, mode))
+            runs.setdefault(name, []).append(sum(t for t, _ in took) / n)
+            counts.append(n)
+        return ns
 
 
 def every_10ms(stop, work):
