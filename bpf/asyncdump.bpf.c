@@ -144,6 +144,44 @@ static __always_inline bool slot_give_back(__u32 slot)
 	return false;
 }
 
+/* A probe hit of a process that could not be given a process record (the
+ * procs map is full): counted in its refused entry, which its first
+ * refusal creates and announces (asyncdump_abi.h, struct ad_refused). Runs
+ * at every event of such a process (each retries proc_create): after the
+ * first, one lookup and one add. Its threads keep a zeroed state (pgen 0),
+ * which claims no incarnation. */
+static __noinline void proc_refused(__u32 tgid, __u64 now)
+{
+	struct ad_refused *r = bpf_map_lookup_elem(&refused, &tgid);
+	struct ad_refused nr = {};
+	struct task_struct *task;
+
+	if (!r) {
+		task = bpf_get_current_task_btf();
+		nr.start_boottime =
+			BPF_CORE_READ(task, group_leader, start_boottime);
+		nr.first_ns = now;
+		nr.dropped = 1;
+		nr.reason = AD_REFUSED_PROCS_FULL;
+		if (!map_update(&refused, &tgid, &nr, BPF_NOEXIST)) {
+			event_out(AD_EV_PROC_REFUSED, tgid, 0, 0);
+			return;
+		}
+		r = bpf_map_lookup_elem(&refused, &tgid); /* lost the race */
+		if (!r)
+			return;
+	}
+	__sync_fetch_and_add(&r->dropped, 1);
+}
+
+/* Forgets a refused process that exits or execs, so that a later process
+ * with its pid is not taken for it. */
+static __always_inline void refused_forget(__u32 tgid)
+{
+	if (bpf_map_lookup_elem(&refused, &tgid))
+		bpf_map_delete_elem(&refused, &tgid);
+}
+
 /* First probe hit of a process incarnation: a new pgen, never 0, and a
  * slot (its own maps) if the daemon has one ready, else the shared maps.
  * Two threads may race here; BPF_NOEXIST makes one win and the other
@@ -197,6 +235,7 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 		}
 		if (err != -EEXIST) {
 			global_inc(AD_GLOBAL_PROCS_FULL);
+			proc_refused(tgid, np.observed_since_ns);
 			return NULL;
 		}
 	} else if (slot) {
@@ -1274,8 +1313,13 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 	__u32 slot;
 
 	proc = bpf_map_lookup_elem(&procs, &tgid);
-	if (!proc)
-		return 0; /* not observed */
+	if (!proc) {
+		/* not observed; if refused, forgotten when the group ends */
+		if (bpf_map_lookup_elem(&refused, &tgid) &&
+		    BPF_CORE_READ(p, signal, live.counter) == 0)
+			bpf_map_delete_elem(&refused, &tgid);
+		return 0;
+	}
 	slot = proc->slot;
 	tasks_map = bpf_map_lookup_elem(&tasks_of, &slot);
 	if (tasks_map) {
@@ -1292,8 +1336,10 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 	/* do_exit() decrements signal->live before this tracepoint; the
 	 * thread that takes it to 0 ends the thread group. (Works on every
 	 * kernel, unlike the tracepoint's newer group_dead argument.) */
-	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+	if (BPF_CORE_READ(p, signal, live.counter) == 0) {
 		proc_gone(tgid, proc);
+		refused_forget(tgid); /* refused before it found room */
+	}
 	return 0;
 }
 
@@ -1309,6 +1355,7 @@ int BPF_PROG(ad_sched_exec, struct task_struct *p)
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	if (proc)
 		proc_gone(tgid, proc);
+	refused_forget(tgid);
 	return 0;
 }
 

@@ -598,6 +598,10 @@ int ad_obs_handle_event(void *ctx, void *data, size_t size)
 		else if (obs->rq->want < 0)
 			obs->rq->want = AD_SWEEP_DEAD_PROCS;
 		break;
+	case AD_EV_PROC_REFUSED:
+		if (obs->on_refused)
+			obs->on_refused(obs->on_refused_ctx, ev.pid);
+		break;
 	default:
 		break;
 	}
