@@ -149,8 +149,10 @@ static __always_inline bool slot_give_back(__u32 slot)
  * refusal creates and announces (asyncdump_abi.h, struct ad_refused). Runs
  * at every event of such a process (each retries proc_create): after the
  * first, one lookup and one add. Its threads keep a zeroed state (pgen 0),
- * which claims no incarnation. */
-static __noinline void proc_refused(__u32 tgid, __u64 now)
+ * which claims no incarnation. Called by ctx_first, not proc_create: one
+ * call deeper, the combined stack of the _DYN programs would pass 512
+ * bytes (refused by Linux 6.1). */
+static __noinline void proc_refused(__u32 tgid)
 {
 	struct ad_refused *r = bpf_map_lookup_elem(&refused, &tgid);
 	struct ad_refused nr = {};
@@ -160,7 +162,7 @@ static __noinline void proc_refused(__u32 tgid, __u64 now)
 		task = bpf_get_current_task_btf();
 		nr.start_boottime =
 			BPF_CORE_READ(task, group_leader, start_boottime);
-		nr.first_ns = now;
+		nr.first_ns = bpf_ktime_get_ns();
 		nr.dropped = 1;
 		nr.reason = AD_REFUSED_PROCS_FULL;
 		if (!map_update(&refused, &tgid, &nr, BPF_NOEXIST)) {
@@ -235,7 +237,6 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 		}
 		if (err != -EEXIST) {
 			global_inc(AD_GLOBAL_PROCS_FULL);
-			proc_refused(tgid, np.observed_since_ns);
 			return NULL;
 		}
 	} else if (slot) {
@@ -255,8 +256,10 @@ static __noinline bool ctx_first(struct ad_ctx *c)
 
 	if (!proc) {
 		proc = proc_create(c->tgid);
-		if (!proc)
+		if (!proc) {
+			proc_refused(c->tgid); /* procs is full */
 			return false;
+		}
 	}
 	c->pgen = proc->pgen;
 	c->slot = proc->slot;
