@@ -182,6 +182,46 @@ static __always_inline void owner_set(__u32 slot, __u32 tgid, __u32 pgen,
 	bpf_map_update_elem(&slot_owner, &slot, &owner, BPF_ANY);
 }
 
+/* A probe hit of a process that could not be given a process record (the
+ * procs map is full): counted in its refused entry, which its first
+ * refusal creates and announces (asyncdump_abi.h, struct ad_refused). Runs
+ * at every event of such a process (each retries proc_create): after the
+ * first, one lookup and one add. Its threads keep a zeroed state (pgen 0),
+ * which claims no incarnation. Called by ctx_first, not proc_create: one
+ * call deeper, the combined stack of the _DYN programs would pass 512
+ * bytes (refused by Linux 6.1). */
+static __noinline void proc_refused(__u32 tgid)
+{
+	struct ad_refused *r = bpf_map_lookup_elem(&refused, &tgid);
+	struct ad_refused nr = {};
+	struct task_struct *task;
+
+	if (!r) {
+		task = bpf_get_current_task_btf();
+		nr.start_boottime =
+			BPF_CORE_READ(task, group_leader, start_boottime);
+		nr.first_ns = bpf_ktime_get_ns();
+		nr.dropped = 1;
+		nr.reason = AD_REFUSED_PROCS_FULL;
+		if (!map_update(&refused, &tgid, &nr, BPF_NOEXIST)) {
+			event_out(AD_EV_PROC_REFUSED, tgid, 0, 0, 0, 0);
+			return;
+		}
+		r = bpf_map_lookup_elem(&refused, &tgid); /* lost the race */
+		if (!r)
+			return;
+	}
+	__sync_fetch_and_add(&r->dropped, 1);
+}
+
+/* Forgets a refused process that exits or execs, so that a later process
+ * with its pid is not taken for it. */
+static __always_inline void refused_forget(__u32 tgid)
+{
+	if (bpf_map_lookup_elem(&refused, &tgid))
+		bpf_map_delete_elem(&refused, &tgid);
+}
+
 /* First probe hit of a process incarnation: a new pgen, never 0, and a
  * slot (its own maps) if the daemon has one ready, else the shared maps.
  * Two threads may race here; BPF_NOEXIST makes one win and the other
@@ -268,8 +308,10 @@ static __noinline bool ctx_first(struct ad_ctx *c)
 
 	if (!proc) {
 		proc = proc_create(c->tgid);
-		if (!proc)
+		if (!proc) {
+			proc_refused(c->tgid); /* procs is full */
 			return false;
+		}
 	}
 	c->pgen = proc->pgen;
 	if (!c->thr) {
@@ -1695,8 +1737,13 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 	__u32 where = 0;
 
 	proc = bpf_map_lookup_elem(&procs, &c.tgid);
-	if (!proc)
-		return 0; /* not observed */
+	if (!proc) {
+		/* not observed; if refused, forgotten when the group ends */
+		if (bpf_map_lookup_elem(&refused, &c.tgid) &&
+		    BPF_CORE_READ(p, signal, live.counter) == 0)
+			bpf_map_delete_elem(&refused, &c.tgid);
+		return 0;
+	}
 	c.pgen = proc->pgen;
 	c.nloc = locs_fill(c.loc, proc->slot, proc->big, proc->flags);
 	key.pid = c.tgid;
@@ -1716,8 +1763,10 @@ int BPF_PROG(ad_sched_exit, struct task_struct *p)
 	 * process record is looked up again: the calls above may have
 	 * changed what the verifier knows of it. */
 	proc = bpf_map_lookup_elem(&procs, &c.tgid);
-	if (proc && BPF_CORE_READ(p, signal, live.counter) == 0)
+	if (proc && BPF_CORE_READ(p, signal, live.counter) == 0) {
 		proc_gone(c.tgid, proc);
+		refused_forget(c.tgid); /* refused before it found room */
+	}
 	return 0;
 }
 
@@ -1733,6 +1782,7 @@ int BPF_PROG(ad_sched_exec, struct task_struct *p)
 	proc = bpf_map_lookup_elem(&procs, &tgid);
 	if (proc)
 		proc_gone(tgid, proc);
+	refused_forget(tgid);
 	return 0;
 }
 

@@ -25,6 +25,8 @@ struct task_struct {
 	int pid;
 	int tgid;
 	struct signal_struct *signal;
+	struct task_struct *group_leader;
+	unsigned long long start_boottime; /* u64, ns since boot (5.3+) */
 } __attribute__((preserve_access_index));
 
 /* The context of an iter/task program (ad_iter_threads). */

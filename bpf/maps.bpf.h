@@ -97,6 +97,14 @@ struct {
 	__type(value, struct ad_proc);
 } procs SEC(".maps");
 
+/* Processes not observed for want of room in procs (struct ad_refused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AD_REFUSED_MAX);
+	__type(key, __u32);
+	__type(value, struct ad_refused);
+} refused SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, AD_GLOBAL_COUNT);

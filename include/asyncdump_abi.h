@@ -296,10 +296,12 @@ enum ad_global {
 
 /* Ring buffer events, BPF to daemon. */
 enum ad_event_type {
-	AD_EV_PROC_GONE = 1,  /* the incarnation exited or exec'd: reclaim
+	AD_EV_PROC_GONE = 1,	/* the incarnation exited or exec'd: reclaim
 			       * its records (drop its slot's maps) */
-	AD_EV_SLOT_TAKEN = 2, /* a new incarnation took a ready slot: queue
+	AD_EV_SLOT_TAKEN = 2,	/* a new incarnation took a ready slot: queue
 			       * another one */
+	AD_EV_PROC_REFUSED = 3, /* a process could not be observed: its
+				 * first refusal (struct ad_refused) */
 };
 
 struct ad_event {
@@ -310,6 +312,28 @@ struct ad_event {
 	__u32 big;   /* PROC_GONE: its big slot, 0 = none */
 	__u32 flags; /* PROC_GONE: its AD_PF_* */
 };
+
+/* refused map value, keyed by tgid: a process whose probe hits could not
+ * create its process record, so it is not observed and every event of it
+ * is dropped. Written at its first refusal (announced by
+ * AD_EV_PROC_REFUSED) and counted at each dropped event after; deleted
+ * when the process exits or execs. An LRU map, so that inserting never
+ * fails: an entry may outlive its process (evicted entries are only
+ * forgotten refusals), so the daemon checks start_boottime against the
+ * process before it believes one. */
+enum ad_refused_reason {
+	AD_REFUSED_PROCS_FULL = 1, /* the procs map was full (--max-procs) */
+};
+
+struct ad_refused {
+	__u64 start_boottime; /* the group leader's start_boottime (ns
+			       * since boot: /proc/PID/stat's starttime) */
+	__u64 first_ns;	      /* first refusal (CLOCK_MONOTONIC) */
+	__u64 dropped;	      /* probe events dropped */
+	__u32 reason;	      /* enum ad_refused_reason */
+	__u32 pad;
+};
+#define AD_REFUSED_MAX 4096u /* entries of the refused map */
 
 /* Per-thread state (task storage "threads").
  *

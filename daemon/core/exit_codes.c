@@ -24,6 +24,8 @@ int ad_exit_code(int e, enum ad_exit otherwise)
 		return AD_EXIT_PERMISSION;
 	case ENOTSUP:
 		return AD_EXIT_KERNEL;
+	case EUSERS:
+		return AD_EXIT_PROCS_FULL;
 	default:
 		return otherwise;
 	}

@@ -25,6 +25,9 @@ enum ad_exit {
 	AD_EXIT_ATTACH = 7,
 	/* --daemon: the kernel lacks a feature it needs */
 	AD_EXIT_KERNEL = 8,
+	/* --pid: process hit probes but was not observed: the observer's
+	 * process table is full (--max-procs) */
+	AD_EXIT_PROCS_FULL = 9,
 };
 
 /* The exit code of a failure -e (0 gives AD_EXIT_OK). The errno values
@@ -35,6 +38,8 @@ enum ad_exit {
  *   ESRCH         AD_EXIT_NO_PROCESS   no such process (or it exited)
  *   EPERM, EACCES AD_EXIT_PERMISSION
  *   ENOTSUP       AD_EXIT_KERNEL       a kernel feature is missing
+ *   EUSERS        AD_EXIT_PROCS_FULL   the process was refused: no room
+ *                                      for it (--max-procs)
  * Every other one is `otherwise`: what failing means where it happened
  * (AD_EXIT_ATTACH while loading and attaching, else AD_EXIT_FAILURE). */
 int ad_exit_code(int e, enum ad_exit otherwise);

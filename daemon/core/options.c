@@ -585,8 +585,12 @@ void ad_usage(FILE *out, const char *prog)
 		"  %d  --daemon: loading BPF or attaching probes failed\n"
 		"  %d  --daemon: the kernel lacks a feature the observer needs "
 		"(the\n"
-		"     message names it and the oldest kernel that has it)\n",
+		"     message names it and the oldest kernel that has it)\n"
+		"  %d  --pid: the process hit asyncdump probes but is not "
+		"observed: the\n"
+		"     observer's process table is full (raise --max-procs)\n",
 		AD_EXIT_OK, AD_EXIT_FAILURE, AD_EXIT_USAGE, AD_EXIT_NO_OBSERVER,
 		prog, AD_EXIT_NOT_OBSERVED, AD_EXIT_NO_PROCESS,
-		AD_EXIT_PERMISSION, AD_EXIT_ATTACH, AD_EXIT_KERNEL);
+		AD_EXIT_PERMISSION, AD_EXIT_ATTACH, AD_EXIT_KERNEL,
+		AD_EXIT_PROCS_FULL);
 }

@@ -35,6 +35,7 @@
 #include "core/keysort.h"
 #include "observer/procmem.h"
 #include "observer/records.h"
+#include "observer/refused.h"
 
 /* A frame as read, before it takes its place in the snapshot. */
 struct raw_frame {
@@ -587,6 +588,10 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 			   (int)pid);
 		return -ESRCH;
 	}
+	/* Its probes were hit, but it found no room (--max-procs). */
+	if (rc == -ENOENT &&
+	    ad_observer_refused_err(obs, pid, err, errlen) == -EUSERS)
+		return -EUSERS;
 	if (rc == -ENOENT) {
 		ad_set_err(err, errlen,
 			   "process %d has hit no asyncdump probe since the "

@@ -28,7 +28,8 @@ struct ad_collector;
  * the second's is mr's) turns readable: the daemon is stopping. Returns
  * 0, or -ESRCH (no such process, or it exited), -EINVAL
  * (pid is a thread's: the message names its process), -ENODATA (it has
- * hit no probe), -EIO (reading the maps failed), -ENOMEM, with a one-line
+ * hit no probe), -EUSERS (it hit probes but was refused: no room for it,
+ * refused.h), -EIO (reading the maps failed), -ENOMEM, with a one-line
  * message saying what to do in err; on failure *snap holds nothing that
  * needs freeing and *out is NULL. */
 int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,

@@ -42,6 +42,11 @@ struct ad_observer_opts {
 	/* What the kernel can do (ad_features_probe()): which variant of
 	 * the programs to load, how to read thread states. Required. */
 	const struct ad_features *features;
+	/* Called, if not NULL, from ad_observer_handle_events() for each
+	 * process refused for want of room (refused.h), at its first
+	 * refusal, with on_refused_ctx. */
+	void (*on_refused)(void *ctx, uint32_t pid);
+	void *on_refused_ctx;
 };
 
 struct ad_observer;

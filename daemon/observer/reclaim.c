@@ -633,6 +633,10 @@ int ad_obs_handle_event(void *ctx, void *data, size_t size)
 		    obs->rq->want < 0)
 			obs->rq->want = AD_SWEEP_DEAD_PROCS;
 		break;
+	case AD_EV_PROC_REFUSED:
+		if (obs->on_refused)
+			obs->on_refused(obs->on_refused_ctx, ev.pid);
+		break;
 	default:
 		break;
 	}

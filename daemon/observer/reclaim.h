@@ -32,10 +32,11 @@ struct ad_observer;
  * not claim them; and slots whose owner has gone without its exit event
  * being read (a full ring buffer). */
 void ad_observer_gc(struct ad_observer *obs);
-/* Ring buffer of events (a process took a slot, a process exited): poll
- * it for readability, then call ad_observer_handle_events(), which drains
- * it: it drops the maps of exited processes, and asks for a sweep of the
- * shared maps if a process in them exited. Call ad_observer_refill()
+/* Ring buffer of events (a process took a slot, a process exited, a
+ * process was refused): poll it for readability, then call
+ * ad_observer_handle_events(), which drains it: it drops the maps of
+ * exited processes, asks for a sweep of the shared maps if a process in
+ * them exited, and hands refused processes to on_refused (observer.h). Call ad_observer_refill()
  * after it. Returns 0 or -errno. */
 int ad_observer_events_fd(struct ad_observer *obs);
 int ad_observer_handle_events(struct ad_observer *obs);

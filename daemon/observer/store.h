@@ -96,6 +96,8 @@ struct ad_observer {
 	struct ad_attachment *att;
 	size_t natt, catt;
 	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */
+	void (*on_refused)(void *ctx, uint32_t pid); /* ad_observer_opts */
+	void *on_refused_ctx;
 };
 
 #endif /* AD_STORE_H */

@@ -28,6 +28,7 @@
 #include "core/dumpmem.h"
 #include "core/exit_codes.h"
 #include "core/protocol.h"
+#include "core/ratelimit.h"
 #include "observer/attach.h"
 #include "observer/kernel_features.h"
 #include "observer/observer.h"
@@ -63,6 +64,10 @@
  * on open files (the rest use the shared maps), so a daemon at its limit
  * still holds every connection it allows and serves dumps. */
 #define AD_SERVER_FD_RESERVE (AD_SERVER_MAX_CONNS + 64)
+/* Lines about processes refused for want of room (--max-procs): a burst
+ * of 10, then one a second; the next line says how many were left out. */
+#define AD_REFUSED_LOG_BURST 10
+#define AD_REFUSED_LOG_PER_S 1
 
 struct conn {
 	bool used, held; /* held: read and allowed, waiting for a worker */
@@ -87,6 +92,7 @@ struct server {
 	ino_t sock_ino; /* never removes a successor's socket */
 	bool stop;
 	bool refill_failing; /* creating slot maps failed (logged once) */
+	struct ad_ratelimit refused_rl; /* the refused processes' lines */
 	/* Out of file descriptors (EMFILE, ENFILE): a descriptor held in
 	 * reserve lets the daemon still answer the client that hit the limit;
 	 * accepting then pauses until accept_resume_ms, doubling the pause
@@ -467,6 +473,35 @@ static void refill(struct server *s)
 	}
 }
 
+/* A process whose probe hits found no room for it (observer/refused.h):
+ * one line each, rate-limited. Its dump says the same, with how many of
+ * its events were dropped. */
+static void refused_log(void *ctx, uint32_t pid)
+{
+	struct server *s = ctx;
+	char path[64], comm[64] = "?", more[64] = "";
+	uint64_t dropped = 0;
+	FILE *f;
+
+	if (!ad_ratelimit_take(&s->refused_rl, ad_mono_ms(), &dropped))
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	if (dropped)
+		snprintf(more, sizeof(more), " (%llu more such lines left out)",
+			 (unsigned long long)dropped);
+	ad_log(AD_LOG_WARN,
+	       "process %u (%s) not observed: the process table is full "
+	       "(--max-procs %u): its probe events are dropped until it "
+	       "finds room; raise --max-procs%s",
+	       pid, comm, s->opts->max_procs, more);
+}
+
 /* The daemon's resident memory in MB (/proc/self/statm), 0 if unknown. */
 static double rss_mb(void)
 {
@@ -692,6 +727,8 @@ static int open_and_attach(struct server *s)
 		.label_max = o->label_max,
 		.fd_reserve = AD_SERVER_FD_RESERVE,
 		.features = &feat,
+		.on_refused = refused_log,
+		.on_refused_ctx = s,
 	};
 	char err[512];
 	int rc;
@@ -778,6 +815,8 @@ int ad_server_run(const struct ad_options *opts)
 		.signal_fd = -1,
 		.events_fd = -1,
 		.reserve_fd = -1,
+		.refused_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
+						AD_REFUSED_LOG_PER_S),
 	};
 	char err[512];
 	struct stat st;

@@ -19,6 +19,7 @@ Environment (set by CMake through ctest; defaults suit a build in ./build):
 import json
 import os
 import pwd
+import re
 import resource
 import select
 import shutil
@@ -52,6 +53,7 @@ EXIT_NO_PROCESS = 5
 EXIT_PERMISSION = 6
 EXIT_ATTACH = 7
 EXIT_KERNEL = 8
+EXIT_PROCS_FULL = 9
 
 SOCKET_TIMEOUT = 30.0
 READY_TIMEOUT = 20.0
@@ -279,6 +281,35 @@ def public_copies(files, cleanup):
         os.chmod(dst, 0o755)
         copies[name] = dst
     return d, copies
+
+
+# ------------------------------------------------------------ BPF maps ---
+
+def bpftool_json(*args):
+    r = subprocess.run(["bpftool", "-j"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    return r.returncode, r.stdout, r.stderr.decode(errors="replace")
+
+
+def daemon_maps(daemon):
+    """{name: map id} of the BPF maps the daemon holds open: the record
+    maps are ad_<kind><slot>, the shared ones slot 0."""
+    ids = set()
+    fdinfo = "/proc/%d/fdinfo" % daemon.p.pid
+    for fd in os.listdir(fdinfo):
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                m = re.search(r"^map_id:\s+(\d+)$", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    maps = {}
+    for i in ids:
+        rc, out, _ = bpftool_json("map", "show", "id", str(i))
+        if rc == 0:
+            maps[json.loads(out)["name"]] = i
+    return maps
 
 
 # ------------------------------------------------------------ processes ---

@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
 from adtest import prog, shape, walk, task_named  # noqa: E402
+from adtest import bpftool_json, daemon_maps  # noqa: E402
 
 SHARED = ["--max-slots", "0"]
 
@@ -41,33 +42,6 @@ def abi_define(name):
 
 # Frames a process's small maps hold before it grows into big ones.
 SMALL_FRAMES = abi_define("AD_SMALL_FRAMES")
-
-
-def bpftool_json(*args):
-    r = subprocess.run(["bpftool", "-j"] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=60)
-    return r.returncode, r.stdout, r.stderr.decode(errors="replace")
-
-
-def daemon_maps(daemon):
-    """{name: map id} of the BPF maps the daemon holds open: the record
-    maps are ad_<kind><slot>, the shared ones slot 0."""
-    ids = set()
-    fdinfo = "/proc/%d/fdinfo" % daemon.p.pid
-    for fd in os.listdir(fdinfo):
-        try:
-            with open(os.path.join(fdinfo, fd)) as f:
-                m = re.search(r"^map_id:\s+(\d+)$", f.read(), re.M)
-        except OSError:
-            continue
-        if m:
-            ids.add(int(m.group(1)))
-    maps = {}
-    for i in ids:
-        rc, out, _ = bpftool_json("map", "show", "id", str(i))
-        if rc == 0:
-            maps[json.loads(out)["name"]] = i
-    return maps
 
 
 def map_exists(map_id):

@@ -289,7 +289,7 @@ static void test_usage_text(void **state)
 		if (!strstr(buf, must[i]))
 			fail_msg("usage lacks %s", must[i]);
 	/* Every exit code is listed. */
-	for (int code = AD_EXIT_OK; code <= AD_EXIT_KERNEL; code++) {
+	for (int code = AD_EXIT_OK; code <= AD_EXIT_PROCS_FULL; code++) {
 		char line[16];
 
 		snprintf(line, sizeof(line), "\n  %d  ", code);
