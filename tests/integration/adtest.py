@@ -124,6 +124,17 @@ def header_bin(name):
     return os.path.join(HEADER, name)
 
 
+def abi_define(name):
+    """A numeric #define of include/asyncdump_abi.h: the tests' view of
+    the store's sizes follows the header, never a copy of it."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                        "include", "asyncdump_abi.h")
+    with open(path) as f:
+        m = re.search(r"^#define %s \(?([0-9]+)u" % name, f.read(), re.M)
+    assert m, name
+    return int(m.group(1))
+
+
 def prog(name):
     return os.path.join(PROGS, name)
 

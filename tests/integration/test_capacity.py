@@ -14,27 +14,15 @@ so."""
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
-from adtest import DAEMON, EXIT_OK, prog, walk  # noqa: E402
+from adtest import DAEMON, EXIT_OK, abi_define, prog, walk  # noqa: E402
 
 
-def abi_define(name):
-    """A numeric #define of include/asyncdump_abi.h."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                        "include", "asyncdump_abi.h")
-    with open(path) as f:
-        m = re.search(r"^#define %s \(?([0-9]+)u" % name, f.read(), re.M)
-    assert m, name
-    return int(m.group(1))
-
-
-SMALL_FRAMES = abi_define("AD_SMALL_FRAMES")
 FRAMES_SHARE = abi_define("AD_SHARED_FRAMES_SHARE")
 MIB = 1024 * 1024
 

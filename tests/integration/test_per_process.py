@@ -23,21 +23,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
-from adtest import prog, shape, walk, task_named  # noqa: E402
+from adtest import abi_define, prog, shape, walk, task_named  # noqa: E402
 from adtest import bpftool_json, daemon_maps  # noqa: E402
 
 SHARED = ["--max-slots", "0"]
-
-
-def abi_define(name):
-    """A numeric #define of include/asyncdump_abi.h (the tests' view of
-    the store's sizes follows the header, never a copy of it)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                        "include", "asyncdump_abi.h")
-    with open(path) as f:
-        m = re.search(r"^#define %s \(?([0-9]+)u" % name, f.read(), re.M)
-    assert m, name
-    return int(m.group(1))
 
 
 # Frames a process's small maps hold before it grows into big ones.
