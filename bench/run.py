@@ -189,7 +189,7 @@ class Bench:
         self.floor_1t = fl1
         r.row("empty-program floor, 1 thread", fl1, "ns")
         r.row("asyncdumpd vs floor, 1 thread", ad1, "ns", fl1, "floor",
-              Target("<=", 1.25, "ratio", "<= 1.25x floor"))
+              Target("<=", 1.10, "ratio", "<= 1.10x floor"))
         if "bpftrace" in kinds:
             r.row("asyncdumpd vs bpftrace script, 1 thread", ad1, "ns",
                   m[("bpftrace", 1)], "bt", Target("<=", 0.5, "ratio", "<= 0.5x bpftrace"))
@@ -288,8 +288,9 @@ class Bench:
             d.stop()
         for n in sizes:
             r.row("%s frames" % kfmt(n), median(times[n]) * 1e3, "ms",
-                  target=Target("<=", 1000, "value", "<= 1000 ms") if n == 1_000_000 else None)
-        # The same target: a wedged process is often dumped just once.
+                  target=Target("<=", 800, "value", "<= 800 ms") if n == 1_000_000 else None)
+        # The first dump has its own target (issue 12: 1.0 s, later ones
+        # 0.8 s): a wedged process is often dumped just once.
         r.row("1M frames, first dump (daemon's heap grows)", self.first_dumps["1M"] * 1e3,
               "ms", median(times[sizes[-1]]) * 1e3, "next",
               Target("<=", 1000, "value", "<= 1000 ms"))
@@ -451,7 +452,7 @@ class Bench:
         finally:
             d.stop()
         r.row("static label (frames+tasks+strings)", median(per[False]), "B",
-              target=Target("<=", 192, "value", "<= 192 B"))
+              target=Target("<=", 128, "value", "<= 128 B"))
         r.row("_DYN label (frames+tasks+strings)", median(per[True]), "B",
               median(per[False]), "static")
         for dyn in (False, True):
@@ -460,9 +461,10 @@ class Bench:
         r.samples("static", per[False], "B per frame")
         r.samples("_DYN", per[True], "B per frame")
         r.note("%s frames in %d tasks held vs none, counted in the maps that grew: the "
-               "process's own (its slot). Its fixed cost, those maps empty (hash buckets, "
-               "16 B each, sized by --max-frames/--max-tasks, here the defaults): %s "
-               "(%.2f MB per observed process, and per ready slot)"
+               "process's own (its small slot, then the big slot it grew into). The "
+               "fixed cost of its small maps empty (hash buckets, 16 B each, AD_SMALL_*): "
+               "%s (%.2f MB per observed process, and per ready small slot; a big slot's "
+               "follows --max-frames/--max-tasks, README \"Capacity\")"
                % (kfmt(n), n // 100, ", ".join(
                    "%s %.2f MB" % (k, v / 1e6) for k, v in sorted(fixed.items())),
                   sum(fixed.values()) / 1e6))
@@ -481,11 +483,14 @@ class Bench:
                     raise BenchError("the shared map %s grew: hold_frames' records "
                                      "are not in maps of its own" % name)
                 ids.add(i)
-                grown[m.group(1)] = held[i][1] - b
+                grown[m.group(1)] = grown.get(m.group(1), 0) + held[i][1] - b
                 slots.add(m.group(2))
-        if len(slots) != 1 or not {"frames", "tasks"} <= set(grown):
-            raise BenchError("the maps that grew are not one slot's: %s" % sorted(grown))
-        return slots.pop(), grown, ids
+        # one process's sets: its small slot, and its big one once those
+        # filled (include/asyncdump_abi.h, "Where records live")
+        if not 1 <= len(slots) <= 2 or not {"frames", "tasks"} <= set(grown):
+            raise BenchError("the maps that grew are not one process's: %s"
+                             % sorted(slots))
+        return min(slots, key=int), grown, ids
 
     def wait_dropped(self, d, ids):
         """Until the daemon has dropped the maps of an exited hold_frames

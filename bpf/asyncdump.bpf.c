@@ -93,13 +93,15 @@ static __always_inline void global_inc(__u32 which)
 
 /* Counts a loss in the process record. Losses are rare, so the hot paths
  * do not keep the record at hand: it is looked up here, and only counted
- * if it is still this incarnation's. */
-static __noinline void ad_lost(__u32 tgid, __u32 pgen, __u32 which)
+ * if it is still this incarnation's. A global function (scalar arguments):
+ * the verifier checks it once, not at each of its many calls. Returns 0. */
+__noinline int ad_lost(__u32 tgid, __u32 pgen, __u32 which)
 {
 	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (proc && proc->pgen == pgen && which < AD_LOST_COUNT)
 		__sync_fetch_and_add(&proc->lost[which], 1);
+	return 0;
 }
 
 #define AD_LOST(c, which) ad_lost((c)->tgid, (c)->pgen, (which))
@@ -430,30 +432,77 @@ static __always_inline struct ad_thread *thread_get(struct ad_ctx *c)
 
 /* ---- records in the process's map sets (struct ad_ctx) ------------------ */
 
+/* The map set, among sets (two slot numbers, the low half first; n of
+ * them), holding a live record of incarnation pgen of process tgid (who,
+ * tgid in the high half) under id: a frame if kind is AD_KIND_FRAME, else
+ * a task of that kind; -1 if none. A global function: the verifier checks
+ * it once, not at every call with each caller's states (with a loop,
+ * that made loading the programs several times slower). Its arguments are
+ * scalars: a pointer to the caller's stack would make the verifier forget
+ * every pointer the caller keeps there. Only records beyond a process's
+ * newest set come here. */
+__noinline int ad_set_of(__u32 kind, __u64 id, __u64 who, __u64 sets, __u32 n)
+{
+	struct ad_key key = {.pid = (__u32)(who >> 32), .kind = kind, .id = id};
+	__u32 pgen = (__u32)who;
+
+#pragma unroll
+	for (__u32 i = 0; i < 2; i++) {
+		__u32 slot = (__u32)(sets >> (32 * i));
+
+		if (i >= n)
+			break;
+		if (kind == AD_KIND_FRAME) {
+			void *m = frames_in(slot);
+			struct ad_frame *f =
+				m ? bpf_map_lookup_elem(m, &key) : NULL;
+
+			if (f && f->pgen == pgen)
+				return (int)slot;
+		} else {
+			void *m = tasks_in(slot);
+			struct ad_task *tk =
+				m ? bpf_map_lookup_elem(m, &key) : NULL;
+
+			if (tk && tk->pgen == pgen)
+				return (int)slot;
+		}
+	}
+	return -1;
+}
+
+/* ad_set_of() over the sets after the newest one. */
+static __always_inline int older_set_of(struct ad_ctx *c, __u32 kind, __u64 id)
+{
+	return ad_set_of(kind, id, ((__u64)c->tgid << 32) | c->pgen,
+			 c->loc[1] | ((__u64)c->loc[2] << 32), c->nloc - 1);
+}
+
 /* The live frame `id` of this incarnation in the sets this thread knows
  * of, newest first, with *where its set; NULL if none. */
 static __noinline struct ad_frame *frame_seek(struct ad_ctx *c, __u64 id,
 					      __u32 *where)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
+	void *m = frames_in(c->loc[0]);
+	struct ad_frame *f = m ? bpf_map_lookup_elem(m, &key) : NULL;
+	int s;
 
-#pragma unroll
-	for (__u32 i = 0; i < AD_LOCATIONS; i++) {
-		struct ad_frame *f;
-		void *m;
-
-		if (i >= c->nloc)
-			break;
-		m = frames_in(c->loc[i]);
-		if (!m)
-			continue;
-		f = bpf_map_lookup_elem(m, &key);
-		if (f && f->pgen == c->pgen) {
-			*where = c->loc[i];
-			return f;
-		}
+	if (f && f->pgen == c->pgen) {
+		*where = c->loc[0];
+		return f;
 	}
-	return NULL;
+	if (c->nloc < 2)
+		return NULL;
+	s = older_set_of(c, AD_KIND_FRAME, id);
+	if (s < 0)
+		return NULL;
+	m = frames_in((__u32)s);
+	f = m ? bpf_map_lookup_elem(m, &key) : NULL;
+	if (!f || f->pgen != c->pgen)
+		return NULL;
+	*where = (__u32)s;
+	return f;
 }
 
 /* The live task (kind, id) of this incarnation, as frame_seek(). */
@@ -461,24 +510,25 @@ static __noinline struct ad_task *task_seek(struct ad_ctx *c, __u32 kind,
 					    __u64 id, __u32 *where)
 {
 	struct ad_key key = {.pid = c->tgid, .kind = kind, .id = id};
+	void *m = tasks_in(c->loc[0]);
+	struct ad_task *tk = m ? bpf_map_lookup_elem(m, &key) : NULL;
+	int s;
 
-#pragma unroll
-	for (__u32 i = 0; i < AD_LOCATIONS; i++) {
-		struct ad_task *tk;
-		void *m;
-
-		if (i >= c->nloc)
-			break;
-		m = tasks_in(c->loc[i]);
-		if (!m)
-			continue;
-		tk = bpf_map_lookup_elem(m, &key);
-		if (tk && tk->pgen == c->pgen) {
-			*where = c->loc[i];
-			return tk;
-		}
+	if (tk && tk->pgen == c->pgen) {
+		*where = c->loc[0];
+		return tk;
 	}
-	return NULL;
+	if (c->nloc < 2)
+		return NULL;
+	s = older_set_of(c, kind, id);
+	if (s < 0)
+		return NULL;
+	m = tasks_in((__u32)s);
+	tk = m ? bpf_map_lookup_elem(m, &key) : NULL;
+	if (!tk || tk->pgen != c->pgen)
+		return NULL;
+	*where = (__u32)s;
+	return tk;
 }
 
 /* A live frame of this incarnation, or NULL; *where = its map set. A
@@ -504,34 +554,20 @@ static __always_inline struct ad_task *task_lookup(struct ad_ctx *c, __u32 kind,
 	return tk;
 }
 
-/* A process in the shared maps takes a slot of its own if one is ready
- * (the daemon's table says how many: no scan otherwise). True if it now
- * has one; its records so far stay in the shared maps (AD_PF_SHARED). */
-static __always_inline bool upgrade(struct ad_ctx *c)
+/* Who a record belongs to, for the global functions below: tgid in the
+ * high half, pgen in the low. */
+static __always_inline __u64 ctx_who(const struct ad_ctx *c)
 {
-	struct ad_ready *r = ready_table();
-	struct ad_proc *proc;
-	__u64 now;
-	__u32 s;
+	return ((__u64)c->tgid << 32) | c->pgen;
+}
 
-	if (ctx_sync(c) && c->loc[0] != AD_SLOT_SHARED)
-		return true; /* another thread did */
-	if (!r || !slot_ready(r))
-		return false;
-	proc = bpf_map_lookup_elem(&procs, &c->tgid);
-	if (!proc || proc->pgen != c->pgen || proc->slot)
-		return false;
-	s = slot_take();
-	if (!s)
-		return false;
-	now = bpf_ktime_get_ns();
-	owner_set(s, c->tgid, c->pgen, now);
-	/* Lost to another thread: the record does not name it, the daemon
-	 * releases it. */
-	__sync_val_compare_and_swap(&proc->slot, 0, s);
-	event_out(AD_EV_SLOT_TAKEN, c->tgid, c->pgen, s, 0, 0);
-	ctx_locs(c, proc);
-	return c->loc[0] != AD_SLOT_SHARED;
+/* The process record of `who`'s incarnation, or NULL. */
+static __always_inline struct ad_proc *proc_of(__u64 who)
+{
+	__u32 tgid = (__u32)(who >> 32);
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+
+	return proc && proc->pgen == (__u32)who ? proc : NULL;
 }
 
 /* One record borrowed from the shared pool (which: AD_GLOBAL_POOL_*, of
@@ -556,49 +592,73 @@ static __always_inline void pool_put(__u32 which)
 		__sync_fetch_and_sub(g, 1);
 }
 
-/* Room for one more record (a task, else a frame) in the set new records
- * go to: a process in the shared maps first tries to take a slot of its
- * own, else uses its share of them (counted in its record; a record
- * beyond it is lost, counted as share_full). */
-static __noinline bool share_take(struct ad_ctx *c, bool task)
-{
-	struct ad_proc *proc;
-	__u32 n;
+/* Outcomes of ad_share_take(). */
+enum { AD_ROOM_NONE, AD_ROOM_SHARED, AD_ROOM_MOVED };
 
-	if (upgrade(c))
-		return true;
-	proc = bpf_map_lookup_elem(&procs, &c->tgid);
-	if (!proc || proc->pgen != c->pgen)
-		return false;
+/* The rare paths of storing a record are global functions with scalar
+ * arguments: the verifier checks each once, not at every store of every
+ * program with its caller's states (which made loading several times
+ * slower), and a pointer to the caller's stack would make it forget the
+ * pointers kept there. The caller refreshes its view (ctx_sync) after. */
+
+/* Room for one more record (a task, else a frame) of a process in the
+ * shared maps: it takes a slot of its own if one is ready (the ring says
+ * so: no scan otherwise), or another thread did (AD_ROOM_MOVED: its
+ * records so far stay in the shared maps, AD_PF_SHARED); else it uses its
+ * share of the shared maps, then the pool (AD_ROOM_SHARED); else the
+ * record is lost, counted as share_full (AD_ROOM_NONE). */
+__noinline int ad_share_take(__u64 who, __u32 task)
+{
+	struct ad_proc *proc = proc_of(who);
+	struct ad_ready *r;
+	__u64 now;
+	__u32 s, n;
+
+	if (!proc)
+		return AD_ROOM_NONE;
+	if (proc->slot)
+		return AD_ROOM_MOVED;
+	r = ready_table();
+	if (r && slot_ready(r)) {
+		s = slot_take();
+		if (s) {
+			now = bpf_ktime_get_ns();
+			owner_set(s, (__u32)(who >> 32), (__u32)who, now);
+			/* Lost to another thread: the record does not name
+			 * it, the daemon releases it. */
+			__sync_val_compare_and_swap(&proc->slot, 0, s);
+			event_out(AD_EV_SLOT_TAKEN, (__u32)(who >> 32),
+				  (__u32)who, s, 0, 0);
+			return AD_ROOM_MOVED;
+		}
+	}
 	if (task) {
 		n = __sync_fetch_and_add(&proc->shared_tasks, 1);
 		if (n < shared_tasks_share ||
 		    pool_take(AD_GLOBAL_POOL_TASKS, shared_tasks_pool))
-			return true;
+			return AD_ROOM_SHARED;
 		__sync_fetch_and_sub(&proc->shared_tasks, 1);
 	} else {
 		n = __sync_fetch_and_add(&proc->shared_frames, 1);
 		if (n < shared_frames_share ||
 		    pool_take(AD_GLOBAL_POOL_FRAMES, shared_frames_pool))
-			return true;
+			return AD_ROOM_SHARED;
 		__sync_fetch_and_sub(&proc->shared_frames, 1);
 	}
 	__sync_fetch_and_add(&proc->lost[AD_LOST_SHARE_FULL], 1);
-	return false;
+	return AD_ROOM_NONE;
 }
 
 /* A record left the shared maps (deleted, or never stored): its share is
- * free again. */
-static __noinline void share_put(struct ad_ctx *c, bool task)
+ * free again. Records beyond its share were borrowed: the last ones go
+ * back to the pool first. Returns 0. */
+__noinline int ad_share_put(__u64 who, __u32 task)
 {
-	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &c->tgid);
-
+	struct ad_proc *proc = proc_of(who);
 	__u32 n;
 
-	if (!proc || proc->pgen != c->pgen)
-		return;
-	/* Records beyond its share were borrowed: the last ones go back to
-	 * the pool first. */
+	if (!proc)
+		return 0;
 	if (task) {
 		n = __sync_fetch_and_sub(&proc->shared_tasks, 1);
 		if (n > shared_tasks_share)
@@ -608,38 +668,64 @@ static __noinline void share_put(struct ad_ctx *c, bool task)
 		if (n > shared_frames_share)
 			pool_put(AD_GLOBAL_POOL_FRAMES);
 	}
+	return 0;
 }
 
+static __always_inline void share_put(struct ad_ctx *c, bool task)
+{
+	ad_share_put(ctx_who(c), task);
+}
+
+/* Room for one more record in the set new records go to (struct
+ * ad_ctx). */
 static __always_inline bool room(struct ad_ctx *c, bool task)
 {
-	return c->loc[0] != AD_SLOT_SHARED || share_take(c, task);
+	int r;
+
+	if (c->loc[0] != AD_SLOT_SHARED)
+		return true;
+	r = ad_share_take(ctx_who(c), task);
+	if (r == AD_ROOM_MOVED)
+		ctx_sync(c);
+	return r != AD_ROOM_NONE;
 }
 
 /* The process's own maps are full: it takes a big slot (one the daemon
- * keeps ready), where its new records go from now on. True if the set
- * new records go to changed (here, or by another thread). */
-static __noinline bool grow(struct ad_ctx *c)
+ * keeps ready), where its new records go from now on. 1 if its process
+ * record names a big slot now (taken here or by another thread), 0 if
+ * not: its big maps are full too, none is ready, or it is in the shared
+ * maps (shares do not grow). */
+__noinline int ad_grow(__u64 who)
 {
-	__u32 first = c->loc[0];
-	struct ad_proc *proc;
+	struct ad_proc *proc = proc_of(who);
 	__u64 now;
 	__u32 b;
 
-	if (ctx_sync(c) && c->loc[0] != first)
-		return true;
-	if (first == AD_SLOT_SHARED)
-		return false; /* shares do not grow */
-	proc = bpf_map_lookup_elem(&procs, &c->tgid);
-	if (!proc || proc->pgen != c->pgen || proc->big)
-		return false; /* its big maps are full too */
+	if (!proc || !proc->slot)
+		return 0;
+	if (proc->big)
+		return 1;
 	b = big_take();
 	if (!b)
-		return false;
+		return 0;
 	now = bpf_ktime_get_ns();
-	owner_set(b, c->tgid, c->pgen, now);
+	owner_set(b, (__u32)(who >> 32), (__u32)who, now);
 	__sync_val_compare_and_swap(&proc->big, 0, b);
-	event_out(AD_EV_SLOT_TAKEN, c->tgid, c->pgen, b, 0, 0);
-	ctx_locs(c, proc);
+	event_out(AD_EV_SLOT_TAKEN, (__u32)(who >> 32), (__u32)who, b, 0, 0);
+	return 1;
+}
+
+/* True if the set new records go to changed (grown here, or by another
+ * thread). */
+static __always_inline bool grow(struct ad_ctx *c)
+{
+	__u32 first = c->loc[0];
+
+	if (first == AD_SLOT_SHARED)
+		return false;
+	if (!ad_grow(ctx_who(c)))
+		return false;
+	ctx_sync(c);
 	return c->loc[0] != first;
 }
 
@@ -1029,15 +1115,43 @@ static __always_inline __u32 str_flags(__u32 out, __u32 copied, __u32 truncated,
 	       ((out & AD_STR_UNREADABLE) ? unreadable : 0);
 }
 
-/* A frame of task (kind, id, gen) could not be recorded: the task says so
- * (a dump shows it as having lost frames, never as idle and whole). */
-static __noinline void frames_lost(struct ad_ctx *c, __u32 kind, __u64 id,
-				   __u64 gen)
+/* A frame of task (kind, id, generation gen) of `who` could not be
+ * recorded: the task says so (a dump shows it as having lost frames,
+ * never as idle and whole). The task is looked up in the process's sets
+ * (sets: up to three slot numbers of 21 bits, newest first; kind_n: the
+ * kind, and their number above bit 8). A global function with scalar
+ * arguments, as ad_share_take(). Returns 0. */
+__noinline int ad_frames_lost(__u64 who, __u32 kind_n, __u64 id, __u64 gen,
+			      __u64 sets)
 {
-	struct ad_task *tk = task_find(c, kind, id, gen);
+	struct ad_key key = {
+		.pid = (__u32)(who >> 32), .kind = kind_n & 0xffu, .id = id};
 
-	if (tk && !(tk->flags & AD_TF_FRAMES_LOST))
-		__sync_fetch_and_or(&tk->flags, AD_TF_FRAMES_LOST);
+#pragma unroll
+	for (__u32 i = 0; i < AD_LOCATIONS; i++) {
+		void *m = tasks_in((__u32)(sets >> (21 * i)) & 0x1fffffu);
+		struct ad_task *tk;
+
+		if (i >= (kind_n >> 8))
+			break;
+		tk = m ? bpf_map_lookup_elem(m, &key) : NULL;
+		if (!tk || tk->pgen != (__u32)who)
+			continue;
+		if (tk->spawn_ns == gen && !(tk->flags & AD_TF_FRAMES_LOST))
+			__sync_fetch_and_or(&tk->flags, AD_TF_FRAMES_LOST);
+		break;
+	}
+	return 0;
+}
+
+static __always_inline void frames_lost(struct ad_ctx *c, __u32 kind, __u64 id,
+					__u64 gen)
+{
+	__u64 sets = (__u64)(c->loc[0] & 0x1fffffu) |
+		     ((__u64)(c->loc[1] & 0x1fffffu) << 21) |
+		     ((__u64)(c->loc[2] & 0x1fffffu) << 42);
+
+	ad_frames_lost(ctx_who(c), kind | (c->nloc << 8), id, gen, sets);
 }
 
 /* ENTER, ENTER_DYN and ENTER_AT. task 0 = the thread's current task (the
