@@ -372,7 +372,8 @@ static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
 
 int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 {
-	int e = refill_class(obs, 1, obs->nslots, &obs->nready, AD_READY_SLOTS,
+	int e = refill_class(obs, 1, obs->nslots, &obs->nready,
+			     obs->ready_want ? obs->ready_want : AD_READY_SLOTS,
 			     err, errlen);
 
 	if (!e && obs->nbig)

@@ -564,6 +564,10 @@ static void run_loop(struct server *s)
 	/* Loading and attaching freed memory into the heap too (libbpf's
 	 * parse of the kernel's BTF): given back once idle. */
 	ad_dumpmem_freed(&s->mem, ad_mono_ms());
+	/* The ready slots startup left to make (AD_READY_SLOTS_START). */
+	obs_write_lock(s);
+	refill(s);
+	obs_unlock(s);
 
 	while (!s->stop) {
 		uint64_t now = (uint64_t)(ad_mono_ms() / 1000);
