@@ -187,10 +187,17 @@ class Capacity(adtest.ADTestCase):
             return used
 
         # the observer's own maps are counted: no daemon at all for the
-        # baseline
-        unobserved = cost(False)
-        observed = cost(True)
-        extra = observed - unobserved
+        # baseline. /proc/meminfo is the whole host's: another program
+        # allocating meanwhile only adds, so a second pair of runs is made
+        # before a figure over the target is believed, and the lower kept.
+        extra = None
+        for _ in range(2):
+            unobserved = cost(False)
+            observed = cost(True)
+            got = observed - unobserved
+            extra = got if extra is None else min(extra, got)
+            if extra <= 256 * MIB:
+                break
         print("kernel memory: observed %.1f MB, unobserved %.1f MB, the "
               "observer's share %.1f MB" % (observed / MIB, unobserved / MIB, extra / MIB),
               file=sys.stderr)
