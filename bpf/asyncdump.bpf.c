@@ -227,13 +227,14 @@ static __always_inline void refused_forget(__u32 tgid)
 /* First probe hit of a process incarnation: a new pgen, never 0, and a
  * slot (its own maps) if the daemon has one ready, else the shared maps.
  * Two threads may race here; BPF_NOEXIST makes one win and the other
- * adopt its record (wasting one pgen, which is harmless, and giving its
- * slot back). Uses only map types every program may use, sleepable ones
+ * adopt its record (wasting one pgen, which is harmless). The loser's slot
+ * goes to the winner if the winner found none, else back to the daemon.
+ * Uses only map types every program may use, sleepable ones
  * included (Linux 6.1 refuses a queue map there). */
 static __noinline struct ad_proc *proc_create(__u32 tgid)
 {
 	__u32 which = AD_GLOBAL_PGEN;
-	struct ad_proc np = {};
+	struct ad_proc np = {}, *p;
 	__u32 slot;
 	__u64 *g;
 	int err;
@@ -252,20 +253,35 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 	else
 		np.flags = AD_PF_SHARED;
 	err = map_update(&procs, &tgid, &np, BPF_NOEXIST);
-	/* A slot taken for a record that lost the race to another thread's
-	 * is announced all the same: its owner's pgen is no process's, and
-	 * the daemon releases it. */
-	if (slot)
-		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
-	if (err) {
-		if (err != -EEXIST) {
-			global_inc(AD_GLOBAL_PROCS_FULL);
-			return NULL;
-		}
-	} else if (!slot) {
-		global_inc(AD_GLOBAL_PROCS_SHARED);
+	if (err && err != -EEXIST) {
+		if (slot) /* its owner's pgen is no process's: released */
+			event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
+		global_inc(AD_GLOBAL_PROCS_FULL);
+		return NULL;
 	}
-	return bpf_map_lookup_elem(&procs, &tgid);
+	if (!err) {
+		if (slot)
+			event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
+		else
+			global_inc(AD_GLOBAL_PROCS_SHARED);
+		return bpf_map_lookup_elem(&procs, &tgid);
+	}
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (slot && p) {
+		/* Lost the race to a thread that found the ring empty: the
+		 * process moves to this slot, as ad_share_take() would move
+		 * it at its next record (its records so far stay in the
+		 * shared maps, AD_PF_SHARED). Else the slot is announced all
+		 * the same: its owner record names no process's slot, and
+		 * the daemon releases it. */
+		if (!*(volatile __u32 *)&p->slot) {
+			np.pgen = p->pgen;
+			owner_set(slot, tgid, np.pgen, np.observed_since_ns);
+			__sync_val_compare_and_swap(&p->slot, 0, slot);
+		}
+		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
+	}
+	return p;
 }
 
 /* The map sets of a process's records, newest first (struct ad_ctx).

@@ -289,9 +289,7 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	/* Before any probe is attached, so the first processes get their
 	 * own maps; a kernel or memory limit that refuses them fails here,
 	 * at startup. */
-	obs->ready_want = AD_READY_SLOTS_START;
 	e = ad_observer_refill(obs, err, errlen);
-	obs->ready_want = AD_READY_SLOTS; /* the loop's first refill */
 	if (e)
 		goto fail;
 	obs->rb = ring_buffer__new(bpf_map__fd(obs->skel->maps.events),

@@ -330,15 +330,20 @@ static int fds_left(const struct ad_observer *obs)
 }
 
 /* Makes slots of one class ready, from `first` to `last`, until `want`
- * are. */
+ * are or `*budget` more have been made. */
 static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
-			uint32_t *nready, uint32_t want, char *err,
-			size_t errlen)
+			uint32_t *nready, uint32_t want, uint32_t *budget,
+			char *err, size_t errlen)
 {
 	uint32_t slot = first;
 
-	while (*nready < want) {
+	for (; *nready < want; (*budget)--) {
 		int e;
+
+		if (!*budget) {
+			obs->refill_more = true;
+			return 0;
+		}
 
 		while (slot <= last && obs->slots[slot].state != AD_SLOT_EMPTY)
 			slot++;
@@ -372,15 +377,22 @@ static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
 
 int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 {
-	int e = refill_class(obs, 1, obs->nslots, &obs->nready,
-			     obs->ready_want ? obs->ready_want : AD_READY_SLOTS,
-			     err, errlen);
+	uint32_t budget = AD_REFILL_BATCH, big_budget = AD_READY_BIG_SLOTS;
+	int e;
 
+	obs->refill_more = false;
+	e = refill_class(obs, 1, obs->nslots, &obs->nready, AD_READY_SLOTS,
+			 &budget, err, errlen);
 	if (!e && obs->nbig)
 		e = refill_class(obs, obs->nslots + 1, obs->nslots + obs->nbig,
-				 &obs->nready_big, AD_READY_BIG_SLOTS, err,
-				 errlen);
+				 &obs->nready_big, AD_READY_BIG_SLOTS,
+				 &big_budget, err, errlen);
 	return e;
+}
+
+bool ad_observer_refill_due(const struct ad_observer *obs)
+{
+	return obs->refill_more;
 }
 
 /* The ready count of the class of slot. */

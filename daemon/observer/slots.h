@@ -21,6 +21,9 @@
  * another. 0, or -errno with a message (new processes then use the
  * shared maps, which loses nothing but makes their dumps slower). */
 int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen);
+/* Did the last refill stop at its batch (AD_REFILL_BATCH) with slots
+ * still to make? Then call it again soon. */
+bool ad_observer_refill_due(const struct ad_observer *obs);
 
 /* The shared maps. */
 struct ad_mapset ad_obs_shared_maps(const struct ad_observer *obs);

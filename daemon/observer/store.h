@@ -67,10 +67,10 @@ struct ad_slot {
  * one is ready. Each ready slot costs the hash buckets of its three maps
  * (16 bytes per bucket, README): about 100 kB. */
 #define AD_READY_SLOTS (AD_READY_RING / 2u)
-/* Of those, made before the daemon serves: the rest are made by its loop's
- * first refill, so that starting (each slot is three map creations) does
- * not wait for all of them. */
-#define AD_READY_SLOTS_START 16u
+/* Made by one refill at most (ad_observer_refill): the rest by the next
+ * ones, so that neither starting (each slot is three map creations) nor
+ * a dump waiting for the observer's lock waits for all of them. */
+#define AD_REFILL_BATCH 16u
 /* Big slots kept ready: one, for the next process whose small maps fill
  * (they cost tens of MB each, README). */
 #define AD_READY_BIG_SLOTS 1u
@@ -97,7 +97,7 @@ struct ad_observer {
 	struct ad_slot *slots;
 	uint32_t nslots, nbig;
 	uint32_t nready, nready_big;
-	uint32_t ready_want; /* small slots to keep ready: AD_READY_SLOTS */
+	bool refill_more; /* the last refill stopped at AD_REFILL_BATCH */
 	struct ad_attachment *att;
 	size_t natt, catt;
 	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */

@@ -564,10 +564,6 @@ static void run_loop(struct server *s)
 	/* Loading and attaching freed memory into the heap too (libbpf's
 	 * parse of the kernel's BTF): given back once idle. */
 	ad_dumpmem_freed(&s->mem, ad_mono_ms());
-	/* The ready slots startup left to make (AD_READY_SLOTS_START). */
-	obs_write_lock(s);
-	refill(s);
-	obs_unlock(s);
 
 	while (!s->stop) {
 		uint64_t now = (uint64_t)(ad_mono_ms() / 1000);
@@ -612,8 +608,11 @@ static void run_loop(struct server *s)
 		if (conn_due >= 0 && conn_due < timeout)
 			timeout = (int)conn_due;
 
-		/* Pending reclaim work: only look, do not wait. */
-		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE)
+		/* Pending reclaim work or slots still to make ready (a batch
+		 * per turn: dumps wait for the lock one batch at most): only
+		 * look, do not wait. */
+		if (ad_observer_reclaim_pending(s->obs) != AD_RECLAIM_NONE ||
+		    ad_observer_refill_due(s->obs))
 			timeout = 0;
 		rc = poll(pfd, n, timeout);
 		if (rc < 0 && errno != EINTR) {
@@ -651,6 +650,11 @@ static void run_loop(struct server *s)
 		dispatch(s);
 		if (!s->njobs)
 			release_dump_memory(s);
+		if (ad_observer_refill_due(s->obs)) {
+			obs_write_lock(s);
+			refill(s);
+			obs_unlock(s);
+		}
 		if ((uint64_t)(ad_mono_ms() / 1000) >= next_gc) {
 			obs_write_lock(s);
 			ad_observer_gc(s->obs);

@@ -6,6 +6,7 @@ the wire protocol and dumps of processes that are exiting or gone. How the
 server bounds each client (concurrency, per-uid limits, hostile clients,
 file descriptors) is test_bounds.py."""
 
+import fcntl
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 
@@ -25,6 +27,7 @@ from adtest import (DAEMON, EXIT_OK, EXIT_FAILURE, EXIT_USAGE,  # noqa: E402
                     EXIT_NO_OBSERVER, EXIT_NOT_OBSERVED, EXIT_NO_PROCESS,
                     EXIT_PERMISSION, EXIT_ATTACH, connect, prog, read_all)
 
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 DOCUMENTED_EXITS = range(0, 9)
 NOBODY = 65534
 # A loose bound on what must fail fast; nothing here asserts tight timings.
@@ -603,6 +606,25 @@ class DaemonTest(adtest.ADTestCase):
         self.addCleanup(lambda: c.poll() is None and c.kill())
         return c
 
+    def wait_client_stalled(self, c, timeout=120):
+        """Waits until the dump's bytes fill the client's unread pipe
+        (FIONREAD): the daemon has then sent what the socket holds too
+        and waits for us. Not a fixed sleep: on an emulated guest the
+        dump's collect alone may take seconds."""
+        fd = c.stdout.fileno()
+        want = fcntl.fcntl(fd, F_GETPIPE_SZ) // 2
+        deadline = time.monotonic() + timeout
+        while True:
+            buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+            if int.from_bytes(buf, sys.byteorder) >= want:
+                break
+            self.assertIsNone(c.poll(), "the client finished without reading")
+            self.assertLess(time.monotonic(), deadline,
+                            "the dump never filled the client's pipe")
+            time.sleep(0.1)
+        time.sleep(0.5)  # the rest of the pipe, then the socket
+        self.assertIsNone(c.poll(), "the client finished without reading")
+
     def finish_client(self, c):
         """Reads the client's whole output now; (rc, bytes, stderr)."""
         out, err = c.communicate(timeout=120)
@@ -616,8 +638,7 @@ class DaemonTest(adtest.ADTestCase):
         p.ready(timeout=60)
         c = self.big_dump_client(d, p)
         # the daemon fills the socket and the pipe, then waits for us
-        time.sleep(3)
-        self.assertIsNone(c.poll(), "the client finished without reading")
+        self.wait_client_stalled(c)
         d.p.kill()
         rc, n, err = self.finish_client(c)
         self.assertNotEqual(rc, EXIT_OK, "a cut-short dump exited 0")
@@ -632,8 +653,7 @@ class DaemonTest(adtest.ADTestCase):
         p = self.start([prog("many_frames"), "60000"])
         p.ready(timeout=60)
         c = self.big_dump_client(d, p)
-        time.sleep(3)  # the daemon fills the socket and the pipe, then waits
-        self.assertIsNone(c.poll(), "the client finished without reading")
+        self.wait_client_stalled(c)  # the daemon fills both, then waits
         t0 = time.monotonic()
         d.p.send_signal(signal.SIGTERM)
         try:
