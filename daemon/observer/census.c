@@ -181,9 +181,7 @@ static int read_set(struct census *c, const struct ad_mapset *maps)
 	return e;
 }
 
-/* The process's command name; "?" once it has gone. Never its cmdline or
- * memory: those can make the read wait on the process. */
-static void read_comm(pid_t pid, char *buf, size_t len)
+void ad_census_comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
 	ssize_t n = -1;
@@ -211,7 +209,7 @@ static void snap_start(struct ad_snapshot *s, const struct ad_census_proc *p,
 	s->pid = p->pid;
 	s->proc = p->proc;
 	s->procs_full = procs_full;
-	read_comm(p->pid, s->comm, sizeof(s->comm));
+	ad_census_comm(p->pid, s->comm, sizeof(s->comm));
 	s->now_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
 	s->mono_to_wall_ns = ad_clock_ns(CLOCK_REALTIME) - (int64_t)s->now_ns;
 }

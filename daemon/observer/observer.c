@@ -233,8 +233,8 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	obs->max_frames = o.max_frames;
 	obs->max_tasks = o.max_tasks;
 	obs->fd_reserve = o.fd_reserve;
-	obs->on_refused = o.on_refused;
-	obs->on_refused_ctx = o.on_refused_ctx;
+	obs->on_proc = o.on_proc;
+	obs->on_proc_ctx = o.on_proc_ctx;
 	ad_obs_caps_set(obs, o.max_procs, o.max_slots, o.max_big);
 	if (ad_obs_reclaim_init(obs) || ad_obs_slots_init(obs)) {
 		ad_set_err(err, errlen, "out of memory");

@@ -20,6 +20,7 @@
 
 #include "asyncdump_abi.h"
 #include "observer/kernel_features.h"
+#include "observer/store.h"
 
 /* ad_observer_opts.max_big for no big slots at all (0 is the default). */
 #define AD_OBS_BIG_NONE UINT32_MAX
@@ -42,11 +43,10 @@ struct ad_observer_opts {
 	/* What the kernel can do (ad_features_probe()): which variant of
 	 * the programs to load, how to read thread states. Required. */
 	const struct ad_features *features;
-	/* Called, if not NULL, from ad_observer_handle_events() for each
-	 * process refused for want of room (refused.h), at its first
-	 * refusal, with on_refused_ctx. */
-	void (*on_refused)(void *ctx, uint32_t pid);
-	void *on_refused_ctx;
+	/* Called, if not NULL, from ad_observer_handle_events() when a
+	 * process's storage changes (enum ad_proc_note), with on_proc_ctx. */
+	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
+	void *on_proc_ctx;
 };
 
 struct ad_observer;

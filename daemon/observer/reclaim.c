@@ -612,6 +612,25 @@ int ad_observer_events_fd(struct ad_observer *obs)
  * found for every pid in the same walk, so the event only says that a
  * sweep is due; one lost to a full ring is found by the next sweep, or
  * the periodic one. */
+/* Tells on_proc of a process that grew into a big slot, or moved out of
+ * the shared maps, as its SLOT_TAKEN event says. BPF names the slot in
+ * the process record before it sends the event; a slot no record names
+ * (a thread that lost a race took it) is no news. */
+static void note_slot(struct ad_observer *obs, const struct ad_event *ev)
+{
+	struct ad_proc p;
+
+	if (!obs->on_proc ||
+	    bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.procs), &ev->pid,
+				&p) ||
+	    p.pgen != ev->pgen)
+		return;
+	if (p.big == ev->slot)
+		obs->on_proc(obs->on_proc_ctx, ev->pid, AD_NOTE_GREW);
+	else if (p.slot == ev->slot && (p.flags & AD_PF_SHARED))
+		obs->on_proc(obs->on_proc_ctx, ev->pid, AD_NOTE_MOVED);
+}
+
 int ad_obs_handle_event(void *ctx, void *data, size_t size)
 {
 	struct ad_observer *obs = ctx;
@@ -623,6 +642,7 @@ int ad_obs_handle_event(void *ctx, void *data, size_t size)
 	switch (ev.type) {
 	case AD_EV_SLOT_TAKEN:
 		ad_obs_slot_taken(obs, ev.slot, ev.pid, ev.pgen);
+		note_slot(obs, &ev);
 		break;
 	case AD_EV_PROC_GONE:
 		if (ev.slot != AD_SLOT_SHARED)
@@ -634,8 +654,8 @@ int ad_obs_handle_event(void *ctx, void *data, size_t size)
 			obs->rq->want = AD_SWEEP_DEAD_PROCS;
 		break;
 	case AD_EV_PROC_REFUSED:
-		if (obs->on_refused)
-			obs->on_refused(obs->on_refused_ctx, ev.pid);
+		if (obs->on_proc)
+			obs->on_proc(obs->on_proc_ctx, ev.pid, AD_NOTE_REFUSED);
 		break;
 	default:
 		break;

@@ -47,6 +47,19 @@ struct ad_mapset {
  * if that was lost, from the slot_owner map. */
 enum ad_slot_state { AD_SLOT_EMPTY, AD_SLOT_READY, AD_SLOT_OWNED };
 
+/* What became of a process's storage (asyncdump_abi.h, "Where records
+ * live"), for the log. */
+enum ad_proc_note {
+	/* No room in the process table (--max-procs): not observed until
+	 * it finds some (refused.h); told at its first refusal. */
+	AD_NOTE_REFUSED,
+	/* Its small maps filled: it took a big slot. */
+	AD_NOTE_GREW,
+	/* It began in the shared maps (no slot was ready at its first
+	 * probe) and now has maps of its own. */
+	AD_NOTE_MOVED,
+};
+
 struct ad_slot {
 	enum ad_slot_state state;
 	struct ad_mapset maps; /* fds, -1 while EMPTY */
@@ -101,8 +114,9 @@ struct ad_observer {
 	struct ad_attachment *att;
 	size_t natt, catt;
 	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */
-	void (*on_refused)(void *ctx, uint32_t pid); /* ad_observer_opts */
-	void *on_refused_ctx;
+	/* ad_observer_opts */
+	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
+	void *on_proc_ctx;
 };
 
 #endif /* AD_STORE_H */

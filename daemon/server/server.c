@@ -30,6 +30,7 @@
 #include "core/protocol.h"
 #include "core/ratelimit.h"
 #include "observer/attach.h"
+#include "observer/census.h"
 #include "observer/kernel_features.h"
 #include "observer/observer.h"
 #include "observer/reclaim.h"
@@ -64,8 +65,10 @@
  * on open files (the rest use the shared maps), so a daemon at its limit
  * still holds every connection it allows and serves dumps. */
 #define AD_SERVER_FD_RESERVE (AD_SERVER_MAX_CONNS + 64)
-/* Lines about processes refused for want of room (--max-procs): a burst
- * of 10, then one a second; the next line says how many were left out. */
+/* Lines about processes refused for want of room (--max-procs), and apart
+ * about processes that grew or moved (observer.h, enum ad_proc_note): a
+ * burst of 10, then one a second; the next line says how many were left
+ * out. */
 #define AD_REFUSED_LOG_BURST 10
 #define AD_REFUSED_LOG_PER_S 1
 
@@ -93,6 +96,7 @@ struct server {
 	bool stop;
 	bool refill_failing; /* creating slot maps failed (logged once) */
 	struct ad_ratelimit refused_rl; /* the refused processes' lines */
+	struct ad_ratelimit store_rl;	/* grown and moved processes' lines */
 	/* Out of file descriptors (EMFILE, ENFILE): a descriptor held in
 	 * reserve lets the daemon still answer the client that hit the limit;
 	 * accepting then pauses until accept_resume_ms, doubling the pause
@@ -473,33 +477,47 @@ static void refill(struct server *s)
 	}
 }
 
-/* A process whose probe hits found no room for it (observer/refused.h):
- * one line each, rate-limited. Its dump says the same, with how many of
- * its events were dropped. */
-static void refused_log(void *ctx, uint32_t pid)
+/* What became of a process's storage (observer.h, enum ad_proc_note):
+ * one line each, rate-limited apart for refusals (warnings) and for
+ * growth (news). A refused process's dump says the same, with how many
+ * of its events were dropped. */
+static void proc_note_log(void *ctx, uint32_t pid, enum ad_proc_note what)
 {
 	struct server *s = ctx;
-	char path[64], comm[64] = "?", more[64] = "";
+	bool refused = what == AD_NOTE_REFUSED;
+	char comm[64], more[64] = "";
 	uint64_t dropped = 0;
-	FILE *f;
 
-	if (!ad_ratelimit_take(&s->refused_rl, ad_mono_ms(), &dropped))
+	if (!ad_ratelimit_take(refused ? &s->refused_rl : &s->store_rl,
+			       ad_mono_ms(), &dropped))
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
+	ad_census_comm((pid_t)pid, comm, sizeof(comm));
 	if (dropped)
 		snprintf(more, sizeof(more), " (%llu more such lines left out)",
 			 (unsigned long long)dropped);
-	ad_log(AD_LOG_WARN,
-	       "process %u (%s) not observed: the process table is full "
-	       "(--max-procs %u): its probe events are dropped until it "
-	       "finds room; raise --max-procs%s",
-	       pid, comm, s->opts->max_procs, more);
+	switch (what) {
+	case AD_NOTE_REFUSED:
+		ad_log(AD_LOG_WARN,
+		       "process %u (%s) not observed: the process table is "
+		       "full (--max-procs %u): its probe events are dropped "
+		       "until it finds room; raise --max-procs%s",
+		       pid, comm, s->opts->max_procs, more);
+		break;
+	case AD_NOTE_GREW:
+		ad_log(AD_LOG_INFO,
+		       "process %u (%s) filled its small maps: it grew into "
+		       "a big slot (--max-frames %u, --max-tasks %u in all)%s",
+		       pid, comm, s->opts->max_frames, s->opts->max_tasks,
+		       more);
+		break;
+	case AD_NOTE_MOVED:
+		ad_log(AD_LOG_INFO,
+		       "process %u (%s) found no slot ready at its first "
+		       "probe: its first records are in the shared maps, "
+		       "its next ones in maps of its own%s",
+		       pid, comm, more);
+		break;
+	}
 }
 
 /* The daemon's resident memory in MB (/proc/self/statm), 0 if unknown. */
@@ -735,8 +753,8 @@ static int open_and_attach(struct server *s)
 		.label_max = o->label_max,
 		.fd_reserve = AD_SERVER_FD_RESERVE,
 		.features = &feat,
-		.on_refused = refused_log,
-		.on_refused_ctx = s,
+		.on_proc = proc_note_log,
+		.on_proc_ctx = s,
 	};
 	char err[512];
 	int rc;
@@ -825,6 +843,8 @@ int ad_server_run(const struct ad_options *opts)
 		.reserve_fd = -1,
 		.refused_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
 						AD_REFUSED_LOG_PER_S),
+		.store_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
+					      AD_REFUSED_LOG_PER_S),
 	};
 	char err[512];
 	struct stat st;

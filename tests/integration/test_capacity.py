@@ -56,8 +56,9 @@ class Capacity(adtest.ADTestCase):
 
     def test_a_million_frames_and_256k_tasks_by_default(self):
         """Default options: 1,048,576 live frames in 262,144 tasks of one
-        process are all kept (its small maps, then a big slot), and a
-        process of 1,000 frames beside it keeps its own, small maps."""
+        process are all kept (its small maps, then a big slot, which the
+        log tells), and a process of 1,000 frames beside it keeps its own,
+        small maps."""
         exe = prog("store_load")
         d = self.start_daemon(attach=[exe])
         big = self.start([exe, "tasks", str(1024 * 1024), str(256 * 1024)])
@@ -68,6 +69,10 @@ class Capacity(adtest.ADTestCase):
         self.assert_row_whole(rows[big.pid], 256 * 1024, 1024 * 1024)
         self.assert_row_whole(rows[small.pid], 1, 1000)
         self.assertTrue(rows[big.pid]["own_maps"])
+        log = d.stderr()
+        self.assertIn("process %d (store_load) filled its small maps: it grew "
+                      "into a big slot" % big.pid, log)
+        self.assertNotIn("process %d (store_load) filled" % small.pid, log)
 
     def test_lost_frames_mark_their_task(self):
         """Past its capacity a process loses frames, counted; each task
@@ -96,7 +101,8 @@ class Capacity(adtest.ADTestCase):
         and counted as share_full in its own dump. Another, started
         after, still keeps every frame of its share. Once a slot is ready
         again (the first process exits), the flood's next frames go to
-        maps of its own, and its dump shows all it kept, in both."""
+        maps of its own (the log tells), and its dump shows all it kept,
+        in both."""
         exe = prog("store_load")
         d = self.start_daemon(attach=[exe], extra=["--max-slots", "1", "--max-procs", "3"])
         a = self.start([exe, "frames", "10"])
@@ -127,6 +133,9 @@ class Capacity(adtest.ADTestCase):
             time.sleep(0.2)
         kept = doc["stats"]["frames_in"]
         self.assertGreaterEqual(kept, FRAMES_SHARE + pool)
+        self.assertIn("process %d (store_load) found no slot ready at its first "
+                      "probe" % b.pid, d.stderr())
+        self.assertNotIn("process %d (store_load) found" % c.pid, d.stderr())
         b.send("more 100")
         b.expect("DONE")
         doc = self.dump_json(d, b.pid)
