@@ -36,8 +36,9 @@ void ad_observer_gc(struct ad_observer *obs);
  * process was refused): poll it for readability, then call
  * ad_observer_handle_events(), which drains it: it drops the maps of
  * exited processes, asks for a sweep of the shared maps if a process in
- * them exited, and hands refused processes to on_refused (observer.h). Call ad_observer_refill()
- * after it. Returns 0 or -errno. */
+ * them exited, and tells on_proc (observer.h) of processes refused, grown
+ * into a big slot or moved out of the shared maps. Call
+ * ad_observer_refill() after it. Returns 0 or -errno. */
 int ad_observer_events_fd(struct ad_observer *obs);
 int ad_observer_handle_events(struct ad_observer *obs);
 

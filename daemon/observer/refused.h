@@ -5,7 +5,7 @@
  * --max-procs), so every event of theirs is dropped. BPF notes each in
  * the refused map (asyncdump_abi.h, struct ad_refused) and announces the
  * first refusal with an event (reclaim.h reads them; the daemon logs
- * each through ad_observer_opts.on_refused). A dump of such a process
+ * each through ad_observer_opts.on_proc). A dump of such a process
  * says so, with the reason, instead of blaming its build.
  */
 #ifndef AD_REFUSED_H
