@@ -606,12 +606,6 @@ int ad_observer_events_fd(struct ad_observer *obs)
 	return ring_buffer__epoll_fd(obs->rb);
 }
 
-/* A process with a slot is reclaimed here and now: its maps are dropped.
- * One in the shared maps needs a sweep of them: an exited incarnation's
- * records there are exactly those whose process record is gone or newer,
- * found for every pid in the same walk, so the event only says that a
- * sweep is due; one lost to a full ring is found by the next sweep, or
- * the periodic one. */
 /* Tells on_proc of a process that grew into a big slot, or moved out of
  * the shared maps, as its SLOT_TAKEN event says. BPF names the slot in
  * the process record before it sends the event; a slot no record names
@@ -631,6 +625,12 @@ static void note_slot(struct ad_observer *obs, const struct ad_event *ev)
 		obs->on_proc(obs->on_proc_ctx, ev->pid, AD_NOTE_MOVED);
 }
 
+/* A process with a slot is reclaimed here and now: its maps are dropped.
+ * One in the shared maps needs a sweep of them: an exited incarnation's
+ * records there are exactly those whose process record is gone or newer,
+ * found for every pid in the same walk, so the event only says that a
+ * sweep is due; one lost to a full ring is found by the next sweep, or
+ * the periodic one. */
 int ad_obs_handle_event(void *ctx, void *data, size_t size)
 {
 	struct ad_observer *obs = ctx;
