@@ -253,34 +253,27 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 	else
 		np.flags = AD_PF_SHARED;
 	err = map_update(&procs, &tgid, &np, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		if (slot) /* its owner's pgen is no process's: released */
-			event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
-		global_inc(AD_GLOBAL_PROCS_FULL);
-		return NULL;
-	}
-	if (!err) {
-		if (slot)
-			event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
-		else
-			global_inc(AD_GLOBAL_PROCS_SHARED);
-		return bpf_map_lookup_elem(&procs, &tgid);
-	}
 	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (slot && p) {
+	if (err == -EEXIST && slot && p && !*(volatile __u32 *)&p->slot) {
 		/* Lost the race to a thread that found the ring empty: the
 		 * process moves to this slot, as ad_share_take() would move
 		 * it at its next record (its records so far stay in the
-		 * shared maps, AD_PF_SHARED). Else the slot is announced all
-		 * the same: its owner record names no process's slot, and
-		 * the daemon releases it. */
-		if (!*(volatile __u32 *)&p->slot) {
-			np.pgen = p->pgen;
-			owner_set(slot, tgid, np.pgen, np.observed_since_ns);
-			__sync_val_compare_and_swap(&p->slot, 0, slot);
-		}
-		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
+		 * shared maps, AD_PF_SHARED). */
+		np.pgen = p->pgen;
+		owner_set(slot, tgid, np.pgen, np.observed_since_ns);
+		__sync_val_compare_and_swap(&p->slot, 0, slot);
 	}
+	/* Announced whatever became of it: a slot no process record names
+	 * (lost to a record that had one, or to a full procs map) is
+	 * released by the daemon. */
+	if (slot)
+		event_out(AD_EV_SLOT_TAKEN, tgid, np.pgen, slot, 0, 0);
+	if (err && err != -EEXIST) {
+		global_inc(AD_GLOBAL_PROCS_FULL);
+		return NULL;
+	}
+	if (!err && !slot)
+		global_inc(AD_GLOBAL_PROCS_SHARED);
 	return p;
 }
 
