@@ -54,7 +54,7 @@ int store_enter(struct pt_regs *ctx)
 		return 0;
 	key.id = id;
 	f.enter_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&store, &key, &f, BPF_ANY);
+	bpf_map_update_elem(&store, &key.id, &f, BPF_ANY);
 	return 0;
 }
 
@@ -68,6 +68,6 @@ int store_exit(struct pt_regs *ctx)
 	if (ad_usdt_args(ctx, &id, 1))
 		return 0;
 	key.id = id;
-	bpf_map_delete_elem(&store, &key);
+	bpf_map_delete_elem(&store, &key.id);
 	return 0;
 }

@@ -17,7 +17,7 @@
 		__uint(type, BPF_MAP_TYPE_HASH);                               \
 		__uint(map_flags, flags);                                      \
 		__uint(max_entries, AD_DEFAULT_MAX_FRAMES);                    \
-		__type(key, struct ad_key);                                    \
+		__type(key, __u64); /* a process's own map */                  \
 		__type(value, struct ad_frame);                                \
 	} name SEC(".maps")
 

@@ -44,15 +44,15 @@ static long step(__u64 i, void *ctx)
 	(void)ctx;
 	switch (op) {
 	case OP_HASH_PAIR:
-		bpf_map_update_elem(&frames, &key, &f, BPF_ANY);
-		bpf_map_delete_elem(&frames, &key);
+		bpf_map_update_elem(&frames, &key.id, &f, BPF_ANY);
+		bpf_map_delete_elem(&frames, &key.id);
 		break;
 	case OP_HASH_PAIR_PRE:
-		bpf_map_update_elem(&frames_pre, &key, &f, BPF_ANY);
-		bpf_map_delete_elem(&frames_pre, &key);
+		bpf_map_update_elem(&frames_pre, &key.id, &f, BPF_ANY);
+		bpf_map_delete_elem(&frames_pre, &key.id);
 		break;
 	case OP_HASH_LOOKUP:
-		p = bpf_map_lookup_elem(&frames, &key);
+		p = bpf_map_lookup_elem(&frames, &key.id);
 		if (p)
 			sink += p->enter_ns;
 		break;
@@ -80,7 +80,7 @@ int opcost(void *ctx)
 					     .id = 0x7ffc1000 + i * 64};
 			struct ad_frame f = {};
 
-			bpf_map_update_elem(&frames, &key, &f, BPF_ANY);
+			bpf_map_update_elem(&frames, &key.id, &f, BPF_ANY);
 		}
 	}
 	bpf_loop(loops, step, NULL, 0);

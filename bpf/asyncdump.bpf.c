@@ -360,7 +360,29 @@ static __noinline bool ctx_sync(struct ad_ctx *c)
  * the event is dropped and counted (maps_gone), never written elsewhere. */
 static __always_inline void *frames_in(__u32 slot)
 {
-	return bpf_map_lookup_elem(&frames_of, &slot);
+	__u32 zero = 0;
+
+	return slot == AD_SLOT_SHARED
+		       ? bpf_map_lookup_elem(&frames_shared_of, &zero)
+		       : bpf_map_lookup_elem(&frames_of, &slot);
+}
+
+/* Frame records. A process's own frames maps hold only its current
+ * incarnation's frames and are keyed by the frame id alone; the shared
+ * one by (tgid, pgen, id) (struct ad_shared_key). Each of these takes the
+ * key in a struct ad_shared_key and passes its id alone to an own map. */
+static __always_inline void *frame_key(__u32 slot, struct ad_shared_key *k)
+{
+	return slot == AD_SLOT_SHARED ? (void *)k : (void *)&k->id;
+}
+
+static __always_inline struct ad_frame *frame_at(__u32 slot, __u32 tgid,
+						 __u32 pgen, __u64 id)
+{
+	struct ad_shared_key k = {.pid = tgid, .pgen = pgen, .id = id};
+	void *m = frames_in(slot);
+
+	return m ? bpf_map_lookup_elem(m, frame_key(slot, &k)) : NULL;
 }
 
 static __always_inline void *tasks_in(__u32 slot)
@@ -462,11 +484,7 @@ __noinline int ad_set_of(__u32 kind, __u64 id, __u64 who, __u64 sets, __u32 n)
 		if (i >= n)
 			break;
 		if (kind == AD_KIND_FRAME) {
-			void *m = frames_in(slot);
-			struct ad_frame *f =
-				m ? bpf_map_lookup_elem(m, &key) : NULL;
-
-			if (f && f->pgen == pgen)
+			if (frame_at(slot, key.pid, pgen, id))
 				return (int)slot;
 		} else {
 			void *m = tasks_in(slot);
@@ -492,12 +510,10 @@ static __always_inline int older_set_of(struct ad_ctx *c, __u32 kind, __u64 id)
 static __noinline struct ad_frame *frame_seek(struct ad_ctx *c, __u64 id,
 					      __u32 *where)
 {
-	struct ad_key key = {.pid = c->tgid, .kind = AD_KIND_FRAME, .id = id};
-	void *m = frames_in(c->loc[0]);
-	struct ad_frame *f = m ? bpf_map_lookup_elem(m, &key) : NULL;
+	struct ad_frame *f = frame_at(c->loc[0], c->tgid, c->pgen, id);
 	int s;
 
-	if (f && f->pgen == c->pgen) {
+	if (f) {
 		*where = c->loc[0];
 		return f;
 	}
@@ -506,9 +522,8 @@ static __noinline struct ad_frame *frame_seek(struct ad_ctx *c, __u64 id,
 	s = older_set_of(c, AD_KIND_FRAME, id);
 	if (s < 0)
 		return NULL;
-	m = frames_in((__u32)s);
-	f = m ? bpf_map_lookup_elem(m, &key) : NULL;
-	if (!f || f->pgen != c->pgen)
+	f = frame_at((__u32)s, c->tgid, c->pgen, id);
+	if (!f)
 		return NULL;
 	*where = (__u32)s;
 	return f;
@@ -753,9 +768,10 @@ static __always_inline bool spill_to(struct ad_ctx *c)
 
 /* Stores a frame record where new records go; 0 with *where its set, or
  * -errno. */
-static __noinline int frame_store(struct ad_ctx *c, struct ad_key *key,
+static __noinline int frame_store(struct ad_ctx *c, __u64 id,
 				  struct ad_frame *f, __u32 *where)
 {
+	struct ad_shared_key k = {.pid = c->tgid, .pgen = c->pgen, .id = id};
 	void *m;
 	int err;
 
@@ -766,12 +782,12 @@ static __noinline int frame_store(struct ad_ctx *c, struct ad_key *key,
 		AD_LOST(c, AD_LOST_MAPS_GONE);
 		return -AD_ENOROOM;
 	}
-	err = map_update(m, key, f, BPF_ANY);
+	err = map_update(m, frame_key(c->loc[0], &k), f, BPF_ANY);
 	if (err == -E2BIG && grow(c)) {
 		m = frames_in(c->loc[0]);
 		if (!m)
 			return -AD_ENOROOM;
-		err = map_update(m, key, f, BPF_ANY);
+		err = map_update(m, frame_key(c->loc[0], &k), f, BPF_ANY);
 	}
 	if (err && c->loc[0] == AD_SLOT_SHARED)
 		share_put(c, false);
@@ -781,7 +797,8 @@ static __noinline int frame_store(struct ad_ctx *c, struct ad_key *key,
 		/* The big maps are full: what room the small ones have left
 		 * (their frames or tasks exited) is still the process's. */
 		m = frames_in(c->loc[1]);
-		if (m && !(err = map_update(m, key, f, BPF_ANY)))
+		if (m && !(err = map_update(m, frame_key(c->loc[1], &k), f,
+					    BPF_ANY)))
 			*where = c->loc[1];
 	}
 	return err;
@@ -838,12 +855,15 @@ static __noinline int task_store(struct ad_ctx *c, __u32 kind, __u64 id,
 static __noinline bool record_delete(struct ad_ctx *c, struct ad_key *key,
 				     __u32 where, bool task, bool string)
 {
+	struct ad_shared_key k = {
+		.pid = c->tgid, .pgen = c->pgen, .id = key->id};
 	void *m = task ? tasks_in(where) : frames_in(where);
 	void *sm;
 	long err = -1;
 
 	if (m)
-		err = bpf_map_delete_elem(m, key);
+		err = bpf_map_delete_elem(m, task ? (void *)key
+						  : frame_key(where, &k));
 	if (string) {
 		sm = strings_in(where);
 		if (sm)
@@ -1217,10 +1237,7 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	f.task = task;
 	f.enter_ns = c->now;
 	f.label = label;
-	f.site = site;
-	f.pgen = c->pgen;
-	f.flags =
-		(flags & ASYNCDUMP_F_USER_MASK) | (own ? AD_FF_THREAD_TASK : 0);
+	flags = (flags & ASYNCDUMP_F_USER_MASK) | (own ? AD_FF_THREAD_TASK : 0);
 	if (from_top) {
 		if (run) {
 			run_top(c, &r, &f.parent, &f.parent_gen);
@@ -1232,7 +1249,7 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 			 * has not come: it will give this frame its parent. */
 			f.parent = 0;
 			f.parent_gen = wait;
-			f.flags |= AD_FF_PARENT_PENDING;
+			flags |= AD_FF_PARENT_PENDING;
 		}
 	} else if (parent) {
 		f.parent = parent;
@@ -1242,7 +1259,8 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		else
 			AD_LOST(c, AD_LOST_PARENT_UNKNOWN);
 	}
-	err = frame_store(c, &key, &f, &where);
+	f.site_flags = ad_frame_pack(site, flags);
+	err = frame_store(c, id, &f, &where);
 	if (err) {
 		if (err != -AD_ENOROOM)
 			AD_LOST(c, AD_LOST_FRAMES_FULL);
@@ -1268,13 +1286,14 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 		__u32 out = str_copy(c, &key, where, label, may_fault);
 		/* Looked up after the copy (which may sleep), and only this
 		 * frame: not a later one that reused its id meanwhile. */
-		void *m = frames_in(where);
-		struct ad_frame *fp = m ? bpf_map_lookup_elem(m, &key) : NULL;
+		struct ad_frame *fp = frame_at(where, c->tgid, c->pgen, id);
 
-		if (fp && fp->enter_ns == c->now && fp->pgen == c->pgen)
-			fp->flags |= str_flags(out, AD_FF_LABEL_COPIED,
-					       AD_FF_LABEL_TRUNCATED,
-					       AD_FF_LABEL_UNREADABLE);
+		if (fp && fp->enter_ns == c->now)
+			ad_frame_flags_set(fp,
+					   str_flags(out, AD_FF_LABEL_COPIED,
+						     AD_FF_LABEL_TRUNCATED,
+						     AD_FF_LABEL_UNREADABLE),
+					   0);
 	}
 	return 0;
 }
@@ -1385,11 +1404,12 @@ static __always_inline __u32 live_parent(struct ad_ctx *c,
 
 	*parent = f->parent;
 	*parent_gen = f->parent_gen;
-	if (f->flags & AD_FF_PARENT_PENDING) {
+	if (ad_frame_flags(f) & AD_FF_PARENT_PENDING) {
 		/* Its parent is a hand-over that had not come when it was
 		 * entered: the hand-over, or still the wait for it. */
-		struct ad_task *tk = task_find(c, ad_frame_task_kind(f->flags),
-					       f->task, f->task_gen);
+		struct ad_task *tk =
+			task_find(c, ad_frame_task_kind(ad_frame_flags(f)),
+				  f->task, f->task_gen);
 		__u32 wait = (__u32)f->parent_gen;
 
 		*parent = 0;
@@ -1422,7 +1442,7 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 	__u32 wait, where = 0;
 
 	if (run_peek(c, &r) && f->task == r.task && f->task_gen == r.gen &&
-	    !(f->flags & AD_FF_THREAD_TASK) == !r.own) {
+	    !(ad_frame_flags(f) & AD_FF_THREAD_TASK) == !r.own) {
 		if (!r.own && c->thr->pending)
 			pending_resolve(c);
 		run_top(c, &r, &top, &top_gen);
@@ -1438,7 +1458,8 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 			c->thr->pending = wait;
 		return;
 	}
-	tk = task_lookup(c, ad_frame_task_kind(f->flags), f->task, &where);
+	tk = task_lookup(c, ad_frame_task_kind(ad_frame_flags(f)), f->task,
+			 &where);
 	if (!tk || tk->wait_seq || tk->top != id || tk->top_gen != f->enter_ns)
 		return;
 	wait = live_parent(c, f, &parent, &parent_gen);
@@ -1466,7 +1487,7 @@ int ad_exit(struct pt_regs *ctx)
 		return 0;
 	}
 	top_pop(&c, a.frame, f);
-	flags = f->flags;
+	flags = ad_frame_flags(f);
 	record_delete(&c, &key, where, false, flags & AD_FF_LABEL_COPIED);
 	return 0;
 }
@@ -1499,19 +1520,21 @@ int ad_move(struct pt_regs *ctx)
 	top_pop(&c, a.frame, f);
 	/* The move names its parent: one still pending from an overlapping
 	 * poll is settled, a later hand-over must not undo it. */
-	f->flags &= ~AD_FF_PARENT_PENDING;
+	ad_frame_flags_set(f, 0, AD_FF_PARENT_PENDING);
 	if (np) {
 		/* Into its new parent's task, of whichever kind. */
 		f->parent = a.new_parent;
 		f->parent_gen = np->enter_ns;
 		f->task = np->task;
 		f->task_gen = np->task_gen;
-		f->flags = (f->flags & ~(AD_FF_DETACHED | AD_FF_THREAD_TASK)) |
-			   (np->flags & AD_FF_THREAD_TASK) | AD_FF_MOVED;
+		ad_frame_flags_set(f,
+				   (ad_frame_flags(np) & AD_FF_THREAD_TASK) |
+					   AD_FF_MOVED,
+				   AD_FF_DETACHED | AD_FF_THREAD_TASK);
 	} else {
 		f->parent = 0;
 		f->parent_gen = 0;
-		f->flags |= AD_FF_DETACHED | AD_FF_MOVED;
+		ad_frame_flags_set(f, AD_FF_DETACHED | AD_FF_MOVED, 0);
 	}
 	return 0;
 }
@@ -1741,10 +1764,11 @@ static __always_inline void hand_over(struct ad_ctx *c, struct ad_task *tk,
 		return;
 	f = frame_find(c, tk->pending_frame, &where);
 	if (f && f->enter_ns == tk->pending_frame_gen &&
-	    (f->flags & AD_FF_PARENT_PENDING) && (__u32)f->parent_gen == seq) {
+	    (ad_frame_flags(f) & AD_FF_PARENT_PENDING) &&
+	    (__u32)f->parent_gen == seq) {
 		f->parent = top;
 		f->parent_gen = top_gen;
-		f->flags &= ~AD_FF_PARENT_PENDING;
+		ad_frame_flags_set(f, 0, AD_FF_PARENT_PENDING);
 	}
 	tk->pending_frame = 0;
 	tk->pending_frame_gen = 0;

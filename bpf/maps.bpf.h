@@ -15,29 +15,39 @@
  * without BTF types: the template decides, and a strings map's value size
  * is label_max. NO_PREALLOC: kernel memory follows the live records, not
  * the configured maximum. */
-#define AD_RECORD_MAP_DEF(value_bytes, entries)                                \
+#define AD_RECORD_MAP_DEF(key_bytes, value_bytes, entries)                     \
 	__uint(type, BPF_MAP_TYPE_HASH);                                       \
 	__uint(map_flags, BPF_F_NO_PREALLOC);                                  \
 	__uint(max_entries, entries);                                          \
-	__uint(key_size, sizeof(struct ad_key));                               \
+	__uint(key_size, key_bytes);                                           \
 	__uint(value_size, value_bytes)
 
+/* A process's own frames: keyed by the frame id alone (struct ad_frame). */
 struct ad_frames_inner {
-	AD_RECORD_MAP_DEF(sizeof(struct ad_frame), AD_DEFAULT_MAX_FRAMES);
+	AD_RECORD_MAP_DEF(sizeof(__u64), sizeof(struct ad_frame),
+			  AD_DEFAULT_MAX_FRAMES);
+};
+
+/* The shared frames (struct ad_shared_key). */
+struct ad_shared_frames_inner {
+	AD_RECORD_MAP_DEF(sizeof(struct ad_shared_key), sizeof(struct ad_frame),
+			  AD_DEFAULT_MAX_FRAMES);
 };
 
 struct ad_tasks_inner {
-	AD_RECORD_MAP_DEF(sizeof(struct ad_task), AD_DEFAULT_MAX_TASKS);
+	AD_RECORD_MAP_DEF(sizeof(struct ad_key), sizeof(struct ad_task),
+			  AD_DEFAULT_MAX_TASKS);
 };
 
-/* _DYN labels and names; key = the owning record's key. */
+/* _DYN labels and names; key = the owning record's struct ad_key. */
 struct ad_strings_inner {
-	AD_RECORD_MAP_DEF(AD_DEFAULT_LABEL_MAX,
+	AD_RECORD_MAP_DEF(sizeof(struct ad_key), AD_DEFAULT_LABEL_MAX,
 			  AD_DEFAULT_MAX_FRAMES + AD_DEFAULT_MAX_TASKS);
 };
 
 /* The record maps, at index ad_proc.slot: each process's own (1..
- * max_slots) and the shared ones (AD_SLOT_SHARED, 0). The daemon creates
+ * max_slots) and the shared ones (AD_SLOT_SHARED, 0), except the shared
+ * frames map, keyed otherwise, alone in frames_shared_of. The daemon creates
  * them all; the inner definitions are the template each must match
  * (type, key and value size, flags; the daemon gives libbpf the actual
  * template, sized by its options). */
@@ -47,6 +57,13 @@ struct {
 	__type(key, __u32);
 	__array(values, struct ad_frames_inner);
 } frames_of SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct ad_shared_frames_inner);
+} frames_shared_of SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);

@@ -80,7 +80,16 @@ static inline __u32 ad_frame_task_kind(__u32 flags)
 
 /* frames map value: one live frame. Generations: a parent or task is
  * matched by id AND by its enter/spawn time, so a reused id never adopts
- * another object's children. */
+ * another object's children.
+ *
+ * 56 bytes, so that a frame's hash element (the kernel's 48-byte header,
+ * the key, this value and the allocator's 8-byte link) is at most 128
+ * bytes: its incarnation is in the map or the key, not here (a process's
+ * own frames maps hold only its records and are keyed by the frame id
+ * alone; the shared one by struct ad_shared_key), and its flags share a
+ * word with the site address, which is a user-space address below 2^48
+ * (ad_frame_site_ok()). Read and written through the ad_frame_* helpers
+ * below. */
 struct ad_frame {
 	__u64 task;	  /* task id; the tid with AD_FF_THREAD_TASK */
 	__u64 task_gen;	  /* spawn_ns of that task record */
@@ -88,9 +97,54 @@ struct ad_frame {
 	__u64 parent_gen; /* enter_ns of the parent frame, 0 when parent == 0 */
 	__u64 enter_ns;	  /* bpf_ktime_get_ns() at enter (CLOCK_MONOTONIC) */
 	__u64 label;	  /* user address of the label; 0 = site->label */
-	__u64 site;	  /* user address of struct asyncdump_site */
-	__u32 pgen;	  /* ad_proc.pgen of the process at enter */
-	__u32 flags;	  /* ASYNCDUMP_F_* | AD_FF_* */
+	/* user address of struct asyncdump_site (low AD_SITE_BITS bits) and
+	 * the frame's flags, ASYNCDUMP_F_* | AD_FF_* (the high 16 bits) */
+	__u64 site_flags;
+};
+
+#define AD_SITE_BITS 48
+#define AD_SITE_MASK ((1ULL << AD_SITE_BITS) - 1)
+
+/* Can site be kept in a frame record? Every user-space address on the
+ * 64-bit architectures Linux runs is below 2^48 unless the program maps
+ * memory above it on purpose (x86-64 5-level paging, arm64 52-bit): a
+ * site there is not kept (the frame shows no call site). */
+static inline int ad_frame_site_ok(__u64 site)
+{
+	return (site & ~AD_SITE_MASK) == 0;
+}
+
+static inline __u64 ad_frame_site(const struct ad_frame *f)
+{
+	return f->site_flags & AD_SITE_MASK;
+}
+
+static inline __u32 ad_frame_flags(const struct ad_frame *f)
+{
+	return (__u32)(f->site_flags >> AD_SITE_BITS);
+}
+
+/* site_flags of a site (kept if ad_frame_site_ok()) and flags. */
+static inline __u64 ad_frame_pack(__u64 site, __u32 flags)
+{
+	return (ad_frame_site_ok(site) ? site : 0) |
+	       ((__u64)(flags & 0xffffu) << AD_SITE_BITS);
+}
+
+static inline void ad_frame_flags_set(struct ad_frame *f, __u32 set,
+				      __u32 clear)
+{
+	f->site_flags = ad_frame_pack(ad_frame_site(f),
+				      (ad_frame_flags(f) & ~clear) | set);
+}
+
+/* Key of the shared frames map (frames_shared_of): the frames of every
+ * process that has no maps of its own, of each incarnation apart. A
+ * process's own frames maps are keyed by the frame id alone (__u64). */
+struct ad_shared_key {
+	__u32 pid;  /* tgid */
+	__u32 pgen; /* ad_proc.pgen of the incarnation */
+	__u64 id;   /* frame id */
 };
 
 /* Task flags. */
@@ -192,7 +246,11 @@ enum ad_lost {
  *
  * Each observed process incarnation has maps of its own: a frames, a tasks
  * and a strings hash map, held at index `slot` of the map-in-map arrays
- * frames_of, tasks_of and strings_of. A dump then reads only that
+ * frames_of, tasks_of and strings_of (tasks and strings keyed by struct
+ * ad_key, frames by the frame id alone: struct ad_frame). The shared
+ * maps' frames map, keyed by struct ad_shared_key, is alone in
+ * frames_shared_of (the inner maps of one outer array have one key size).
+ * A dump then reads only that
  * process's records, whatever other processes hold, and reclaiming an
  * exited process is dropping its maps. BPF cannot create maps: asyncdumpd
  * creates them ahead of time and puts the ready slots in the table

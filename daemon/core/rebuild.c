@@ -148,7 +148,7 @@ static uint32_t task_kind(const struct ad_task *rec)
 }
 
 /* The kind of the task a frame is in. */
-static uint32_t frame_task_kind(const struct ad_frame *rec)
+static uint32_t frame_task_kind(const struct ad_frame_rec *rec)
 {
 	return ad_frame_of_thread_task(rec) ? KIND_THREAD : KIND_TASK;
 }
@@ -270,7 +270,7 @@ static int take_tasks(struct work *w)
 
 /* The forest task of frame record r (its task's id, kind and
  * generation), or NONE if it is not live. */
-static uint32_t live_task(const struct work *w, const struct ad_frame *r)
+static uint32_t live_task(const struct work *w, const struct ad_frame_rec *r)
 {
 	uint32_t j = index_find(&w->tidx, r->task, frame_task_kind(r));
 
@@ -281,7 +281,7 @@ static uint32_t live_task(const struct work *w, const struct ad_frame *r)
 
 /* The snapshot record of frame record r's task, if live, or NULL. */
 static const struct ad_task *task_rec(const struct work *w,
-				      const struct ad_frame *r)
+				      const struct ad_frame_rec *r)
 {
 	uint32_t j = index_find(&w->tidx, r->task, frame_task_kind(r));
 
@@ -296,8 +296,8 @@ static const struct ad_task *task_rec(const struct work *w,
  * level), or while two threads ran its task at once. Sets the parent to
  * look for (parent, gen): the hand-over, once it has come. */
 static enum ad_unsure frame_unsure(const struct work *w,
-				   const struct ad_frame *r, uint64_t *parent,
-				   uint64_t *gen)
+				   const struct ad_frame_rec *r,
+				   uint64_t *parent, uint64_t *gen)
 {
 	const struct ad_task *t = task_rec(w, r);
 
@@ -336,7 +336,7 @@ static void take_frames(struct work *w)
 			w->keep[i] = 1, w->nkept++;
 	}
 	for (i = 0; i < snap->nframes; i++) {
-		const struct ad_frame *r = &f[i].rec;
+		const struct ad_frame_rec *r = &f[i].rec;
 		uint64_t parent = r->parent, gen = r->parent_gen;
 		uint32_t p;
 

@@ -28,12 +28,39 @@ struct ad_str {
 	bool borrowed; /* text lives in snapshot.pool: not freed on its own */
 };
 
+/* A frame record as the frames maps hold it (struct ad_frame, packed),
+ * with its fields apart, and the incarnation it belongs to (in the map
+ * or the key there). */
+struct ad_frame_rec {
+	uint64_t task, task_gen, parent, parent_gen, enter_ns, label, site;
+	uint32_t pgen;
+	uint32_t flags; /* ASYNCDUMP_F_* | AD_FF_* */
+};
+
+/* The record of map value v, of incarnation pgen. */
+static inline struct ad_frame_rec ad_frame_rec_of(const struct ad_frame *v,
+						  uint32_t pgen)
+{
+	struct ad_frame_rec r = {
+		.task = v->task,
+		.task_gen = v->task_gen,
+		.parent = v->parent,
+		.parent_gen = v->parent_gen,
+		.enter_ns = v->enter_ns,
+		.label = v->label,
+		.site = ad_frame_site(v),
+		.pgen = pgen,
+		.flags = ad_frame_flags(v),
+	};
+	return r;
+}
+
 /* A frame's task is rec.task of the kind its flags say: a thread's own
  * task (AD_FF_THREAD_TASK, rec.task is the tid) or a task id given to the
  * probes (ad_frame_of_thread_task()). */
 struct ad_snap_frame {
 	uint64_t id;
-	struct ad_frame rec; /* as in the frames map */
+	struct ad_frame_rec rec;
 	struct ad_str label;
 	struct ad_str file;
 	struct ad_str function;
@@ -62,7 +89,7 @@ static inline bool ad_task_is_thread(const struct ad_task *rec)
 
 /* Is the task of this frame record a thread's own task (rec->task the
  * tid)? */
-static inline bool ad_frame_of_thread_task(const struct ad_frame *rec)
+static inline bool ad_frame_of_thread_task(const struct ad_frame_rec *rec)
 {
 	return rec->flags & AD_FF_THREAD_TASK;
 }

@@ -88,6 +88,7 @@ struct census {
 	bool shared;		  /* a walk of the shared maps: only processes
 			       * that keep their records there */
 	size_t *ctasks, *cframes; /* capacities of snaps[i].tasks, .frames */
+	const struct ad_mapset *set; /* the set being walked */
 };
 
 /* Does the process keep records in the shared maps? */
@@ -148,14 +149,16 @@ static int on_task(void *ctx, const void *k, const void *v)
 static int on_frame(void *ctx, const void *k, const void *v)
 {
 	struct census *c = ctx;
-	const struct ad_key *key = k;
 	struct ad_snapshot *s;
 	struct ad_snap_frame *f;
-	struct ad_frame rec;
+	struct ad_frame_rec rec;
+	struct ad_key key;
 	size_t i;
 
-	memcpy(&rec, v, sizeof(rec));
-	if (!find(c, key->pid, &i) || !current(c, i, rec.pgen))
+	/* A slot's walk is of its one process (procs[0]). */
+	ad_frame_entry(c->set, (uint32_t)c->procs[0].pid, c->procs[0].proc.pgen,
+		       k, v, &key, &rec);
+	if (!find(c, key.pid, &i) || !current(c, i, rec.pgen))
 		return 0;
 	s = &c->snaps[i];
 	f = ad_grow(s->frames, &c->cframes[i], s->nframes, sizeof(*f), 16);
@@ -164,7 +167,7 @@ static int on_frame(void *ctx, const void *k, const void *v)
 	s->frames = f;
 	f = &s->frames[s->nframes++];
 	memset(f, 0, sizeof(*f));
-	f->id = key->id;
+	f->id = key.id;
 	f->rec = rec;
 	return 0;
 }
@@ -175,8 +178,9 @@ static int read_set(struct census *c, const struct ad_mapset *maps)
 	int e = ad_walk_map(maps->tasks, sizeof(struct ad_key),
 			    sizeof(struct ad_task), on_task, c);
 
+	c->set = maps;
 	if (!e)
-		e = ad_walk_map(maps->frames, sizeof(struct ad_key),
+		e = ad_walk_map(maps->frames, ad_frames_key_size(maps),
 				sizeof(struct ad_frame), on_frame, c);
 	return e;
 }

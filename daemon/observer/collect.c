@@ -40,7 +40,7 @@
 /* A frame as read, before it takes its place in the snapshot. */
 struct raw_frame {
 	uint64_t id;
-	struct ad_frame rec;
+	struct ad_frame_rec rec;
 	const char *copy; /* its _DYN label, in the snapshot's pool, or NULL */
 };
 
@@ -428,7 +428,7 @@ static int on_task(void *ctx, uint64_t id, const struct ad_task *rec,
 }
 
 /* Frames are only gathered here; place_frames() resolves them, in order. */
-static int on_frame(void *ctx, uint64_t id, const struct ad_frame *rec,
+static int on_frame(void *ctx, uint64_t id, const struct ad_frame_rec *rec,
 		    const char *copy)
 {
 	struct ad_collector *c = ctx;

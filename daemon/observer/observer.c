@@ -119,15 +119,16 @@ static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
  * etc.) was created with. libbpf 1.1 cannot resize its own inner map
  * definitions, so the shared maps (slot 0) are created first, exactly as
  * every slot's will be (ad_obs_create_map), and given to libbpf as the
- * templates. */
+ * templates; a slot's frames map is keyed otherwise than the shared one,
+ * so frames_of gets a template of its own (closed once loaded). */
 static int set_templates(struct ad_observer *obs, char *err, size_t errlen)
 {
-	struct bpf_map *outer[3] = {obs->skel->maps.frames_of,
-				    obs->skel->maps.tasks_of,
-				    obs->skel->maps.strings_of};
+	struct bpf_map *outer[4] = {
+		obs->skel->maps.frames_shared_of, obs->skel->maps.tasks_of,
+		obs->skel->maps.strings_of, obs->skel->maps.frames_of};
 	int e = ad_obs_shared_create(obs);
 	const struct ad_mapset *m = &obs->slots[AD_SLOT_SHARED].maps;
-	int fds[3] = {m->frames, m->tasks, m->strings};
+	int fds[4] = {m->frames, m->tasks, m->strings, -1};
 
 	if (e) {
 		ad_set_err(err, errlen,
@@ -139,7 +140,18 @@ static int set_templates(struct ad_observer *obs, char *err, size_t errlen)
 			   ad_privilege_reason(-e));
 		return e;
 	}
-	for (unsigned int i = 0; i < 3; i++) {
+	obs->frames_template =
+		ad_obs_create_map(obs, AD_MAP_FRAMES, AD_SLOT_TEMPLATE);
+	if (obs->frames_template < 0) {
+		e = obs->frames_template;
+		ad_set_err(err, errlen,
+			   "creating the template frames map failed: %s%s%s",
+			   strerror(-e), ad_privilege_hint(-e),
+			   ad_privilege_reason(-e));
+		return e;
+	}
+	fds[3] = obs->frames_template;
+	for (unsigned int i = 0; i < 4; i++) {
 		e = bpf_map__set_inner_map_fd(outer[i], fds[i]);
 		if (e) {
 			ad_set_err(
@@ -228,6 +240,7 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 		ad_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	obs->frames_template = -1;
 	obs->label_max = o.label_max;
 	obs->features = *o.features;
 	obs->max_frames = o.max_frames;
@@ -255,6 +268,8 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	if (e)
 		goto fail;
 	e = asyncdump__load(obs->skel);
+	close(obs->frames_template);
+	obs->frames_template = -1;
 	if (e) {
 		/* As root, whatever the error, the verifier's log says why. */
 		ad_set_err(err, errlen, "loading BPF programs failed: %s%s%s",
@@ -318,6 +333,8 @@ void ad_observer_close(struct ad_observer *obs)
 	ad_obs_slots_fini(obs);
 	ad_obs_ready_unmap(obs);
 	asyncdump__destroy(obs->skel);
+	if (obs->frames_template >= 0)
+		close(obs->frames_template);
 	free(obs);
 }
 

@@ -33,6 +33,7 @@
 #include "core/idtab.h"
 #include "core/clock.h"
 #include "core/grow.h"
+#include "observer/records.h"
 #include "observer/slots.h"
 #include "observer/store.h"
 #include "observer/walk.h"
@@ -132,7 +133,7 @@ static bool proc_live(struct ad_observer *obs, uint32_t pid, uint32_t pgen)
 	return pgen && current_pgen(obs, pid) == pgen;
 }
 
-static bool same_frame(const struct ad_doomed *d, const struct ad_frame *f)
+static bool same_frame(const struct ad_doomed *d, const struct ad_frame_rec *f)
 {
 	return f->pgen == d->pgen && f->enter_ns == d->gen &&
 	       f->task == d->task && f->task_gen == d->task_gen &&
@@ -187,7 +188,7 @@ static int judge_task(void *ctx, const void *k, const void *v)
  * Remembered as live if so: the other frames of that task then cost no
  * lookup. */
 static bool task_elsewhere(struct ad_observer *obs, const struct ad_key *tk,
-			   const struct ad_frame *f)
+			   const struct ad_frame_rec *f)
 {
 	struct ad_mapset sets[AD_LOCATIONS];
 	struct ad_proc p;
@@ -216,7 +217,7 @@ static bool task_elsewhere(struct ad_observer *obs, const struct ad_key *tk,
  * tasks walked, else on its own: it may have been spawned after the
  * walk. */
 static bool task_live(struct ad_observer *obs, const struct ad_key *fkey,
-		      const struct ad_frame *f)
+		      const struct ad_frame_rec *f)
 {
 	struct ad_key tk = {.pid = fkey->pid,
 			    .kind = ad_frame_task_kind(f->flags),
@@ -239,16 +240,16 @@ static int judge_frame(void *ctx, const void *k, const void *v)
 {
 	struct ad_observer *obs = ctx;
 	struct ad_reclaim *rq = obs->rq;
-	const struct ad_key *key = k;
-	struct ad_key owner = *key;
-	struct ad_frame f;
+	struct ad_frame_rec f;
+	struct ad_key key, owner;
 
-	memcpy(&f, v, sizeof(f));
-	if (!proc_live(obs, key->pid, f.pgen) ||
-	    (rq->mode == AD_SWEEP_ALL && !task_live(obs, key, &f)))
+	ad_frame_entry(&rq->maps, rq->set_pid, rq->set_pgen, k, v, &key, &f);
+	owner = key;
+	if (!proc_live(obs, key.pid, f.pgen) ||
+	    (rq->mode == AD_SWEEP_ALL && !task_live(obs, &key, &f)))
 		return doom(rq,
 			    &(struct ad_doomed){
-				    .key = *key,
+				    .key = key,
 				    .gen = f.enter_ns,
 				    .task = f.task,
 				    .task_gen = f.task_gen,
@@ -278,15 +279,26 @@ static bool string_dead(struct ad_observer *obs, const struct ad_key *key,
 		struct ad_frame f;
 		struct ad_task t;
 	} o;
+	struct ad_shared_key fk;
+	uint32_t pgen;
 
 	owner.kind |= AD_OWNER_KIND_BIT;
 	if (!lookup_only && ad_idtab_get(&rq->live, &owner))
 		return false;
 	if (key->kind == AD_KIND_FRAME) {
-		if (bpf_map_lookup_elem(rq->maps.frames, key, &o.f) ||
-		    !proc_live(obs, key->pid, o.f.pgen))
+		/* Its owner: a frame of the slot's incarnation, or in the
+		 * shared maps of the pid's live one (a string's key does not
+		 * say which incarnation copied it). */
+		pgen = rq->set != AD_SLOT_SHARED ? rq->set_pgen
+						 : current_pgen(obs, key->pid);
+		if (!pgen ||
+		    bpf_map_lookup_elem(
+			    rq->maps.frames,
+			    ad_frame_map_key(&rq->maps, key, pgen, &fk),
+			    &o.f) ||
+		    !proc_live(obs, key->pid, pgen))
 			return true;
-		copied = o.f.flags & AD_FF_LABEL_COPIED;
+		copied = ad_frame_flags(&o.f) & AD_FF_LABEL_COPIED;
 		born = o.f.enter_ns;
 	} else {
 		if (bpf_map_lookup_elem(rq->maps.tasks, key, &o.t) ||
@@ -324,6 +336,11 @@ static int delete_judged(struct ad_observer *obs, const struct ad_doomed *d)
 		struct ad_frame f;
 		struct ad_task t;
 	} v;
+	struct ad_shared_key fk;
+	const void *key = d->kind == DOOM_FRAME
+				  ? ad_frame_map_key(m, &d->key, d->pgen, &fk)
+				  : (const void *)&d->key;
+	struct ad_frame_rec f;
 	bool same;
 
 	if (d->kind == DOOM_STRING) {
@@ -332,24 +349,26 @@ static int delete_judged(struct ad_observer *obs, const struct ad_doomed *d)
 			return 0;
 		return bpf_map_delete_elem(m->strings, &d->key) == 0;
 	}
-	if (bpf_map_lookup_elem(fd, &d->key, &v))
+	if (bpf_map_lookup_elem(fd, key, &v))
 		return 0; /* gone already */
-	if (d->kind == DOOM_FRAME ? !same_frame(d, &v.f) : !same_task(d, &v.t))
+	f = ad_frame_rec_of(&v.f, d->pgen);
+	if (d->kind == DOOM_FRAME ? !same_frame(d, &f) : !same_task(d, &v.t))
 		return 0;
-	if (bpf_map_lookup_and_delete_elem(fd, &d->key, &v)) {
+	if (bpf_map_lookup_and_delete_elem(fd, key, &v)) {
 		/* Kernels before 5.14 cannot do this on a hash map: fall back
 		 * to the plain delete rather than never reclaim. */
 		if (errno == ENOENT)
 			return 0;
-		return bpf_map_delete_elem(fd, &d->key) == 0;
+		return bpf_map_delete_elem(fd, key) == 0;
 	}
-	same = d->kind == DOOM_FRAME ? same_frame(d, &v.f) : same_task(d, &v.t);
+	f = ad_frame_rec_of(&v.f, d->pgen);
+	same = d->kind == DOOM_FRAME ? same_frame(d, &f) : same_task(d, &v.t);
 	if (!same) {
-		bpf_map_update_elem(fd, &d->key, &v, BPF_NOEXIST);
+		bpf_map_update_elem(fd, key, &v, BPF_NOEXIST);
 		return 0;
 	}
 	/* A frame's or task's copied string goes with it. */
-	if (d->kind == DOOM_FRAME ? (v.f.flags & AD_FF_LABEL_COPIED)
+	if (d->kind == DOOM_FRAME ? (f.flags & AD_FF_LABEL_COPIED)
 				  : (v.t.flags & AD_TF_NAME_COPIED))
 		bpf_map_delete_elem(m->strings, &d->key);
 	return 1;
@@ -387,7 +406,7 @@ static int walk_open(struct ad_observer *obs)
 		return ad_walk_open(&rq->walk, m->tasks, sizeof(struct ad_key),
 				    sizeof(struct ad_task), AD_JUDGE_BATCH);
 	case PHASE_FRAMES:
-		return ad_walk_open(&rq->walk, m->frames, sizeof(struct ad_key),
+		return ad_walk_open(&rq->walk, m->frames, ad_frames_key_size(m),
 				    sizeof(struct ad_frame), AD_JUDGE_BATCH);
 	default:
 		return ad_walk_open(&rq->walk, m->strings,

@@ -35,10 +35,46 @@ int ad_observer_read_proc(struct ad_observer *obs, pid_t pid,
 	return 0;
 }
 
+size_t ad_frames_key_size(const struct ad_mapset *m)
+{
+	return m->shared ? sizeof(struct ad_shared_key) : sizeof(uint64_t);
+}
+
+void ad_frame_entry(const struct ad_mapset *m, uint32_t pid, uint32_t pgen,
+		    const void *k, const void *v, struct ad_key *key,
+		    struct ad_frame_rec *rec)
+{
+	struct ad_frame f;
+	struct ad_shared_key sk;
+	uint64_t id;
+
+	memcpy(&f, v, sizeof(f));
+	if (m->shared) {
+		memcpy(&sk, k, sizeof(sk));
+		pid = sk.pid;
+		pgen = sk.pgen;
+		id = sk.id;
+	} else {
+		memcpy(&id, k, sizeof(id));
+	}
+	*key = (struct ad_key){.pid = pid, .kind = AD_KIND_FRAME, .id = id};
+	*rec = ad_frame_rec_of(&f, pgen);
+}
+
+const void *ad_frame_map_key(const struct ad_mapset *m,
+			     const struct ad_key *key, uint32_t pgen,
+			     struct ad_shared_key *buf)
+{
+	*buf = (struct ad_shared_key){
+		.pid = key->pid, .pgen = pgen, .id = key->id};
+	return m->shared ? (const void *)buf : (const void *)&buf->id;
+}
+
 struct read_ctx {
 	const struct ad_record_sink *sink;
 	struct ad_mapset maps[AD_LOCATIONS]; /* its sets, newest first */
 	int nmaps;
+	const struct ad_mapset *set; /* the one being read */
 	uint32_t pid, pgen, label_max;
 	uint64_t stale;
 	/* The process's _DYN strings, read before its records: key ->
@@ -139,15 +175,15 @@ static int on_task(void *ctx, const void *k, const void *v)
 static int on_frame(void *ctx, const void *k, const void *v)
 {
 	struct read_ctx *c = ctx;
-	const struct ad_key *key = k;
-	struct ad_frame f;
+	struct ad_frame_rec f;
+	struct ad_key key;
 
-	memcpy(&f, v, sizeof(f));
-	if (!wanted(c, key, f.pgen))
+	ad_frame_entry(c->set, c->pid, c->pgen, k, v, &key, &f);
+	if (!wanted(c, &key, f.pgen))
 		return 0;
-	return c->sink->frame(c->sink->ctx, key->id, &f,
-			      (f.flags & AD_FF_LABEL_COPIED) ? string_of(c, key)
-							     : NULL);
+	return c->sink->frame(
+		c->sink->ctx, key.id, &f,
+		(f.flags & AD_FF_LABEL_COPIED) ? string_of(c, &key) : NULL);
 }
 
 int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
@@ -178,9 +214,11 @@ int ad_observer_read_records(struct ad_observer *obs, pid_t pid,
 	for (int i = 0; i < c.nmaps && !e; i++)
 		e = ad_walk_map(c.maps[i].tasks, sizeof(struct ad_key),
 				sizeof(struct ad_task), on_task, &c);
-	for (int i = 0; i < c.nmaps && !e; i++)
-		e = ad_walk_map(c.maps[i].frames, sizeof(struct ad_key),
+	for (int i = 0; i < c.nmaps && !e; i++) {
+		c.set = &c.maps[i];
+		e = ad_walk_map(c.maps[i].frames, ad_frames_key_size(c.set),
 				sizeof(struct ad_frame), on_frame, &c);
+	}
 	if (!e && stale)
 		*stale = c.stale;
 	ad_idtab_free(&c.strs);

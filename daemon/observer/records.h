@@ -12,6 +12,8 @@
 #include <sys/types.h>
 
 #include "asyncdump_abi.h"
+#include "core/snapshot.h"
+#include "observer/store.h"
 
 struct ad_observer;
 
@@ -25,10 +27,26 @@ struct ad_observer;
 struct ad_record_sink {
 	int (*task)(void *ctx, uint64_t id, const struct ad_task *rec,
 		    const char *text);
-	int (*frame)(void *ctx, uint64_t id, const struct ad_frame *rec,
+	int (*frame)(void *ctx, uint64_t id, const struct ad_frame_rec *rec,
 		     const char *text);
 	void *ctx;
 };
+
+/* The key size of set m's frames map: a slot's is keyed by the frame id
+ * alone, the shared one by struct ad_shared_key (asyncdump_abi.h). */
+size_t ad_frames_key_size(const struct ad_mapset *m);
+/* A frames map entry of set m (key k, value v, as read) as the frame's
+ * struct ad_key {pid, AD_KIND_FRAME, id} in *key (the key of its copied
+ * string) and its record in *rec. A slot's records are of its owner
+ * (pid, pgen); the shared map's key says whose. */
+void ad_frame_entry(const struct ad_mapset *m, uint32_t pid, uint32_t pgen,
+		    const void *k, const void *v, struct ad_key *key,
+		    struct ad_frame_rec *rec);
+/* The key in set m's frames map of frame key (struct ad_key, as above) of
+ * incarnation pgen, built in *buf. */
+const void *ad_frame_map_key(const struct ad_mapset *m,
+			     const struct ad_key *key, uint32_t pgen,
+			     struct ad_shared_key *buf);
 
 /* A tasks map entry (key, the value as read) as a task record in *out:
  * AD_TF_THREAD set exactly for a thread's own task (key kind

@@ -118,7 +118,7 @@ int ad_obs_slots_init(struct ad_observer *obs)
 	obs->nready = obs->nready_big = 0;
 	for (uint32_t i = 0; i <= n; i++) {
 		obs->slots[i].state = AD_SLOT_EMPTY;
-		obs->slots[i].maps = (struct ad_mapset){-1, -1, -1};
+		obs->slots[i].maps = (struct ad_mapset){-1, -1, -1, false};
 	}
 	return 0;
 }
@@ -152,11 +152,13 @@ int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
 				     : ad_obs_slot_is_big(obs, slot)
 					     ? &obs->big
 					     : &obs->small;
-	uint32_t vsz, max;
+	uint32_t ksz = sizeof(struct ad_key), vsz, max;
 	char name[16];
 
 	switch (which) {
 	case AD_MAP_FRAMES:
+		ksz = slot == AD_SLOT_SHARED ? sizeof(struct ad_shared_key)
+					     : sizeof(uint64_t);
 		vsz = sizeof(struct ad_frame);
 		max = caps->frames;
 		break;
@@ -170,9 +172,11 @@ int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
 		break;
 	}
 	/* Names show in bpftool and the benchmark: ad_<what><slot>. */
-	snprintf(name, sizeof(name), "ad_%s%u", names[which], slot);
-	return bpf_map_create(BPF_MAP_TYPE_HASH, name, sizeof(struct ad_key),
-			      vsz, max, &o);
+	if (slot == AD_SLOT_TEMPLATE)
+		snprintf(name, sizeof(name), "ad_%s_tmpl", names[which]);
+	else
+		snprintf(name, sizeof(name), "ad_%s%u", names[which], slot);
+	return bpf_map_create(BPF_MAP_TYPE_HASH, name, ksz, vsz, max, &o);
 }
 
 static int install(struct bpf_map *outer, uint32_t slot, int fd)
@@ -198,6 +202,7 @@ int ad_obs_shared_create(struct ad_observer *obs)
 	struct ad_mapset *m = &obs->slots[AD_SLOT_SHARED].maps;
 	int e;
 
+	m->shared = true;
 	m->frames = ad_obs_create_map(obs, AD_MAP_FRAMES, AD_SLOT_SHARED);
 	m->tasks = ad_obs_create_map(obs, AD_MAP_TASKS, AD_SLOT_SHARED);
 	m->strings = ad_obs_create_map(obs, AD_MAP_STRINGS, AD_SLOT_SHARED);
@@ -214,7 +219,7 @@ int ad_obs_shared_install(struct ad_observer *obs)
 	const struct ad_mapset *m = &obs->slots[AD_SLOT_SHARED].maps;
 	int e;
 
-	if ((e = install(s->maps.frames_of, AD_SLOT_SHARED, m->frames)) ||
+	if ((e = install(s->maps.frames_shared_of, 0, m->frames)) ||
 	    (e = install(s->maps.tasks_of, AD_SLOT_SHARED, m->tasks)) ||
 	    (e = install(s->maps.strings_of, AD_SLOT_SHARED, m->strings)))
 		return e;
@@ -272,7 +277,7 @@ static int make_ready(struct ad_observer *obs, uint32_t slot)
 	struct asyncdump *s = obs->skel;
 	struct ad_slot *sl = &obs->slots[slot];
 	struct ad_slot_owner none = {0};
-	struct ad_mapset m = {-1, -1, -1};
+	struct ad_mapset m = {-1, -1, -1, false};
 	int e;
 
 	m.frames = ad_obs_create_map(obs, AD_MAP_FRAMES, slot);

@@ -43,8 +43,11 @@ bool ad_obs_slot_is_big(const struct ad_observer *obs, uint32_t slot);
 enum ad_map_kind { AD_MAP_FRAMES, AD_MAP_TASKS, AD_MAP_STRINGS };
 /* A record map as the inner map definitions of bpf/maps.bpf.h say (the
  * kernel installs no map in frames_of etc. that differs from the one the
- * outer map was created with), sized like the shared maps. Named
- * ad_<kind><slot>. Returns its fd or -errno. */
+ * outer map was created with), sized for slot: the shared maps
+ * (AD_SLOT_SHARED), a small or a big slot, or AD_SLOT_TEMPLATE, a
+ * small slot's made only as the template of frames_of. Named
+ * ad_<kind><slot> (ad_<kind>_tmpl). Returns its fd or -errno. */
+#define AD_SLOT_TEMPLATE UINT32_MAX
 int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
 		      uint32_t slot);
 

@@ -35,6 +35,9 @@ struct ad_mapset {
 	int frames;
 	int tasks;
 	int strings;
+	/* The shared maps: its frames map is keyed by struct ad_shared_key,
+	 * a slot's by the frame id alone (asyncdump_abi.h, struct ad_frame). */
+	bool shared;
 };
 
 /* A slot: one process's own maps (asyncdump_abi.h, "Where records live").
@@ -110,7 +113,8 @@ struct ad_observer {
 	struct ad_slot *slots;
 	uint32_t nslots, nbig;
 	uint32_t nready, nready_big;
-	bool refill_more; /* the last refill stopped at AD_REFILL_BATCH */
+	bool refill_more;    /* the last refill stopped at AD_REFILL_BATCH */
+	int frames_template; /* frames_of's template until loaded, or -1 */
 	struct ad_attachment *att;
 	size_t natt, catt;
 	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */

@@ -49,13 +49,39 @@ def records_by_pid(map_id):
     return count
 
 
+def slot_owner(maps, slot):
+    """The pid that took slot (the slot_owner map, struct ad_slot_owner:
+    pid first, little endian), 0 if none; maps = daemon_maps()."""
+    rc, out, err = bpftool_json("map", "lookup", "id", str(maps["slot_owner"]),
+                                "key", *[str(b) for b in slot.to_bytes(4, "little")])
+    assert rc == 0, err
+    value = json.loads(out)["value"]
+    return int.from_bytes(bytes(int(b, 16) for b in value[:4]), "little")
+
+
+def map_records(maps, name):
+    """Counter of map `name`'s entries by pid: from the key of a shared map
+    or of a tasks or strings map, and for a slot's frames map (keyed by the
+    frame id alone, include/asyncdump_abi.h struct ad_frame) the slot's
+    owner; maps = daemon_maps()."""
+    map_id = maps[name]
+    m = re.fullmatch(r"ad_frames([0-9]+)", name)
+    if not m or m.group(1) == "0":
+        return records_by_pid(map_id)
+    rc, out, err = bpftool_json("map", "dump", "id", str(map_id))
+    assert rc == 0, err
+    n = len(json.loads(out))
+    return collections.Counter({slot_owner(maps, int(m.group(1))): n} if n else {})
+
+
 def maps_holding(daemon, pid, kind="frames"):
     """{map name: records of pid} over every map of that kind (shared and
     per process) that holds any."""
     got = {}
-    for name, i in daemon_maps(daemon).items():
+    maps = daemon_maps(daemon)
+    for name in maps:
         if re.fullmatch("ad_%s[0-9]+" % kind, name):
-            n = records_by_pid(i)[pid]
+            n = map_records(maps, name)[pid]
             if n:
                 got[name] = n
     return got
@@ -123,7 +149,7 @@ class PerProcess(adtest.ADTestCase):
             for name in frames:
                 self.assertRegex(name, r"^ad_frames[1-9][0-9]*$")
                 # nobody else's records in that map
-                self.assertEqual(set(records_by_pid(daemon_maps(d)[name])), {p.pid})
+                self.assertEqual(set(map_records(daemon_maps(d), name)), {p.pid})
             self.assertEqual(sum(frames.values()), n)
             if n <= SMALL_FRAMES:
                 self.assertEqual(len(frames), 1, frames)
