@@ -360,29 +360,77 @@ static __noinline bool ctx_sync(struct ad_ctx *c)
  * the event is dropped and counted (maps_gone), never written elsewhere. */
 static __always_inline void *frames_in(__u32 slot)
 {
-	__u32 zero = 0;
-
-	return slot == AD_SLOT_SHARED
-		       ? bpf_map_lookup_elem(&frames_shared_of, &zero)
-		       : bpf_map_lookup_elem(&frames_of, &slot);
+	return bpf_map_lookup_elem(&frames_of, &slot);
 }
 
-/* Frame records. A process's own frames maps hold only its current
- * incarnation's frames and are keyed by the frame id alone; the shared
- * one by (tgid, pgen, id) (struct ad_shared_key). Each of these takes the
- * key in a struct ad_shared_key and passes its id alone to an own map. */
-static __always_inline void *frame_key(__u32 slot, struct ad_shared_key *k)
+/* Frame records. A process's own frames maps (frames_of) hold only its
+ * current incarnation's frames and are keyed by the frame id alone; the
+ * shared one (frames_shared_of) by (tgid, pgen, id), struct
+ * ad_shared_key. Each function below takes the key in a struct
+ * ad_shared_key and passes its id alone to an own map. The shared map is
+ * used only in the shared_frame_* functions, each a BPF function of its
+ * own, so that no helper call may see both kinds of map (frames_in()). */
+#define AD_ENOMAPS 9 /* EBADF: the set's maps are missing */
+
+static __noinline struct ad_frame *shared_frame_get(
+	const struct ad_shared_key *k)
 {
-	return slot == AD_SLOT_SHARED ? (void *)k : (void *)&k->id;
+	__u32 zero = 0;
+	void *m = bpf_map_lookup_elem(&frames_shared_of, &zero);
+
+	return m ? bpf_map_lookup_elem(m, k) : NULL;
+}
+
+static __noinline int shared_frame_put(const struct ad_shared_key *k,
+				       const struct ad_frame *f)
+{
+	__u32 zero = 0;
+	void *m = bpf_map_lookup_elem(&frames_shared_of, &zero);
+
+	return m ? map_update(m, k, f, BPF_ANY) : -AD_ENOMAPS;
+}
+
+static __noinline int shared_frame_del(const struct ad_shared_key *k)
+{
+	__u32 zero = 0;
+	void *m = bpf_map_lookup_elem(&frames_shared_of, &zero);
+
+	return m ? (int)bpf_map_delete_elem(m, k) : -AD_ENOMAPS;
 }
 
 static __always_inline struct ad_frame *frame_at(__u32 slot, __u32 tgid,
 						 __u32 pgen, __u64 id)
 {
 	struct ad_shared_key k = {.pid = tgid, .pgen = pgen, .id = id};
-	void *m = frames_in(slot);
+	void *m;
 
-	return m ? bpf_map_lookup_elem(m, frame_key(slot, &k)) : NULL;
+	if (slot == AD_SLOT_SHARED)
+		return shared_frame_get(&k);
+	m = frames_in(slot);
+	return m ? bpf_map_lookup_elem(m, &k.id) : NULL;
+}
+
+/* Stores f under k in set slot: 0, -AD_ENOMAPS or the update's -errno. */
+static __always_inline int frame_put(__u32 slot, const struct ad_shared_key *k,
+				     const struct ad_frame *f)
+{
+	void *m;
+
+	if (slot == AD_SLOT_SHARED)
+		return shared_frame_put(k, f);
+	m = frames_in(slot);
+	return m ? map_update(m, &k->id, f, BPF_ANY) : -AD_ENOMAPS;
+}
+
+/* Deletes the frame under k from set slot: 0, -AD_ENOMAPS or -errno. */
+static __always_inline int frame_del(__u32 slot, const struct ad_shared_key *k)
+{
+	void *m;
+
+	if (slot == AD_SLOT_SHARED)
+		return shared_frame_del(k);
+	m = frames_in(slot);
+	return m ? (int)bpf_map_delete_elem(m, &k->id) : -AD_ENOMAPS;
 }
 
 static __always_inline void *tasks_in(__u32 slot)
@@ -772,22 +820,19 @@ static __noinline int frame_store(struct ad_ctx *c, __u64 id,
 				  struct ad_frame *f, __u32 *where)
 {
 	struct ad_shared_key k = {.pid = c->tgid, .pgen = c->pgen, .id = id};
-	void *m;
 	int err;
 
 	if (!room(c, false))
 		return -AD_ENOROOM;
-	m = frames_in(c->loc[0]);
-	if (!m) {
+	err = frame_put(c->loc[0], &k, f);
+	if (err == -AD_ENOMAPS) {
 		AD_LOST(c, AD_LOST_MAPS_GONE);
 		return -AD_ENOROOM;
 	}
-	err = map_update(m, frame_key(c->loc[0], &k), f, BPF_ANY);
 	if (err == -E2BIG && grow(c)) {
-		m = frames_in(c->loc[0]);
-		if (!m)
+		err = frame_put(c->loc[0], &k, f);
+		if (err == -AD_ENOMAPS)
 			return -AD_ENOROOM;
-		err = map_update(m, frame_key(c->loc[0], &k), f, BPF_ANY);
 	}
 	if (err && c->loc[0] == AD_SLOT_SHARED)
 		share_put(c, false);
@@ -796,10 +841,12 @@ static __noinline int frame_store(struct ad_ctx *c, __u64 id,
 	} else if (err == -E2BIG && spill_to(c)) {
 		/* The big maps are full: what room the small ones have left
 		 * (their frames or tasks exited) is still the process's. */
-		m = frames_in(c->loc[1]);
-		if (m && !(err = map_update(m, frame_key(c->loc[1], &k), f,
-					    BPF_ANY)))
+		int e = frame_put(c->loc[1], &k, f);
+
+		if (!e)
 			*where = c->loc[1];
+		if (e != -AD_ENOMAPS)
+			err = e;
 	}
 	return err;
 }
@@ -857,13 +904,16 @@ static __noinline bool record_delete(struct ad_ctx *c, struct ad_key *key,
 {
 	struct ad_shared_key k = {
 		.pid = c->tgid, .pgen = c->pgen, .id = key->id};
-	void *m = task ? tasks_in(where) : frames_in(where);
-	void *sm;
+	void *m, *sm;
 	long err = -1;
 
-	if (m)
-		err = bpf_map_delete_elem(m, task ? (void *)key
-						  : frame_key(where, &k));
+	if (task) {
+		m = tasks_in(where);
+		if (m)
+			err = bpf_map_delete_elem(m, key);
+	} else {
+		err = frame_del(where, &k);
+	}
 	if (string) {
 		sm = strings_in(where);
 		if (sm)
