@@ -133,11 +133,13 @@ static bool proc_live(struct ad_observer *obs, uint32_t pid, uint32_t pgen)
 	return pgen && current_pgen(obs, pid) == pgen;
 }
 
-static bool same_frame(const struct ad_doomed *d, const struct ad_frame_rec *f)
+/* Is map value f, found under d's key, the frame judged? Its incarnation
+ * is in that key (the shared map's) or the set's (a slot's). */
+static bool same_frame(const struct ad_doomed *d, const struct ad_frame *f)
 {
-	return f->pgen == d->pgen && f->enter_ns == d->gen &&
-	       f->task == d->task && f->task_gen == d->task_gen &&
-	       ad_frame_task_kind(f->flags) == d->task_kind;
+	return f->enter_ns == d->gen && f->task == d->task &&
+	       f->task_gen == d->task_gen &&
+	       ad_frame_task_kind(ad_frame_flags(f)) == d->task_kind;
 }
 
 static bool same_task(const struct ad_doomed *d, const struct ad_task *t)
@@ -286,17 +288,17 @@ static bool string_dead(struct ad_observer *obs, const struct ad_key *key,
 	if (!lookup_only && ad_idtab_get(&rq->live, &owner))
 		return false;
 	if (key->kind == AD_KIND_FRAME) {
-		/* Its owner: a frame of the slot's incarnation, or in the
-		 * shared maps of the pid's live one (a string's key does not
-		 * say which incarnation copied it). */
-		pgen = rq->set != AD_SLOT_SHARED ? rq->set_pgen
-						 : current_pgen(obs, key->pid);
+		/* Its owner: a frame of the live incarnation of the pid (a
+		 * string's key does not say which incarnation copied it): the
+		 * slot's owner, or in the shared maps the pid's current one. */
+		if (rq->set != AD_SLOT_SHARED)
+			pgen = key->pid == rq->set_pid ? rq->set_pgen : 0;
+		else
+			pgen = current_pgen(obs, key->pid);
 		if (!pgen ||
 		    bpf_map_lookup_elem(
 			    rq->maps.frames,
-			    ad_frame_map_key(&rq->maps, key, pgen, &fk),
-			    &o.f) ||
-		    !proc_live(obs, key->pid, pgen))
+			    ad_frame_map_key(&rq->maps, key, pgen, &fk), &o.f))
 			return true;
 		copied = ad_frame_flags(&o.f) & AD_FF_LABEL_COPIED;
 		born = o.f.enter_ns;
@@ -340,7 +342,6 @@ static int delete_judged(struct ad_observer *obs, const struct ad_doomed *d)
 	const void *key = d->kind == DOOM_FRAME
 				  ? ad_frame_map_key(m, &d->key, d->pgen, &fk)
 				  : (const void *)&d->key;
-	struct ad_frame_rec f;
 	bool same;
 
 	if (d->kind == DOOM_STRING) {
@@ -351,8 +352,7 @@ static int delete_judged(struct ad_observer *obs, const struct ad_doomed *d)
 	}
 	if (bpf_map_lookup_elem(fd, key, &v))
 		return 0; /* gone already */
-	f = ad_frame_rec_of(&v.f, d->pgen);
-	if (d->kind == DOOM_FRAME ? !same_frame(d, &f) : !same_task(d, &v.t))
+	if (d->kind == DOOM_FRAME ? !same_frame(d, &v.f) : !same_task(d, &v.t))
 		return 0;
 	if (bpf_map_lookup_and_delete_elem(fd, key, &v)) {
 		/* Kernels before 5.14 cannot do this on a hash map: fall back
@@ -361,14 +361,13 @@ static int delete_judged(struct ad_observer *obs, const struct ad_doomed *d)
 			return 0;
 		return bpf_map_delete_elem(fd, key) == 0;
 	}
-	f = ad_frame_rec_of(&v.f, d->pgen);
-	same = d->kind == DOOM_FRAME ? same_frame(d, &f) : same_task(d, &v.t);
+	same = d->kind == DOOM_FRAME ? same_frame(d, &v.f) : same_task(d, &v.t);
 	if (!same) {
 		bpf_map_update_elem(fd, key, &v, BPF_NOEXIST);
 		return 0;
 	}
 	/* A frame's or task's copied string goes with it. */
-	if (d->kind == DOOM_FRAME ? (f.flags & AD_FF_LABEL_COPIED)
+	if (d->kind == DOOM_FRAME ? (ad_frame_flags(&v.f) & AD_FF_LABEL_COPIED)
 				  : (v.t.flags & AD_TF_NAME_COPIED))
 		bpf_map_delete_elem(m->strings, &d->key);
 	return 1;
