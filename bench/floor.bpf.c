@@ -45,29 +45,23 @@ AD_BENCH_FRAMES_MAP(store, BPF_F_NO_PREALLOC);
 SEC("usdt")
 int store_enter(struct pt_regs *ctx)
 {
-	struct ad_key key = {.pid = bpf_get_current_pid_tgid() >> 32,
-			     .kind = AD_KIND_FRAME};
 	struct ad_frame f = {};
 	__u64 id;
 
 	if (ad_usdt_args(ctx, &id, 1))
 		return 0;
-	key.id = id;
 	f.enter_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&store, &key.id, &f, BPF_ANY);
+	bpf_map_update_elem(&store, &id, &f, BPF_ANY);
 	return 0;
 }
 
 SEC("usdt")
 int store_exit(struct pt_regs *ctx)
 {
-	struct ad_key key = {.pid = bpf_get_current_pid_tgid() >> 32,
-			     .kind = AD_KIND_FRAME};
 	__u64 id;
 
 	if (ad_usdt_args(ctx, &id, 1))
 		return 0;
-	key.id = id;
-	bpf_map_delete_elem(&store, &key.id);
+	bpf_map_delete_elem(&store, &id);
 	return 0;
 }

@@ -35,24 +35,22 @@ __u64 sink; /* keeps the helpers' results live */
 
 static long step(__u64 i, void *ctx)
 {
-	struct ad_key key = {.pid = 4242,
-			     .kind = AD_KIND_FRAME,
-			     .id = 0x7ffc1000 + (i & 7) * 64};
+	__u64 key = 0x7ffc1000 + (i & 7) * 64; /* a frame id */
 	struct ad_frame f = {.enter_ns = i};
 	struct ad_frame *p;
 
 	(void)ctx;
 	switch (op) {
 	case OP_HASH_PAIR:
-		bpf_map_update_elem(&frames, &key.id, &f, BPF_ANY);
-		bpf_map_delete_elem(&frames, &key.id);
+		bpf_map_update_elem(&frames, &key, &f, BPF_ANY);
+		bpf_map_delete_elem(&frames, &key);
 		break;
 	case OP_HASH_PAIR_PRE:
-		bpf_map_update_elem(&frames_pre, &key.id, &f, BPF_ANY);
-		bpf_map_delete_elem(&frames_pre, &key.id);
+		bpf_map_update_elem(&frames_pre, &key, &f, BPF_ANY);
+		bpf_map_delete_elem(&frames_pre, &key);
 		break;
 	case OP_HASH_LOOKUP:
-		p = bpf_map_lookup_elem(&frames, &key.id);
+		p = bpf_map_lookup_elem(&frames, &key);
 		if (p)
 			sink += p->enter_ns;
 		break;
@@ -75,12 +73,10 @@ int opcost(void *ctx)
 	/* the lookups find a record: the 8 keys step() uses */
 	if (op == OP_HASH_LOOKUP) {
 		for (__u64 i = 0; i < 8; i++) {
-			struct ad_key key = {.pid = 4242,
-					     .kind = AD_KIND_FRAME,
-					     .id = 0x7ffc1000 + i * 64};
+			__u64 key = 0x7ffc1000 + i * 64;
 			struct ad_frame f = {};
 
-			bpf_map_update_elem(&frames, &key.id, &f, BPF_ANY);
+			bpf_map_update_elem(&frames, &key, &f, BPF_ANY);
 		}
 	}
 	bpf_loop(loops, step, NULL, 0);
