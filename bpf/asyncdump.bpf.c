@@ -372,13 +372,16 @@ static __always_inline void *frames_in(__u32 slot)
  * own, so that no helper call may see both kinds of map (frames_in()). */
 #define AD_ENOMAPS 9 /* EBADF: the set's maps are missing */
 
-static __noinline struct ad_frame *shared_frame_get(
-	const struct ad_shared_key *k)
+/* Scalars, not a key on the caller's stack: ad_set_of() calls it with
+ * little stack to spare (see there). */
+static __noinline struct ad_frame *shared_frame_get(__u32 tgid, __u32 pgen,
+						    __u64 id)
 {
+	struct ad_shared_key k = {.pid = tgid, .pgen = pgen, .id = id};
 	__u32 zero = 0;
 	void *m = bpf_map_lookup_elem(&frames_shared_of, &zero);
 
-	return m ? bpf_map_lookup_elem(m, k) : NULL;
+	return m ? bpf_map_lookup_elem(m, &k) : NULL;
 }
 
 static __noinline int shared_frame_put(const struct ad_shared_key *k,
@@ -401,13 +404,12 @@ static __noinline int shared_frame_del(const struct ad_shared_key *k)
 static __always_inline struct ad_frame *frame_at(__u32 slot, __u32 tgid,
 						 __u32 pgen, __u64 id)
 {
-	struct ad_shared_key k = {.pid = tgid, .pgen = pgen, .id = id};
 	void *m;
 
 	if (slot == AD_SLOT_SHARED)
-		return shared_frame_get(&k);
+		return shared_frame_get(tgid, pgen, id);
 	m = frames_in(slot);
-	return m ? bpf_map_lookup_elem(m, &k.id) : NULL;
+	return m ? bpf_map_lookup_elem(m, &id) : NULL;
 }
 
 /* Stores f under k in set slot: 0, -AD_ENOMAPS or the update's -errno. */
@@ -522,9 +524,11 @@ static __always_inline struct ad_thread *thread_get(struct ad_ctx *c)
  * newest set come here. */
 __noinline int ad_set_of(__u32 kind, __u64 id, __u64 who, __u64 sets, __u32 n)
 {
-	struct ad_key key = {.pid = (__u32)(who >> 32), .kind = kind, .id = id};
-	__u32 pgen = (__u32)who;
+	__u32 pgen = (__u32)who, tgid = (__u32)(who >> 32);
 
+	/* Each branch has its own key, so that they share stack: through
+	 * this function a probe's calls come within 512 bytes of stack on
+	 * Linux 6.1, which counts every frame rounded up to 32 bytes. */
 #pragma unroll
 	for (__u32 i = 0; i < 2; i++) {
 		__u32 slot = (__u32)(sets >> (32 * i));
@@ -532,9 +536,11 @@ __noinline int ad_set_of(__u32 kind, __u64 id, __u64 who, __u64 sets, __u32 n)
 		if (i >= n)
 			break;
 		if (kind == AD_KIND_FRAME) {
-			if (frame_at(slot, key.pid, pgen, id))
+			if (frame_at(slot, tgid, pgen, id))
 				return (int)slot;
 		} else {
+			struct ad_key key = {
+				.pid = tgid, .kind = kind, .id = id};
 			void *m = tasks_in(slot);
 			struct ad_task *tk =
 				m ? bpf_map_lookup_elem(m, &key) : NULL;
