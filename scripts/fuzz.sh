@@ -12,7 +12,7 @@
 #
 # ASYNCDUMP_FUZZ_SECONDS (default 20) is each target's time; fuzz_snapshot,
 # the slowest per input and the largest, gets twice that and
-# fuzz_coro_name, the smallest, half. Exits nonzero if a target crashed,
+# fuzz_coro_name and fuzz_config, the smallest, half. Exits nonzero if a target crashed,
 # leaked, hung or ran out of memory, after printing its log and the input
 # that did it, with the command that reproduces it.
 set -euo pipefail
@@ -20,7 +20,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 secs="${ASYNCDUMP_FUZZ_SECONDS:-20}"
-all=(fuzz_request fuzz_options fuzz_elf_notes fuzz_snapshot fuzz_coro_name)
+all=(fuzz_request fuzz_options fuzz_elf_notes fuzz_snapshot fuzz_coro_name fuzz_config)
 jobs="$(nproc 2>/dev/null || echo 2)"
 [ "$jobs" -le 2 ] || jobs=2 # the machine is shared
 
@@ -63,7 +63,7 @@ failed=()
 for t in "${targets[@]}"; do
 	case "$t" in
 	fuzz_snapshot) s=$((2 * secs)) ;;
-	fuzz_coro_name) s=$(((secs + 1) / 2)) ;;
+	fuzz_coro_name | fuzz_config) s=$(((secs + 1) / 2)) ;;
 	*) s=$secs ;;
 	esac
 	mkdir -p "$work/$t"

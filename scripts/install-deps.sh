@@ -20,11 +20,16 @@ packages=(
 	clang-format # the C style (.clang-format), checked by scripts/run-tests.sh
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libjson-c-dev libsystemd-dev
+	libinih-dev # asyncdumpd.conf (daemon/core/config.c)
 	systemtap-sdt-dev
 	libuv1-dev # the libuv example server (examples/uv_server.c) and its test
 	bpftrace # the comparison point of the benchmark (bench/bookkeeping.bt)
 	linux-perf # the benchmark's profile of an observed pair (section 6)
 	python3 procps
+	# the unit's tests: systemd-analyze verify and security, its syscall
+	# filter against an strace of the daemon, its capability set (setpriv),
+	# its man page (verify runs man); the package's round trip
+	systemd strace util-linux man-db dpkg-dev fakeroot
 	# the tests on Debian 12's own kernel (scripts/kernel-vm.sh)
 	qemu-system-x86 debootstrap e2fsprogs
 )

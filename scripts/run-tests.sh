@@ -4,14 +4,16 @@
 # run every test: cmocka unit tests, header-safety tests and the integration
 # tests that load real BPF (those need root), on this machine's kernel; then
 # fuzz the parsers for a bounded time (scripts/fuzz.sh, a clang tree of its
-# own); then the integration tests on Debian 12's own 6.1 booted under qemu
-# (scripts/kernel-vm.sh).
+# own); then the Debian package's round trip (scripts/package-test.sh:
+# installs and purges the package asyncdump); then the integration tests
+# on Debian 12's own 6.1 booted under qemu (scripts/kernel-vm.sh).
 #
 #   bash scripts/run-tests.sh            # from anywhere in the checkout
 #   BUILD_DIR=/tmp/b bash scripts/run-tests.sh
 #   CTEST_ARGS="-R unit" bash scripts/run-tests.sh   # a subset (no guest)
 #   ASYNCDUMP_VM=0 bash scripts/run-tests.sh   # this kernel only (not in CI)
 #   ASYNCDUMP_FUZZ_SECONDS=60 bash scripts/run-tests.sh  # fuzz longer (0: skip)
+#   ASYNCDUMP_PACKAGE=0 bash scripts/run-tests.sh  # no package round trip (not in CI)
 #
 # Exits nonzero if the build or any test fails. With CI=true a test that did
 # not run (skipped, e.g. because it could not attach) is a failure too: in
@@ -88,6 +90,19 @@ else
 	FUZZ_BUILD_DIR="${build}-fuzz" bash "$root/scripts/fuzz.sh" ||
 		die "fuzzing found a failure: see the output above"
 	echo "run-tests.sh: fuzzing found nothing (stage: $((SECONDS - fuzz_start))s)"
+fi
+
+# The Debian package's round trip (installs it, then purges it).
+if [ -n "${CTEST_ARGS:-}" ]; then
+	echo "run-tests.sh: a subset was asked for (CTEST_ARGS): not testing the package"
+elif [ "${ASYNCDUMP_PACKAGE:-1}" = "0" ]; then
+	[ "${CI:-}" != "true" ] || die "ASYNCDUMP_PACKAGE=0 is not allowed in CI: the package is tested there"
+	echo "run-tests.sh: ASYNCDUMP_PACKAGE=0: not testing the package"
+else
+	echo "== the Debian package (scripts/package-test.sh)"
+	pkg_start=$SECONDS
+	PKG_BUILD_DIR="${build}-pkg" bash "$root/scripts/package-test.sh"
+	echo "run-tests.sh: package stage: $((SECONDS - pkg_start))s"
 fi
 
 # The same integration tests on the kernel Debian 12 users run.

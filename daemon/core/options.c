@@ -41,6 +41,7 @@ enum opt_id {
 	OPT_MAX_BIG,
 	OPT_LABEL_MAX,
 	OPT_DUMP_GROUP,
+	OPT_CONFIG,
 	OPT_PID,
 	OPT_LIST,
 	OPT_FORMAT,
@@ -62,6 +63,7 @@ static const struct option long_opts[] = {
 	{"max-big", required_argument, NULL, OPT_MAX_BIG},
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
 	{"dump-group", required_argument, NULL, OPT_DUMP_GROUP},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{"pid", required_argument, NULL, OPT_PID},
 	{"list", no_argument, NULL, OPT_LIST},
 	{"format", required_argument, NULL, OPT_FORMAT},
@@ -202,9 +204,84 @@ static int parse_capacity(int id, const char *arg, struct ad_options *opts,
 	}
 	if (parse_u64(arg, UINT64_MAX, &v) || v < min || v > max)
 		return usage_err(err, errlen,
-				 "--%s: '%s' is not a number from %u to %u",
-				 opt_name(id), arg, min, max);
+				 "'%s' is not a number from %u to %u", arg, min,
+				 max);
 	*out = (uint32_t)v;
+	return 0;
+}
+
+/* The enum ad_opt_given bit of a daemon setting's option, 0 if none. */
+static unsigned given_bit(int id)
+{
+	switch (id) {
+	case OPT_SOCKET:
+		return AD_GIVEN_SOCKET;
+	case OPT_MAX_FRAMES:
+		return AD_GIVEN_MAX_FRAMES;
+	case OPT_MAX_TASKS:
+		return AD_GIVEN_MAX_TASKS;
+	case OPT_MAX_PROCS:
+		return AD_GIVEN_MAX_PROCS;
+	case OPT_MAX_SLOTS:
+		return AD_GIVEN_MAX_SLOTS;
+	case OPT_MAX_BIG:
+		return AD_GIVEN_MAX_BIG;
+	case OPT_LABEL_MAX:
+		return AD_GIVEN_LABEL_MAX;
+	case OPT_DUMP_GROUP:
+		return AD_GIVEN_DUMP_GROUP;
+	default:
+		return 0;
+	}
+}
+
+/* A daemon setting with a value, by option id: the command line's and
+ * a config file's way in. */
+static int set_value(int id, const char *arg, struct ad_options *opts,
+		     char *err, size_t errlen)
+{
+	switch (id) {
+	case OPT_SOCKET:
+		if (!*arg)
+			return usage_err(err, errlen, "empty path");
+		opts->socket_path = arg;
+		return 0;
+	case OPT_DUMP_GROUP:
+		if (!*arg)
+			return usage_err(err, errlen, "empty group name");
+		opts->dump_group = arg;
+		return 0;
+	case OPT_MAX_FRAMES:
+	case OPT_MAX_TASKS:
+	case OPT_MAX_PROCS:
+	case OPT_MAX_SLOTS:
+	case OPT_MAX_BIG:
+	case OPT_LABEL_MAX:
+		return parse_capacity(id, arg, opts, err, errlen);
+	default:
+		return -ENOENT;
+	}
+}
+
+int ad_options_set(struct ad_options *opts, const char *name, const char *value,
+		   char *err, size_t errlen)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (given_bit(o->val) && strcmp(o->name, name) == 0)
+			return set_value(o->val, value, opts, err, errlen);
+	return -ENOENT;
+}
+
+int ad_options_settle(struct ad_options *opts, bool slots_set, char *err,
+		      size_t errlen)
+{
+	if (!slots_set)
+		opts->max_slots = opts->max_procs;
+	if (opts->max_slots > opts->max_procs)
+		return usage_err(err, errlen,
+				 "--max-slots %u is more than --max-procs %u: "
+				 "only an observed process takes a slot",
+				 opts->max_slots, opts->max_procs);
 	return 0;
 }
 
@@ -225,10 +302,8 @@ static int push(void **arr, size_t *n, size_t *cap, size_t size,
  * usage error rather than silently ignored. */
 static bool is_daemon_opt(int id)
 {
-	return id == OPT_ATTACH || id == OPT_ATTACH_PID ||
-	       id == OPT_MAX_FRAMES || id == OPT_MAX_TASKS ||
-	       id == OPT_MAX_PROCS || id == OPT_MAX_SLOTS ||
-	       id == OPT_MAX_BIG || id == OPT_LABEL_MAX || id == OPT_DUMP_GROUP;
+	return id == OPT_ATTACH || id == OPT_ATTACH_PID || id == OPT_CONFIG ||
+	       (given_bit(id) && id != OPT_SOCKET);
 }
 
 static bool is_dump_opt(int id)
@@ -266,19 +341,10 @@ static int check_mode(struct ad_options *opts, int first_daemon_opt,
 					 "--%s only applies to --pid and "
 					 "--list",
 					 opt_name(first_dump_opt));
-		if (!opts->nattach_paths && !opts->nattach_pids)
-			return usage_err(err, errlen,
-					 "--daemon needs at least one --attach "
-					 "PATH or --attach-pid N");
-		if (opts->max_slots == AD_OPT_SLOTS_ALL)
-			opts->max_slots = opts->max_procs;
-		if (opts->max_slots > opts->max_procs)
-			return usage_err(
-				err, errlen,
-				"--max-slots %u is more than --max-procs %u: "
-				"only an observed process takes a slot",
-				opts->max_slots, opts->max_procs);
-		return 0;
+		/* Targets may come from the config file too: the daemon
+		 * checks there are some once it has read it. */
+		return ad_options_settle(opts, opts->given & AD_GIVEN_MAX_SLOTS,
+					 err, errlen);
 	}
 	if (first_daemon_opt)
 		return usage_err(err, errlen, "--%s only applies to --daemon",
@@ -307,9 +373,11 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 	opts->label_max = AD_DEFAULT_LABEL_MAX;
 	opts->dump.format = AD_FORMAT_TEXT;
 	opts->dump.stuck_after_ns = AD_DEFAULT_STUCK_AFTER_NS;
-	opts->socket_path = (env_socket && *env_socket)
-				    ? env_socket
-				    : AD_DEFAULT_SOCKET_PATH;
+	opts->socket_path = AD_DEFAULT_SOCKET_PATH;
+	if (env_socket && *env_socket) {
+		opts->socket_path = env_socket;
+		opts->given |= AD_GIVEN_SOCKET;
+	}
 	if (err && errlen)
 		err[0] = '\0';
 
@@ -352,27 +420,26 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 			break;
 		}
 		case OPT_SOCKET:
-			if (!*optarg)
-				return usage_err(err, errlen,
-						 "--socket: empty path");
-			opts->socket_path = optarg;
-			break;
 		case OPT_MAX_FRAMES:
 		case OPT_MAX_TASKS:
 		case OPT_MAX_PROCS:
 		case OPT_MAX_SLOTS:
 		case OPT_MAX_BIG:
 		case OPT_LABEL_MAX:
-			rc = parse_capacity(c, optarg, opts, err, errlen);
-			if (rc)
-				return rc;
+		case OPT_DUMP_GROUP: {
+			char why[256];
+
+			if (set_value(c, optarg, opts, why, sizeof(why)))
+				return usage_err(err, errlen, "--%s: %s",
+						 opt_name(c), why);
+			opts->given |= given_bit(c);
 			break;
-		case OPT_DUMP_GROUP:
+		}
+		case OPT_CONFIG:
 			if (!*optarg)
 				return usage_err(err, errlen,
-						 "--dump-group: empty group "
-						 "name");
-			opts->dump_group = optarg;
+						 "--config: empty path");
+			opts->config_path = optarg;
 			break;
 		case OPT_PID:
 			if (want_pid)
@@ -462,8 +529,11 @@ void ad_usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"Usage:\n"
-		"  %s --daemon --attach PATH... [--attach-pid N...] [--socket "
-		"PATH]\n"
+		"  %s --daemon [--attach PATH...] [--attach-pid N...] "
+		"[--config "
+		"FILE]\n"
+		"         [--socket PATH]"
+		"\n"
 		"         [--max-frames N] [--max-tasks N] [--max-procs N] "
 		"[--label-max N]\n"
 		"         [--dump-group NAME]\n"
@@ -490,6 +560,11 @@ void ad_usage(FILE *out, const char *prog)
 		"  --attach-pid N       attach the probes of every object "
 		"process N maps,\n"
 		"                       for that process only (repeatable)\n"
+		"  --config FILE        the settings file (default %s\n"
+		"                       if it exists): targets, limits, "
+		"socket, log level;\n"
+		"                       the command line wins over it; SIGHUP "
+		"reloads it\n"
 		"  --max-frames N       live frames kept per process (default "
 		"%u)\n"
 		"  --max-tasks N        live tasks kept per process (default "
@@ -518,10 +593,10 @@ void ad_usage(FILE *out, const char *prog)
 		"processes they could ptrace (README\n"
 		"                       \"Who may dump what\")\n"
 		"\n",
-		AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS, AD_SMALL_FRAMES,
-		AD_SMALL_TASKS, AD_DEFAULT_MAX_BIG, AD_DEFAULT_MAX_PROCS,
-		AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX, AD_OPT_LABEL_MIN,
-		AD_LABEL_MAX_LIMIT);
+		AD_DEFAULT_CONFIG, AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS,
+		AD_SMALL_FRAMES, AD_SMALL_TASKS, AD_DEFAULT_MAX_BIG,
+		AD_DEFAULT_MAX_PROCS, AD_MAX_PROCS_LIMIT, AD_DEFAULT_LABEL_MAX,
+		AD_OPT_LABEL_MIN, AD_LABEL_MAX_LIMIT);
 	fprintf(out,
 		"Dump mode (asks the running observer):\n"
 		"  --pid N              the process to dump\n"

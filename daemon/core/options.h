@@ -15,6 +15,10 @@
 
 #include "core/render_opts.h"
 
+/* The daemon's settings file, read if it exists (--config names another,
+ * which must); core/config.h. */
+#define AD_DEFAULT_CONFIG "/etc/asyncdump/asyncdumpd.conf"
+
 /* The socket both modes use unless --socket or ASYNCDUMP_SOCKET says
  * otherwise. Open to every local user (0666): each request is checked
  * against the process it asks for (server/authorize.h). */
@@ -38,9 +42,23 @@ enum ad_mode {
 	AD_MODE_VERSION, /* --version */
 };
 
+/* The daemon's settings the command line gave (or $ASYNCDUMP_SOCKET, for
+ * the socket): a config file does not override them (config.h). */
+enum ad_opt_given {
+	AD_GIVEN_SOCKET = 1u << 0,
+	AD_GIVEN_MAX_FRAMES = 1u << 1,
+	AD_GIVEN_MAX_TASKS = 1u << 2,
+	AD_GIVEN_MAX_PROCS = 1u << 3,
+	AD_GIVEN_MAX_SLOTS = 1u << 4,
+	AD_GIVEN_MAX_BIG = 1u << 5,
+	AD_GIVEN_LABEL_MAX = 1u << 6,
+	AD_GIVEN_DUMP_GROUP = 1u << 7,
+};
+
 struct ad_options {
 	enum ad_mode mode;
 	const char *socket_path; /* never NULL after a successful parse */
+	unsigned given;		 /* enum ad_opt_given bits */
 
 	/* --daemon */
 	const char **attach_paths; /* points into argv; owned array */
@@ -54,6 +72,9 @@ struct ad_options {
 	uint32_t max_big;   /* processes that may grow big maps at once */
 	uint32_t label_max;
 	const char *dump_group; /* --dump-group NAME, or NULL */
+	/* --config PATH (which must exist), or NULL: AD_DEFAULT_CONFIG if
+	 * it exists (config.h) */
+	const char *config_path;
 
 	/* --pid, --list */
 	pid_t pid;		    /* --pid */
@@ -69,6 +90,22 @@ struct ad_options {
 int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		     struct ad_options *opts, char *err, size_t errlen);
 void ad_options_free(struct ad_options *opts);
+
+/* Sets one of the daemon's settings by its long option's name
+ * ("max-frames", "max-tasks", "max-procs", "max-slots", "max-big",
+ * "label-max", "socket", "dump-group") from text, checked as the command
+ * line checks it, without marking it given. Strings are kept by pointer.
+ * Returns 0, or -EINVAL with a message that does not name the option
+ * (e.g. "'x' is not a number from 1 to 67108864"); -ENOENT for an unknown
+ * name. */
+int ad_options_set(struct ad_options *opts, const char *name, const char *value,
+		   char *err, size_t errlen);
+
+/* After the daemon's settings change (a config file applied): max-slots
+ * not given anywhere follows max-procs, and is at most max-procs.
+ * Returns 0, or -EINVAL with a message. */
+int ad_options_settle(struct ad_options *opts, bool slots_set, char *err,
+		      size_t errlen);
 
 /* Parses a duration: a decimal number (fraction allowed) followed by one
  * of ns, us, ms, s, m, h; a bare "0" is accepted. Stores nanoseconds.

@@ -23,6 +23,12 @@
  *   "now_ns": <wall clock ns since the epoch when the dump was taken>,
  *   "observed_since", "now": the two as "2026-11-21T23:40:01.123456789Z"
  *       (ad_fmt_timestamp_ns: 53-bit parsers round the ns numbers),
+ *   "coverage": "whole" | "partial" | "unknown"   whether the process was
+ *       observed from its start ("partial": it started before its probes
+ *       were attached, frames entered before attached_ns are not shown;
+ *       core/snapshot.h, ad_coverage()),
+ *   "process_started_ns", "attached_ns": wall clock ns of its start and of
+ *       the attach of the last of its files, null if unknown,
  *   "lost": { <counter>: n, ... }    every counter, zeros included:
  *       frames_full tasks_full strings_full label_unreadable exit_unknown
  *       task_exit_unknown poll_end_unknown move_unknown parent_unknown
@@ -137,6 +143,18 @@ static void counters(struct ad_out *o, const char *const *names,
 	}
 }
 
+/* A CLOCK_MONOTONIC time of the snapshot as wall-clock ns, or null if
+ * unknown (0), and a comma. */
+static void wall_or_null(struct ad_out *o, const struct ad_snapshot *s,
+			 uint64_t mono_ns)
+{
+	if (mono_ns)
+		ad_out_i64(o, ad_snap_wall_ns(s, mono_ns));
+	else
+		AD_OUT_LIT(o, "null");
+	ad_out_char(o, ',');
+}
+
 static void head(struct ad_out *o, const struct ad_view *v)
 {
 	const struct ad_forest *f = v->forest;
@@ -173,6 +191,11 @@ static void head(struct ad_out *o, const struct ad_view *v)
 		       ts, ad_snap_wall_ns(s, s->proc.observed_since_ns)));
 	KV_STR(o, "now",
 	       ad_fmt_timestamp_ns(ts, ad_snap_wall_ns(s, s->now_ns)));
+	KV_STR(o, "coverage", ad_coverage_name(ad_coverage(s)));
+	KEY(o, "process_started_ns");
+	wall_or_null(o, s, s->started_ns);
+	KEY(o, "attached_ns");
+	wall_or_null(o, s, s->attached_ns);
 	ad_snapshot_losses(s, losses);
 	KEY(o, "lost");
 	ad_out_char(o, '{');

@@ -61,12 +61,45 @@ static void lost_item(struct ad_out *o, bool *any, const char *name, uint64_t v)
 	*any = true;
 }
 
+/* "observed for X since T" and whether frames entered before observation
+ * began may be missing, in every dump, so that `lost: none` is never read
+ * as "everything since the process started". */
+static void observed(struct ad_out *o, const struct ad_snapshot *s)
+{
+	char dur[AD_DURATION_MAX], ts[AD_TIMESTAMP_MAX];
+	enum ad_coverage c = ad_coverage(s);
+
+	ad_out_str(o, "observed for ");
+	if (c == AD_COVERAGE_PARTIAL) {
+		ad_out_str(o, ad_fmt_duration(
+				      dur, ad_age(s->now_ns, s->attached_ns)));
+		ad_out_str(o, " of the process's ");
+		ad_out_str(o, ad_fmt_duration(
+				      dur, ad_age(s->now_ns, s->started_ns)));
+		ad_out_str(o, " (frames entered before ");
+		ad_out_str(o, ad_fmt_timestamp(
+				      ts, ad_snap_wall_ns(s, s->attached_ns)));
+		ad_out_str(o, " are not shown)");
+		return;
+	}
+	ad_out_str(o, ad_fmt_duration(dur, ad_age(s->now_ns,
+						  s->proc.observed_since_ns)));
+	ad_out_str(o, " since ");
+	ad_out_str(o,
+		   ad_fmt_timestamp(
+			   ts, ad_snap_wall_ns(s, s->proc.observed_since_ns)));
+	if (c == AD_COVERAGE_WHOLE)
+		ad_out_str(o, ", all its life");
+	else
+		ad_out_str(o, " (its start is unknown: frames entered before "
+			      "may not be shown)");
+}
+
 static void header(struct ad_out *o, const struct ad_view *v)
 {
 	const struct ad_forest *f = v->forest;
 	const struct ad_snapshot *s = f->snap;
 	const struct ad_rebuild_stats *st = &f->stats;
-	char dur[AD_DURATION_MAX], ts[AD_TIMESTAMP_MAX];
 	struct ad_loss losses[AD_LOSS_COUNT];
 	bool any = false;
 	size_t i;
@@ -75,13 +108,8 @@ static void header(struct ad_out *o, const struct ad_view *v)
 	ad_out_u64(o, (uint64_t)(int64_t)s->pid);
 	ad_out_str(o, " (");
 	ad_out_text(o, s->comm, false);
-	ad_out_str(o, "): observed for ");
-	ad_out_str(o, ad_fmt_duration(dur, ad_age(s->now_ns,
-						  s->proc.observed_since_ns)));
-	ad_out_str(o, " since ");
-	ad_out_str(o,
-		   ad_fmt_timestamp(
-			   ts, ad_snap_wall_ns(s, s->proc.observed_since_ns)));
+	ad_out_str(o, "): ");
+	observed(o, s);
 	ad_out_str(o, ", ");
 	ad_out_u64(o, f->ntasks);
 	ad_out_str(o, f->ntasks == 1 ? " task, " : " tasks, ");

@@ -7,6 +7,26 @@
 
 #include <stdlib.h>
 
+enum ad_coverage ad_coverage(const struct ad_snapshot *s)
+{
+	if (!s->started_ns || !s->attached_ns)
+		return AD_COVERAGE_UNKNOWN;
+	return s->started_ns > s->attached_ns ? AD_COVERAGE_WHOLE
+					      : AD_COVERAGE_PARTIAL;
+}
+
+const char *ad_coverage_name(enum ad_coverage c)
+{
+	switch (c) {
+	case AD_COVERAGE_WHOLE:
+		return "whole";
+	case AD_COVERAGE_PARTIAL:
+		return "partial";
+	default:
+		return "unknown";
+	}
+}
+
 void ad_snapshot_losses(const struct ad_snapshot *s,
 			struct ad_loss out[AD_LOSS_COUNT])
 {

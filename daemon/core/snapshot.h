@@ -121,6 +121,11 @@ struct ad_snapshot {
 	int64_t mono_to_wall_ns; /* add to a CLOCK_MONOTONIC value for wall ns */
 	uint64_t procs_full;	 /* machine-wide AD_GLOBAL_PROCS_FULL */
 	uint64_t dump_lost[AD_DUMP_LOST_COUNT];
+	/* What observation covers of the process's life (ad_coverage()),
+	 * CLOCK_MONOTONIC, 0 if unknown: its start, and when the last of
+	 * the files with probes it maps was attached. */
+	uint64_t started_ns;
+	uint64_t attached_ns;
 
 	struct ad_snap_task *tasks;
 	size_t ntasks;
@@ -155,6 +160,21 @@ bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
  * out. */
 void ad_snapshot_losses(const struct ad_snapshot *s,
 			struct ad_loss out[AD_LOSS_COUNT]);
+
+/* Whether the process was observed from its start: the probes of every
+ * file it maps were attached before it started (WHOLE), or some after,
+ * so that frames entered before are not shown (PARTIAL), or either of
+ * the two times is unknown (UNKNOWN). A start time is rounded down to a
+ * clock tick, so a process started within a tick after the attach may
+ * show as PARTIAL: never WHOLE when it might not be. */
+enum ad_coverage {
+	AD_COVERAGE_UNKNOWN,
+	AD_COVERAGE_WHOLE,
+	AD_COVERAGE_PARTIAL,
+};
+enum ad_coverage ad_coverage(const struct ad_snapshot *s);
+/* "whole", "partial" or "unknown". */
+const char *ad_coverage_name(enum ad_coverage c);
 
 /* Frees text unless borrowed; clears s either way. */
 void ad_str_free(struct ad_str *s);

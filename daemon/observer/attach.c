@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "asyncdump.skel.h"
+#include "core/clock.h"
 #include "core/errmsg.h"
 #include "core/grow.h"
 #include "observer/elf_notes.h"
@@ -58,6 +61,54 @@ static void detach(struct ad_attachment *a)
 		bpf_link__destroy(a->links[i]);
 		a->links[i] = NULL;
 	}
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static bool same_contents(const struct ad_attachment *a, const struct stat *st)
+{
+	return a->size == st->st_size && same_time(&a->mtime, &st->st_mtim) &&
+	       same_time(&a->ctime, &st->st_ctim);
+}
+
+/* Detaches the attachments of st's inode that changed (all if
+ * `written`), only those for every process if `every_only`. */
+static int detach_matching(struct ad_observer *obs, const struct stat *st,
+			   bool written, bool every_only)
+{
+	size_t j = 0;
+	int sites = 0;
+
+	for (size_t i = 0; i < obs->natt; i++) {
+		struct ad_attachment *a = &obs->att[i];
+
+		if (a->dev == st->st_dev && a->ino == st->st_ino &&
+		    (!every_only || a->pid == -1) &&
+		    (written || !same_contents(a, st))) {
+			sites += a->sites;
+			detach(a);
+			continue;
+		}
+		obs->att[j++] = *a;
+	}
+	obs->natt = j;
+	return sites;
+}
+
+int ad_obs_detach_changed(struct ad_observer *obs, const struct stat *st,
+			  bool written)
+{
+	return detach_matching(obs, st, written, false);
+}
+
+int ad_obs_detach_inode(struct ad_observer *obs, dev_t dev, ino_t ino)
+{
+	struct stat st = {.st_dev = dev, .st_ino = ino};
+
+	return detach_matching(obs, &st, true, true);
 }
 
 void ad_obs_detach_all(struct ad_observer *obs)
@@ -141,6 +192,9 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	}
 	a.dev = st.st_dev;
 	a.ino = st.st_ino;
+	a.size = st.st_size;
+	a.mtime = st.st_mtim;
+	a.ctime = st.st_ctim;
 	if (find_att(obs, a.dev, a.ino, pid) || find_att(obs, a.dev, a.ino, -1))
 		return 0; /* already covered: the only way to return 0 */
 	/* Room for the new entry first: once probes are attached (and, for
@@ -179,10 +233,75 @@ static int attach_object(struct ad_observer *obs, const char *path,
 		}
 		a.sites += (int)probes.per_probe[i];
 	}
+	a.attached_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
 	if (pid == -1)
 		drop_covered(obs, a.dev, a.ino);
 	obs->att[obs->natt++] = a;
 	return a.sites;
+}
+
+/* The attachment covering a mapping of pid's (dev, ino), or NULL. */
+static const struct ad_attachment *covering(const struct ad_observer *obs,
+					    pid_t pid, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < obs->natt; i++) {
+		const struct ad_attachment *a = &obs->att[i];
+
+		if (a->dev == dev && a->ino == ino &&
+		    (a->pid == -1 || a->pid == pid))
+			return a;
+	}
+	return NULL;
+}
+
+/* Adds path to the ", "-separated list in buf, once. */
+static void add_name(char *buf, size_t len, const char *path)
+{
+	size_t used = strlen(buf);
+
+	if (!len || strstr(buf, path))
+		return;
+	snprintf(buf + used, len - used, "%s%s", used ? ", " : "", path);
+}
+
+int ad_obs_mapped_attachments(const struct ad_observer *obs, pid_t pid,
+			      uint64_t *latest_ns, char *paths, size_t len)
+{
+	char path[64], line[512];
+	uint64_t latest = 0;
+	FILE *f;
+
+	if (paths && len)
+		paths[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		const struct ad_attachment *a;
+		unsigned int major, minor;
+		unsigned long ino;
+		int end = 0;
+
+		/* A line longer than the buffer comes in pieces; only a
+		 * line's first piece matches. */
+		if (sscanf(line, "%*x-%*x %*4s %*x %x:%x %lu %n", &major,
+			   &minor, &ino, &end) != 3 ||
+		    !ino)
+			continue;
+		a = covering(obs, pid, makedev(major, minor), (ino_t)ino);
+		if (!a)
+			continue;
+		if (a->attached_ns > latest)
+			latest = a->attached_ns;
+		line[strcspn(line, "\n")] = '\0';
+		if (paths && end > 0)
+			add_name(paths, len, line + end);
+	}
+	fclose(f);
+	if (latest_ns)
+		*latest_ns = latest;
+	return 0;
 }
 
 int ad_observer_attach_path(struct ad_observer *obs, const char *path,

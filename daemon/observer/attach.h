@@ -6,10 +6,13 @@
 #ifndef AD_ATTACH_H
 #define AD_ATTACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct ad_observer;
+struct stat;
 
 /* Attaches every asyncdump probe of the ELF file at `path` (executable or
  * shared library). pid -1: every process that maps it, now and later.
@@ -21,6 +24,24 @@ int ad_observer_attach_path(struct ad_observer *obs, const char *path,
  * probes. Returns the number of probe sites attached. */
 int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 			   size_t errlen);
+
+/* The attached files process pid maps, from /proc/PID/maps: when the
+ * last of them was attached (CLOCK_MONOTONIC ns, 0 if it maps none) in
+ * *latest_ns, and their paths as it maps them, ", "-separated, in paths
+ * (cut at len). Either may be NULL. Returns 0 or -errno (the process is
+ * gone, or its maps cannot be read). */
+int ad_obs_mapped_attachments(const struct ad_observer *obs, pid_t pid,
+			      uint64_t *latest_ns, char *paths, size_t len);
+
+/* Detaches the probes of st's inode (for every pid) if `written` or if
+ * its size, mtime or ctime differ from when they were attached. Returns
+ * the number of probe sites detached (0: none, or unchanged). */
+int ad_obs_detach_changed(struct ad_observer *obs, const struct stat *st,
+			  bool written);
+
+/* Detaches the probes of that inode attached for every process. Returns
+ * the number of probe sites detached. */
+int ad_obs_detach_inode(struct ad_observer *obs, dev_t dev, ino_t ino);
 
 /* Detaches every probe (ad_observer_close()). */
 void ad_obs_detach_all(struct ad_observer *obs);

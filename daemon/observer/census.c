@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/grow.h"
 #include "observer/observer.h"
+#include "observer/procfs.h"
 #include "observer/records.h"
 #include "observer/slots.h"
 #include "observer/store.h"
@@ -185,26 +186,6 @@ static int read_set(struct census *c, const struct ad_mapset *maps)
 	return e;
 }
 
-void ad_census_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	if (n <= 0) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* What a snapshot holds before its records: who, and when. */
 static void snap_start(struct ad_snapshot *s, const struct ad_census_proc *p,
 		       uint64_t procs_full)
@@ -213,7 +194,7 @@ static void snap_start(struct ad_snapshot *s, const struct ad_census_proc *p,
 	s->pid = p->pid;
 	s->proc = p->proc;
 	s->procs_full = procs_full;
-	ad_census_comm(p->pid, s->comm, sizeof(s->comm));
+	ad_proc_comm(p->pid, s->comm, sizeof(s->comm));
 	s->now_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
 	s->mono_to_wall_ns = ad_clock_ns(CLOCK_REALTIME) - (int64_t)s->now_ns;
 }

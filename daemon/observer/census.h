@@ -19,11 +19,6 @@
 
 struct ad_observer;
 
-/* A process's command name (/proc/PID/comm) into buf[len]; "?" once it
- * has gone. Never its cmdline or memory: those can make the read wait on
- * the process. */
-void ad_census_comm(pid_t pid, char *buf, size_t len);
-
 /* One observed process, as its record in the procs map says. */
 struct ad_census_proc {
 	pid_t pid;

@@ -33,6 +33,8 @@
 #include "core/errmsg.h"
 #include "core/grow.h"
 #include "core/keysort.h"
+#include "core/procstat.h"
+#include "observer/attach.h"
 #include "observer/procmem.h"
 #include "observer/records.h"
 #include "observer/refused.h"
@@ -340,6 +342,33 @@ static bool process_exited(pid_t pid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+/* The process's start and when its files' probes were attached, for
+ * ad_coverage(); each left 0 (unknown) if it cannot be read. */
+static void read_coverage(struct ad_snapshot *snap,
+			  const struct ad_observer *obs, pid_t pid)
+{
+	char path[64], stat[1024];
+	long tck = sysconf(_SC_CLK_TCK);
+	uint64_t ticks, attached;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (tck > 0 && !read_proc_line(path, stat, sizeof(stat)) &&
+	    !ad_proc_stat_starttime(stat, &ticks)) {
+		/* starttime counts from boot (CLOCK_BOOTTIME), which runs
+		 * ahead of CLOCK_MONOTONIC by the time spent suspended. */
+		int64_t ahead = ad_clock_ns(CLOCK_BOOTTIME) -
+				ad_clock_ns(CLOCK_MONOTONIC);
+		int64_t mono =
+			(int64_t)(ticks * (1000000000u / (uint64_t)tck)) -
+			ahead;
+
+		if (mono > 0)
+			snap->started_ns = (uint64_t)mono;
+	}
+	if (!ad_obs_mapped_attachments(obs, pid, &attached, NULL, 0))
+		snap->attached_ns = attached;
+}
+
 static int on_thread(void *ctx, const struct ad_thread_rec *rec)
 {
 	struct ad_collector *c = ctx;
@@ -616,6 +645,7 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
 		snprintf(snap->comm, sizeof(snap->comm), "?");
+	read_coverage(snap, obs, pid);
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {

@@ -27,6 +27,7 @@
 #include "observer/reclaim.h"
 #include "observer/slots.h"
 #include "observer/store.h"
+#include "observer/watch.h"
 
 /* Events ring buffer size; an event takes 24 bytes, and a full ring only
  * delays reclaim and slot refills until the next ad_observer_gc(). */
@@ -328,6 +329,7 @@ void ad_observer_close(struct ad_observer *obs)
 	if (!obs)
 		return;
 	ad_obs_detach_all(obs);
+	ad_obs_watch_close(obs);
 	ring_buffer__free(obs->rb);
 	ad_obs_reclaim_fini(obs);
 	ad_obs_slots_fini(obs);

@@ -641,6 +641,8 @@ static void note_slot(struct ad_observer *obs, const struct ad_event *ev)
 		obs->on_proc(obs->on_proc_ctx, ev->pid, AD_NOTE_GREW);
 	else if (p.slot == ev->slot && (p.flags & AD_PF_SHARED))
 		obs->on_proc(obs->on_proc_ctx, ev->pid, AD_NOTE_MOVED);
+	else if (p.slot == ev->slot)
+		obs->on_proc(obs->on_proc_ctx, ev->pid, AD_NOTE_OBSERVED);
 }
 
 /* A process with a slot is reclaimed here and now: its maps are dropped.
@@ -663,6 +665,9 @@ int ad_obs_handle_event(void *ctx, void *data, size_t size)
 		note_slot(obs, &ev);
 		break;
 	case AD_EV_PROC_GONE:
+		/* Told first: its maps are still there to count. */
+		if (obs->on_proc)
+			obs->on_proc(obs->on_proc_ctx, ev.pid, AD_NOTE_EXITED);
 		if (ev.slot != AD_SLOT_SHARED)
 			ad_obs_slot_gone(obs, ev.slot, ev.pid, ev.pgen);
 		if (ev.big)

@@ -21,6 +21,7 @@
 #include "asyncdump.skel.h"
 #include "core/clock.h"
 #include "core/errmsg.h"
+#include "observer/procfs.h"
 
 /* A slot's owner is judged gone (its process record missing or newer)
  * only this long after it took the slot: BPF writes slot_owner just
@@ -424,6 +425,48 @@ static bool valid(const struct ad_observer *obs, uint32_t slot)
 	return slot != AD_SLOT_SHARED && slot <= obs->nslots + obs->nbig;
 }
 
+/* Keys in the map, counting up to limit. */
+static uint64_t count_keys(int fd, size_t key_size, uint64_t limit)
+{
+	unsigned char key[2][64];
+	uint64_t n = 0;
+	int cur = 0;
+
+	if (fd < 0 || key_size > sizeof(key[0]))
+		return 0;
+	if (bpf_map_get_next_key(fd, NULL, key[cur]))
+		return 0;
+	do {
+		n++;
+		cur ^= 1;
+	} while (n < limit &&
+		 !bpf_map_get_next_key(fd, key[cur ^ 1], key[cur]));
+	return n;
+}
+
+int ad_observer_proc_left(struct ad_observer *obs, uint32_t pid, uint64_t limit,
+			  struct ad_proc_left *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 1; obs->slots && i <= obs->nslots + obs->nbig; i++) {
+		const struct ad_slot *sl = &obs->slots[i];
+
+		if (sl->state != AD_SLOT_OWNED || sl->pid != pid)
+			continue;
+		if (!out->found) {
+			memcpy(out->comm, sl->comm, sizeof(out->comm));
+			out->since_ns = sl->owned_ns;
+		}
+		out->found = true;
+		out->frames +=
+			count_keys(sl->maps.frames, sizeof(uint64_t), limit);
+		out->tasks += count_keys(sl->maps.tasks, sizeof(struct ad_key),
+					 limit);
+	}
+	out->capped = out->frames >= limit || out->tasks >= limit;
+	return out->found ? 0 : -ENOENT;
+}
+
 static void own(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 		uint32_t pgen)
 {
@@ -435,6 +478,8 @@ static void own(struct ad_observer *obs, uint32_t slot, uint32_t pid,
 	sl->pid = pid;
 	sl->pgen = pgen;
 	sl->swept = false;
+	sl->owned_ns = ad_mono_ns();
+	ad_proc_comm((pid_t)pid, sl->comm, sizeof(sl->comm));
 }
 
 /* What BPF wrote about the slot; false if unreadable. */

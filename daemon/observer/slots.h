@@ -15,6 +15,22 @@
 
 #include "observer/store.h"
 
+/* What an exiting process left in its own maps, told (AD_NOTE_EXITED)
+ * before they are dropped. */
+struct ad_proc_left {
+	bool found;	   /* it had maps of its own */
+	char comm[16];	   /* its comm when it took them */
+	uint64_t since_ns; /* when the daemon learnt it took them */
+	uint64_t frames, tasks;
+	bool capped; /* counting stopped at the limit */
+};
+
+/* Counts the records in process pid's own maps (up to limit each: one
+ * system call per record). Returns 0, or -ENOENT if it has none (it is in
+ * the shared maps). */
+int ad_observer_proc_left(struct ad_observer *obs, uint32_t pid, uint64_t limit,
+			  struct ad_proc_left *out);
+
 /* Each process's own maps (asyncdump_abi.h, "Where records live"). The
  * daemon keeps a few slots ready; every process that takes one is
  * announced by an event, after which the daemon should call this to make

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * store.h - the observer's state, which its files share (observer.c,
- * attach.c, slots.c, walk.c, records.c, reclaim.c): types only. Nothing
+ * attach.c, slots.c, walk.c, records.c, reclaim.c, watch.c): types only. Nothing
  * outside observer/ includes it; the daemon goes through observer.h and
  * the headers it names.
  */
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "asyncdump_abi.h"
 #include "observer/kernel_features.h"
@@ -20,14 +21,22 @@ struct asyncdump;
 struct bpf_link;
 struct ring_buffer;
 struct ad_reclaim;
+struct ad_watch;
 
 /* The probes of one object (by inode) attached for one pid (or -1). */
 struct ad_attachment {
 	dev_t dev;
 	ino_t ino;
 	pid_t pid;
+	/* The file's size, mtime and ctime when attached: a difference
+	 * means its contents changed under the probes (watch.h). */
+	off_t size;
+	struct timespec mtime, ctime;
 	struct bpf_link *links[AD_PROBE_COUNT];
 	int sites;
+	/* CLOCK_MONOTONIC once every probe was attached: a process started
+	 * before it may have entered frames unseen (ad_coverage()). */
+	uint64_t attached_ns;
 };
 
 /* The three record maps of one process (or the shared ones), as fds. */
@@ -61,12 +70,20 @@ enum ad_proc_note {
 	/* It began in the shared maps (no slot was ready at its first
 	 * probe) and now has maps of its own. */
 	AD_NOTE_MOVED,
+	/* Its first probe hit: it took maps of its own. (One that finds
+	 * none ready starts in the shared maps, told when it MOVED.) */
+	AD_NOTE_OBSERVED,
+	/* It exited or exec'd; told before its maps are dropped
+	 * (ad_observer_proc_left()). */
+	AD_NOTE_EXITED,
 };
 
 struct ad_slot {
 	enum ad_slot_state state;
 	struct ad_mapset maps; /* fds, -1 while EMPTY */
 	uint32_t pid, pgen;    /* OWNED: the owner */
+	char comm[16];	       /* OWNED: its comm when the daemon learnt it */
+	uint64_t owned_ns;     /* OWNED: since when (CLOCK_MONOTONIC) */
 	/* The owner's task_exits and tasks_full counts when its maps were
 	 * last judged (swept): unchanged, no frame of an exited task can be
 	 * there, and periodic sweeps skip the maps (reclaim.c). */
@@ -117,7 +134,8 @@ struct ad_observer {
 	int frames_template; /* frames_of's template until loaded, or -1 */
 	struct ad_attachment *att;
 	size_t natt, catt;
-	struct ad_reclaim *rq; /* the sweeps' state (reclaim.c) */
+	struct ad_watch *watch; /* watch.c; NULL while nothing is watched */
+	struct ad_reclaim *rq;	/* the sweeps' state (reclaim.c) */
 	/* ad_observer_opts */
 	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
 	void *on_proc_ctx;

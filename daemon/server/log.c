@@ -29,6 +29,14 @@ static const char *line_head(int journal, enum ad_log_prio prio, char buf[8])
 	return buf;
 }
 
+/* The least urgent priority logged (the config file's log_level). */
+static _Atomic int max_prio = AD_LOG_INFO;
+
+void ad_log_set_level(enum ad_log_prio prio)
+{
+	max_prio = (int)prio;
+}
+
 void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 {
 	/* The loop and the dump workers log: the limiter, the journal flag
@@ -41,6 +49,8 @@ void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 	uint64_t dropped = 0;
 	va_list ap;
 
+	if ((int)prio > max_prio)
+		return;
 	pthread_mutex_lock(&mu);
 	if (prio != AD_LOG_ERR &&
 	    !ad_ratelimit_take(&rl, ad_mono_ms(), &dropped)) {

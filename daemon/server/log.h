@@ -21,4 +21,8 @@ enum ad_log_prio {
 void ad_log(enum ad_log_prio prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Lines less urgent than prio are left out from now on (default:
+ * AD_LOG_INFO, everything). */
+void ad_log_set_level(enum ad_log_prio prio);
+
 #endif /* AD_LOG_H */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/format.h"
 #include "core/dumpmem.h"
 #include "core/exit_codes.h"
 #include "core/protocol.h"
@@ -33,12 +34,15 @@
 #include "observer/census.h"
 #include "observer/kernel_features.h"
 #include "observer/observer.h"
+#include "observer/procfs.h"
 #include "observer/reclaim.h"
 #include "observer/slots.h"
+#include "observer/watch.h"
 #include "server/authorize.h"
 #include "server/listen.h"
 #include "server/log.h"
 #include "server/pool.h"
+#include "server/settings.h"
 #include "server/request.h"
 
 /* Connections whose request is being read or, read and allowed, waits
@@ -85,7 +89,9 @@ struct uid_jobs {
 };
 
 struct server {
-	const struct ad_options *opts;
+	const struct ad_options *cli;  /* the command line */
+	struct ad_settings set;	       /* it over the config file */
+	const struct ad_options *opts; /* &set.opts */
 	struct ad_observer *obs;
 	struct ad_access_policy access; /* who may dump what */
 	int listen_fd;
@@ -94,9 +100,12 @@ struct server {
 	dev_t sock_dev; /* identity of the socket file we bound, so exit */
 	ino_t sock_ino; /* never removes a successor's socket */
 	bool stop;
+	bool reload;	     /* SIGHUP: read the config file again */
 	bool refill_failing; /* creating slot maps failed (logged once) */
 	struct ad_ratelimit refused_rl; /* the refused processes' lines */
 	struct ad_ratelimit store_rl;	/* grown and moved processes' lines */
+	struct ad_ratelimit watch_rl;	/* attached files' changes */
+	struct ad_ratelimit life_rl;	/* processes observed and gone */
 	/* Out of file descriptors (EMFILE, ENFILE): a descriptor held in
 	 * reserve lets the daemon still answer the client that hit the limit;
 	 * accepting then pauses until accept_resume_ms, doubling the pause
@@ -410,9 +419,7 @@ static void handle_signals(struct server *s)
 			s->stop = true;
 			break;
 		case SIGHUP:
-			/* Where a config reload will go (systemd issue). */
-			ad_log(AD_LOG_INFO,
-			       "SIGHUP: reload not supported yet, ignored");
+			s->reload = true;
 			break;
 		}
 	}
@@ -481,20 +488,84 @@ static void refill(struct server *s)
  * one line each, rate-limited apart for refusals (warnings) and for
  * growth (news). A refused process's dump says the same, with how many
  * of its events were dropped. */
+/* Whether a rate-limited kind of line may be logged now; if so, `more`
+ * says how many of its kind were left out before it (or is empty). */
+static bool log_allowed(struct ad_ratelimit *rl, char *more, size_t len)
+{
+	uint64_t dropped = 0;
+
+	if (!ad_ratelimit_take(rl, ad_mono_ms(), &dropped))
+		return false;
+	more[0] = '\0';
+	if (dropped)
+		snprintf(more, len, " (%llu more such lines left out)",
+			 (unsigned long long)dropped);
+	return true;
+}
+
+/* Records counted for a process's exit line, at most, in each of its
+ * maps: one system call each, under the observer's lock. */
+#define AD_EXIT_COUNT_LIMIT 10000u
+
+/* "12 frames and 3 tasks" (or "more than N ...") of what it left. */
+static void left_text(const struct ad_proc_left *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%llu frame%s and %llu task%s",
+		 l->capped ? "at least " : "", (unsigned long long)l->frames,
+		 l->frames == 1 ? "" : "s", (unsigned long long)l->tasks,
+		 l->tasks == 1 ? "" : "s");
+}
+
+/* A process observed or gone: one line each, rate-limited together. */
+static void proc_life_log(struct server *s, uint32_t pid,
+			  enum ad_proc_note what, const char *more)
+{
+	char comm[64], files[512], left[96], dur[AD_DURATION_MAX];
+	struct ad_proc_left l;
+
+	if (what == AD_NOTE_OBSERVED) {
+		ad_proc_comm((pid_t)pid, comm, sizeof(comm));
+		if (ad_obs_mapped_attachments(s->obs, (pid_t)pid, NULL, files,
+					      sizeof(files)) ||
+		    !files[0])
+			snprintf(files, sizeof(files), "?");
+		ad_log(AD_LOG_INFO, "observing process %u (%s): probes in %s%s",
+		       pid, comm, files, more);
+		return;
+	}
+	if (ad_observer_proc_left(s->obs, pid, AD_EXIT_COUNT_LIMIT, &l)) {
+		ad_log(AD_LOG_INFO,
+		       "process %u exited or exec'd: its records in the "
+		       "shared maps go at the next sweep%s",
+		       pid, more);
+		return;
+	}
+	left_text(&l, left, sizeof(left));
+	ad_log(AD_LOG_INFO,
+	       "process %u (%s) exited or exec'd after %s observed: %s left "
+	       "in its maps, dropped%s",
+	       pid, l.comm,
+	       ad_fmt_duration(dur, ad_age(ad_mono_ns(), l.since_ns)), left,
+	       more);
+}
+
 static void proc_note_log(void *ctx, uint32_t pid, enum ad_proc_note what)
 {
 	struct server *s = ctx;
-	bool refused = what == AD_NOTE_REFUSED;
-	char comm[64], more[64] = "";
-	uint64_t dropped = 0;
+	struct ad_ratelimit *rl = &s->store_rl;
+	char comm[64], more[64];
 
-	if (!ad_ratelimit_take(refused ? &s->refused_rl : &s->store_rl,
-			       ad_mono_ms(), &dropped))
+	if (what == AD_NOTE_REFUSED)
+		rl = &s->refused_rl;
+	else if (what == AD_NOTE_OBSERVED || what == AD_NOTE_EXITED)
+		rl = &s->life_rl;
+	if (!log_allowed(rl, more, sizeof(more)))
 		return;
-	ad_census_comm((pid_t)pid, comm, sizeof(comm));
-	if (dropped)
-		snprintf(more, sizeof(more), " (%llu more such lines left out)",
-			 (unsigned long long)dropped);
+	if (rl == &s->life_rl) {
+		proc_life_log(s, pid, what, more);
+		return;
+	}
+	ad_proc_comm((pid_t)pid, comm, sizeof(comm));
 	switch (what) {
 	case AD_NOTE_REFUSED:
 		ad_log(AD_LOG_WARN,
@@ -516,6 +587,49 @@ static void proc_note_log(void *ctx, uint32_t pid, enum ad_proc_note what)
 		       "probe: its first records are in the shared maps, "
 		       "its next ones in maps of its own%s",
 		       pid, comm, more);
+		break;
+	default:
+		break;
+	}
+}
+
+static void watch_note_log(void *ctx, const struct ad_watch_note *n)
+{
+	struct server *s = ctx;
+	char more[64];
+
+	if (!log_allowed(&s->watch_rl, more, sizeof(more)))
+		return;
+	switch (n->what) {
+	case AD_WATCH_DETACHED:
+		ad_log(AD_LOG_WARN,
+		       "%s was written to: its %d probe sites detached, so "
+		       "that no process runs it with probes at old offsets%s",
+		       n->path, n->sites, more);
+		break;
+	case AD_WATCH_REATTACHED:
+		ad_log(AD_LOG_INFO,
+		       "re-attached %d probe sites of %s (its new contents)%s",
+		       n->sites, n->path, more);
+		break;
+	case AD_WATCH_REPLACED:
+		ad_log(AD_LOG_INFO,
+		       "%s is a new file: attached its %d probe sites "
+		       "(processes still running the old one stay "
+		       "observed)%s",
+		       n->path, n->sites, more);
+		break;
+	case AD_WATCH_FAILED:
+		ad_log(AD_LOG_WARN,
+		       "%s changed and cannot be attached again: %s; not "
+		       "observed until it changes again%s",
+		       n->path, n->err, more);
+		break;
+	case AD_WATCH_OVERFLOW:
+		ad_log(AD_LOG_WARN,
+		       "file change notifications were lost (the kernel's "
+		       "queue overflowed): every attached file checked%s",
+		       more);
 		break;
 	}
 }
@@ -568,9 +682,154 @@ static void obs_unlock(struct server *s)
 	pthread_rwlock_unlock(&s->obs_lock);
 }
 
+/* ---- targets: the files attached for every process ------------------- */
+
+/* Attaches a file for every process and watches it for change. One the
+ * command line names must attach (the caller stops, exit 7); one the
+ * config file names is a warning, so that a host missing one of its
+ * targets still has the others observed. Returns 0 or -errno. */
+static int attach_target(struct server *s, const char *path, bool from_file)
+{
+	char err[512];
+	int rc = ad_observer_attach_path(s->obs, path, -1, err, sizeof(err));
+
+	if (rc < 0) {
+		if (from_file)
+			ad_log(AD_LOG_WARN,
+			       "cannot attach to %s (a target in %s): %s; not "
+			       "observed",
+			       path, s->set.file, err);
+		else
+			ad_log(AD_LOG_ERR, "cannot attach to %s: %s", path,
+			       err);
+		return rc;
+	}
+	ad_log(AD_LOG_INFO,
+	       "attached %d probe sites of %s (every process, now and later)",
+	       rc, path);
+	if (ad_observer_watch_path(s->obs, path, err, sizeof(err)))
+		ad_log(AD_LOG_WARN,
+		       "cannot watch %s for change (%s): a new build copied "
+		       "over it in place would run with probes at the old "
+		       "offsets and may crash; replace it with a new file "
+		       "instead (install, mv, gcc -o)",
+		       path, err);
+	return 0;
+}
+
+/* Attaches set's targets not in `before` (NULL: none), and keeps in set
+ * only those attached, so that a reload tries the others again. */
+static void attach_file_targets(struct server *s, struct ad_settings *set,
+				const struct ad_settings *before)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < set->ntargets; i++) {
+		char *t = set->targets[i];
+
+		if ((before && ad_settings_has_target(before, t)) ||
+		    attach_target(s, t, true) == 0)
+			set->targets[j++] = t;
+		else
+			free(t);
+	}
+	set->ntargets = j;
+}
+
+/* The settings a reload cannot change (the maps are made, the socket
+ * bound): said, and kept until the next start. */
+static void log_restart_only(const struct ad_options *was,
+			     const struct ad_options *now, const char *file)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} nums[] = {
+		{"max_frames", offsetof(struct ad_options, max_frames)},
+		{"max_tasks", offsetof(struct ad_options, max_tasks)},
+		{"max_procs", offsetof(struct ad_options, max_procs)},
+		{"max_slots", offsetof(struct ad_options, max_slots)},
+		{"max_big", offsetof(struct ad_options, max_big)},
+		{"label_max", offsetof(struct ad_options, label_max)},
+	};
+	const char *wg = was->dump_group ? was->dump_group : "",
+		   *ng = now->dump_group ? now->dump_group : "";
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		uint32_t a, b;
+
+		memcpy(&a, (const char *)was + nums[i].off, sizeof(a));
+		memcpy(&b, (const char *)now + nums[i].off, sizeof(b));
+		if (a != b)
+			ad_log(AD_LOG_WARN,
+			       "%s: %s is now %u: takes effect at the next "
+			       "start (%u until then)",
+			       file, nums[i].name, b, a);
+	}
+	if (strcmp(was->socket_path, now->socket_path))
+		ad_log(AD_LOG_WARN,
+		       "%s: socket is now %s: takes effect at the next start "
+		       "(%s until then)",
+		       file, now->socket_path, was->socket_path);
+	if (strcmp(wg, ng))
+		ad_log(AD_LOG_WARN,
+		       "%s: dump_group is now '%s': takes effect at the next "
+		       "start ('%s' until then)",
+		       file, ng, wg);
+}
+
+/* SIGHUP: the config file read again. Targets added are attached, those
+ * removed detached, the log level applied; the observed state stays. A
+ * file with an error changes nothing. */
+static void reload(struct server *s)
+{
+	const char *file;
+	struct ad_settings next;
+	char err[512];
+	int sites;
+
+	s->reload = false;
+	if (ad_settings_load(s->cli, &next, err, sizeof(err))) {
+		ad_log(AD_LOG_ERR,
+		       "SIGHUP: %s; the settings in effect are kept", err);
+		ad_settings_free(&next);
+		return;
+	}
+	file = next.file ? next.file : AD_DEFAULT_CONFIG " (absent)";
+	ad_log(AD_LOG_INFO, "SIGHUP: reading %s", file);
+	log_restart_only(&s->set.opts, &next.opts, file);
+	ad_log_set_level((enum ad_log_prio)next.cfg.log_level);
+	obs_write_lock(s);
+	for (size_t i = 0; i < s->set.ntargets; i++) {
+		const char *t = s->set.targets[i];
+
+		if (ad_settings_has_target(&next, t))
+			continue;
+		sites = ad_observer_forget_path(s->obs, t);
+		ad_log(AD_LOG_INFO,
+		       "detached %d probe sites of %s (no longer a target in "
+		       "%s)",
+		       sites, t, file);
+	}
+	/* Set's name, for attach_target()'s messages. */
+	s->set.file = next.file;
+	attach_file_targets(s, &next, &s->set);
+	obs_unlock(s);
+	/* The targets in effect now; the options stay (above). */
+	for (size_t i = 0; i < s->set.ntargets; i++)
+		free(s->set.targets[i]);
+	free(s->set.targets);
+	s->set.targets = next.targets;
+	s->set.ntargets = next.ntargets;
+	s->set.ctargets = next.ctargets;
+	next.targets = NULL;
+	next.ntargets = next.ctargets = 0;
+	ad_settings_free(&next);
+}
+
 /* The fixed entries of the loop's poll set; the connections being read
  * follow. */
-enum { PFD_LISTEN, PFD_SIGNAL, PFD_DONE, PFD_EVENTS, PFD_FIXED };
+enum { PFD_LISTEN, PFD_SIGNAL, PFD_DONE, PFD_EVENTS, PFD_WATCH, PFD_FIXED };
 
 static void run_loop(struct server *s)
 {
@@ -602,6 +861,8 @@ static void run_loop(struct server *s)
 						.events = POLLIN};
 		pfd[PFD_EVENTS] =
 			(struct pollfd){.fd = s->events_fd, .events = POLLIN};
+		pfd[PFD_WATCH] = (struct pollfd){
+			.fd = ad_observer_watch_fd(s->obs), .events = POLLIN};
 		for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++) {
 			struct conn *k = &s->conns[i];
 
@@ -642,6 +903,8 @@ static void run_loop(struct server *s)
 			handle_signals(s);
 		if (s->stop)
 			break;
+		if (s->reload)
+			reload(s);
 		/* Events first (a few µs each): a process that took a slot
 		 * gets it replaced before the next one starts, and one that
 		 * exited has its maps dropped. */
@@ -655,6 +918,20 @@ static void run_loop(struct server *s)
 				       strerror(-h));
 			refill(s);
 			obs_unlock(s);
+		}
+		/* A watched file written or about to run: held execs wait
+		 * for this. */
+		if (rc > 0 && pfd[PFD_WATCH].fd >= 0 &&
+		    pfd[PFD_WATCH].revents) {
+			int h;
+
+			obs_write_lock(s);
+			h = ad_observer_watch_handle(s->obs, watch_note_log, s);
+			obs_unlock(s);
+			if (h < 0)
+				ad_log(AD_LOG_WARN,
+				       "reading file change notifications: %s",
+				       strerror(-h));
 		}
 		if (rc > 0 && pfd[PFD_DONE].revents)
 			reap_jobs(s);
@@ -772,19 +1049,10 @@ static int open_and_attach(struct server *s)
 	       "max_procs=%u max_slots=%u max_big=%u label_max=%u",
 	       o->max_frames, o->max_tasks, o->max_procs, o->max_slots,
 	       o->max_big, o->label_max);
-	for (size_t i = 0; i < o->nattach_paths; i++) {
-		rc = ad_observer_attach_path(s->obs, o->attach_paths[i], -1,
-					     err, sizeof(err));
-		if (rc < 0) {
-			ad_log(AD_LOG_ERR, "cannot attach to %s: %s",
-			       o->attach_paths[i], err);
+	for (size_t i = 0; i < o->nattach_paths; i++)
+		if (attach_target(s, o->attach_paths[i], false))
 			return AD_EXIT_ATTACH;
-		}
-		ad_log(AD_LOG_INFO,
-		       "attached %d probe sites of %s (every process, now and "
-		       "later)",
-		       rc, o->attach_paths[i]);
-	}
+	attach_file_targets(s, &s->set, NULL);
 	for (size_t i = 0; i < o->nattach_pids; i++) {
 		rc = ad_observer_attach_pid(s->obs, o->attach_pids[i], err,
 					    sizeof(err));
@@ -833,10 +1101,10 @@ static int start_workers(struct server *s)
 	return AD_EXIT_OK;
 }
 
-int ad_server_run(const struct ad_options *opts)
+int ad_server_run(const struct ad_options *cli)
 {
 	struct server s = {
-		.opts = opts,
+		.cli = cli,
 		.listen_fd = -1,
 		.signal_fd = -1,
 		.events_fd = -1,
@@ -845,10 +1113,17 @@ int ad_server_run(const struct ad_options *opts)
 						AD_REFUSED_LOG_PER_S),
 		.store_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
 					      AD_REFUSED_LOG_PER_S),
+		.watch_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
+					      AD_REFUSED_LOG_PER_S),
+		.life_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
+					     AD_REFUSED_LOG_PER_S),
 	};
+	const struct ad_options *opts = &s.set.opts;
 	char err[512];
 	struct stat st;
 	int code, lock_fd = -1;
+	bool stopped = false;
+	int64_t detach_ms;
 
 	ad_dumpmem_setup(&s.mem);
 	raise_nofile();
@@ -861,6 +1136,27 @@ int ad_server_run(const struct ad_options *opts)
 		       "the file-descriptor limit (ulimit -n)",
 		       strerror(errno));
 		return AD_EXIT_FAILURE;
+	}
+	/* The config file, then what there is to observe: a bad line or
+	 * nothing to observe is a bad command line (exit 2), said before the
+	 * slow BPF load. */
+	code = ad_settings_load(cli, &s.set, err, sizeof(err));
+	s.opts = opts;
+	if (code) {
+		ad_log(AD_LOG_ERR, "%s", err);
+		code = ad_exit_code(code, AD_EXIT_USAGE);
+		goto out;
+	}
+	if (s.set.file)
+		ad_log_set_level((enum ad_log_prio)s.set.cfg.log_level);
+	if (!cli->nattach_paths && !cli->nattach_pids && !s.set.cfg.ntargets) {
+		ad_log(AD_LOG_ERR,
+		       "nothing to observe: name a file with --attach PATH, a "
+		       "process with --attach-pid N, or files in the [targets] "
+		       "section of %s (see asyncdumpd --help)",
+		       s.set.file ? s.set.file : AD_DEFAULT_CONFIG);
+		code = AD_EXIT_USAGE;
+		goto out;
 	}
 	/* An unknown --dump-group is a bad command line: said before the
 	 * slow BPF load. */
@@ -922,8 +1218,13 @@ int ad_server_run(const struct ad_options *opts)
 	s.listen_fd = -1;
 	ad_socket_remove(opts->socket_path, s.sock_dev, s.sock_ino);
 	stop_serving(&s);
-	ad_log(AD_LOG_INFO, "stopped after %lu dumps", s.served);
+	/* Given up before the probes are detached, which takes a while (on
+	 * Linux 6.18 about 0.1 s a probe site, one after the other): a new
+	 * daemon may start meanwhile. */
+	close(lock_fd);
+	lock_fd = -1;
 	code = AD_EXIT_OK;
+	stopped = true;
 out:
 	if (s.pool_started) {
 		ad_pool_stop(&s.pool);
@@ -933,13 +1234,22 @@ out:
 	free(s.conns);
 	if (s.listen_fd >= 0)
 		close(s.listen_fd);
+	detach_ms = ad_mono_ms();
 	if (s.obs)
 		ad_observer_close(s.obs);
+	detach_ms = ad_mono_ms() - detach_ms;
 	if (s.signal_fd >= 0)
 		close(s.signal_fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (s.reserve_fd >= 0)
 		close(s.reserve_fd);
+	ad_settings_free(&s.set);
+	/* Said once the probes are detached and the lock is free: a new
+	 * daemon started after this line starts. */
+	if (stopped)
+		ad_log(AD_LOG_INFO,
+		       "stopped after %lu dumps (probes detached in %lld ms)",
+		       s.served, (long long)detach_ms);
 	return code;
 }

@@ -47,8 +47,7 @@ static void check(const struct ad_options *o, int rc, const char *err,
 	case AD_MODE_VERSION:
 		break;
 	case AD_MODE_DAEMON:
-		if (!o->nattach_paths && !o->nattach_pids)
-			abort();
+		/* No target is fine here: the config file may name them. */
 		if (o->max_slots > o->max_procs ||
 		    o->max_frames < AD_OPT_CAPACITY_MIN ||
 		    o->max_frames > AD_OPT_CAPACITY_MAX ||

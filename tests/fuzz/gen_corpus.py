@@ -11,6 +11,7 @@
                   file of examples/basic.c without debug info
   fuzz_snapshot   snapshots in fuzz_snapshot.c's encoding
   fuzz_coro_name  function names as GCC gives C++ coroutine bodies
+  fuzz_config     asyncdumpd.conf files, good and bad
 
 Run it again after changing an encoding: `python3 tests/fuzz/gen_corpus.py`.
 The fuzzers never write here (scripts/fuzz.sh runs them on a copy)."""
@@ -276,6 +277,26 @@ def coro_names():
     write(t, "plain", "main")
 
 
+# ---- fuzz_config --------------------------------------------------------
+
+def configs():
+    t = "fuzz_config"
+    write(t, "full", "# every key\n[targets]\nattach = /usr/bin/svc\n"
+          "attach = /opt/*/lib/libsvc*.so ; a glob\n\n[limits]\n"
+          "max_frames = 1048576\nmax_tasks = 262144\nmax_procs = 64\n"
+          "max_slots = 32\nmax_big = 2\nlabel_max = 48\n[daemon]\n"
+          "socket = /run/asyncdump/asyncdumpd.sock\ndump_group = oncall\n"
+          "log_level = warning\n")
+    write(t, "empty", "")
+    write(t, "comments", "; a comment\n# another\n\n[targets]\n")
+    write(t, "bad_number", "[limits]\nmax_frames = 1e6\n")
+    write(t, "slots_over_procs", "[limits]\nmax_procs = 2\nmax_slots = 3\n")
+    write(t, "twice", "[daemon]\nsocket = /a\nsocket = /b\n")
+    write(t, "continued", "[targets]\nattach = /a\n  /b\n")
+    write(t, "crlf", "[limits]\r\nmax_big = 1\r\n")
+    write(t, "bom", "\ufeff[daemon]\nlog_level = err\n")
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -284,6 +305,7 @@ def main():
     elf_notes()
     snapshots()
     coro_names()
+    configs()
     n = sum(len(files) for _, _, files in os.walk(OUT))
     print("gen_corpus.py: %d seeds in %s" % (n, OUT))
 

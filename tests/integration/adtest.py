@@ -541,7 +541,8 @@ class ADTestCase(unittest.TestCase):
     def check_doc(self, doc, pid):
         """The schema every dump must follow (README "JSON")."""
         for key in ("pid", "comm", "own_maps", "observed_since_ns", "now_ns",
-                    "observed_since", "now", "lost", "tasks"):
+                    "observed_since", "now", "coverage", "process_started_ns",
+                    "attached_ns", "lost", "tasks"):
             self.assertIn(key, doc, "top-level key %s missing" % key)
         self.assertEqual(doc["pid"], pid)
         self.assertIsInstance(doc["lost"], dict)
@@ -551,6 +552,10 @@ class ADTestCase(unittest.TestCase):
                      "threads_full", "maps_gone", "share_full"):
             self.assertIn(name, doc["lost"], "lost counter %s missing" % name)
         self.assertLessEqual(doc["observed_since_ns"], doc["now_ns"])
+        self.assertIn(doc["coverage"], ("whole", "partial", "unknown"))
+        if doc["coverage"] != "unknown":
+            self.assertIsInstance(doc["process_started_ns"], int)
+            self.assertIsInstance(doc["attached_ns"], int)
         # wall clock times also as strings, to the ns (53-bit parsers)
         self.assertEqual(doc["now"], wall_ns_text(doc["now_ns"]))
         self.assertEqual(doc["observed_since"], wall_ns_text(doc["observed_since_ns"]))

@@ -444,7 +444,7 @@ class DaemonTest(adtest.ADTestCase):
             ("--pid not a number", ["--pid", "abc"]),
             ("--pid zero", ["--pid", "0"]),
             ("--pid twice", ["--pid", "1", "--pid", "2"]),
-            ("--daemon without --attach", ["--daemon"]),
+            ("--daemon with nothing to observe", ["--daemon", "--config", "/dev/null"]),
             ("daemon option with --pid", ["--pid", "1", "--attach", exe]),
             ("dump option with --daemon", ["--daemon", "--attach", exe,
                                            "--format", "json"]),

@@ -309,7 +309,28 @@ static void test_modes(void **state)
 	ad_options_free(&o);
 	EXPECT_USAGE("different modes", "--daemon", "--attach", "/a", "--pid",
 		     "3");
-	EXPECT_USAGE("at least one --attach", "--daemon");
+	/* Targets may come from the config file alone (the daemon checks
+	 * there are some once it has read it). */
+	assert_int_equal(PARSE(&o, "--daemon"), 0);
+	assert_int_equal(o.mode, AD_MODE_DAEMON);
+	assert_null(o.config_path);
+	assert_int_equal(o.given, 0);
+	ad_options_free(&o);
+	assert_int_equal(PARSE(&o, "--daemon", "--config", "/etc/x.conf",
+			       "--max-frames", "99", "--socket", "/s"),
+			 0);
+	assert_string_equal(o.config_path, "/etc/x.conf");
+	assert_int_equal(o.given, AD_GIVEN_MAX_FRAMES | AD_GIVEN_SOCKET);
+	ad_options_free(&o);
+	assert_int_equal(
+		parse_env(&o, "/env.sock",
+			  (const char *[]){"asyncdumpd", "--daemon", NULL}),
+		0);
+	assert_int_equal(o.given, AD_GIVEN_SOCKET);
+	ad_options_free(&o);
+	EXPECT_USAGE("--config: empty path", "--daemon", "--config", "");
+	EXPECT_USAGE("--config only applies to --daemon", "--pid", "3",
+		     "--config", "/a");
 	EXPECT_USAGE("--format only applies to --pid and --list", "--daemon",
 		     "--attach", "/a", "--format", "json");
 	EXPECT_USAGE("--verbose only applies", "--daemon", "--attach", "/a",

@@ -249,6 +249,59 @@ static void test_lost_and_stats_keys(void **state)
 	sb_free(&b);
 }
 
+/* Whether the process was observed all its life, in both formats: never
+ * silent, unknown when either time is. */
+static void test_coverage(void **state)
+{
+	static const struct {
+		uint64_t started, attached;
+		const char *json, *text;
+	} cases[] = {
+		{0, 0, "unknown",
+		 "(its start is unknown: frames entered "
+		 "before may not be shown)"},
+		{SB_NOW - 5 * SB_S, 0, "unknown", "its start is unknown"},
+		{SB_NOW - 5 * SB_S, SB_NOW - 9 * SB_S, "whole",
+		 ", all its life,"},
+		{SB_NOW - 9 * SB_S, SB_NOW - 5 * SB_S, "partial",
+		 "observed for 5.000s of the process's 9.000s (frames entered "
+		 "before"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *j, *v;
+		struct sb b;
+		char *s;
+
+		sb_init(&b);
+		b.s.started_ns = cases[i].started;
+		b.s.attached_ns = cases[i].attached;
+		j = render_parse(&b, &json_opts);
+		assert_string_equal(json_object_get_string(get(j, "coverage")),
+				    cases[i].json);
+		v = get(j, "process_started_ns");
+		if (cases[i].started)
+			assert_int_equal(
+				json_object_get_int64(v),
+				ad_snap_wall_ns(&b.s, cases[i].started));
+		else
+			assert_true(json_object_is_type(v, json_type_null));
+		v = get(j, "attached_ns");
+		assert_true(cases[i].attached
+				    ? json_object_is_type(v, json_type_int)
+				    : json_object_is_type(v, json_type_null));
+		json_object_put(j);
+		s = sb_render(&b, &text_opts, NULL, NULL);
+		assert_non_null(s);
+		if (!strstr(s, cases[i].text))
+			fail_msg("case %zu: no '%s' in:\n%s", i, cases[i].text,
+				 s);
+		free(s);
+		sb_free(&b);
+	}
+}
+
 /* Times from a corrupt record: wrong, but rendered, in both formats,
  * with no undefined behaviour (UBSan stops the test otherwise; found by
  * fuzz_snapshot). */
@@ -506,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_detached),
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_wall_clock_overflow),
+		cmocka_unit_test(test_coverage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,9 @@ static void test_golden_foo_bar_baz(void **state)
 
 	(void)state;
 	sb_init(&b);
+	/* Started after its probes were attached: seen all its life. */
+	b.s.attached_ns = SB_NOW - 20 * SB_S;
+	b.s.started_ns = SB_NOW - 15 * SB_S;
 	t = sb_task(&b, T1, SB_NOW - 3 * SB_S, "conn");
 	t->rec.tid = 4242;
 	t->rec.top = 0x30;
@@ -121,7 +124,7 @@ static void test_golden_foo_bar_baz(void **state)
 	s = render(&b, &text_opts);
 	assert_string_equal(
 		s, "pid 1234 (server): observed for 12.004s since "
-		   "2026-11-21T23:40:01Z, 2 tasks, 4 frames\n"
+		   "2026-11-21T23:40:01Z, all its life, 2 tasks, 4 frames\n"
 		   "lost: none\n"
 		   "\n"
 		   "task \"conn\" 0x1000: running on tid 4242, age 3.000s\n"
@@ -435,6 +438,9 @@ static void test_thread_namespace(void **state)
 
 	(void)state;
 	sb_init(&b);
+	/* Started 90 s ago, before its probes were attached 12 s ago. */
+	b.s.attached_ns = SB_NOW - 12 * SB_S;
+	b.s.started_ns = SB_NOW - 90 * SB_S;
 	t = sb_thread_task(&b, 4242, SB_NOW - 9 * SB_S, "worker");
 	t->rec.top = 2;
 	t->rec.top_gen = SB_NOW - 2 * SB_S;
@@ -449,23 +455,25 @@ static void test_thread_namespace(void **state)
 	sb_frame(&b, 5, 4242, 0, SB_NOW - 4 * SB_S, "at tid");
 	s = render(&b, &text_opts);
 	assert_string_equal(
-		s, "pid 1234 (server): observed for 12.004s since "
-		   "2026-11-21T23:40:01Z, 3 tasks, 5 frames\n"
-		   "lost: none\n"
-		   "\n"
-		   "thread 4242 (worker): running on tid 4242, age 9.000s\n"
-		   "\u257c own outer at main.c:1 in own outer [3.000s]\n"
-		   "  \u2514\u257c own inner at main.c:1 in own inner "
-		   "[2.000s]  <== current\n"
-		   "\n"
-		   "task \"tagged\" 0x8000000000001092: idle 1.000s, age "
-		   "8.000s\n"
-		   "\u257c tagged root at main.c:1 in tagged root [3.000s]\n"
-		   "  \u2514\u257c tagged leaf at main.c:1 in tagged leaf "
-		   "[2.000s]\n"
-		   "\n"
-		   "task \"task\" 0x1092: never polled, age 7.000s\n"
-		   "\u257c at tid at main.c:1 in at tid [4.000s]\n");
+		s,
+		"pid 1234 (server): observed for 12.000s of the process's "
+		"90.000s (frames entered before 2026-11-21T23:40:01Z are not "
+		"shown), 3 tasks, 5 frames\n"
+		"lost: none\n"
+		"\n"
+		"thread 4242 (worker): running on tid 4242, age 9.000s\n"
+		"\u257c own outer at main.c:1 in own outer [3.000s]\n"
+		"  \u2514\u257c own inner at main.c:1 in own inner "
+		"[2.000s]  <== current\n"
+		"\n"
+		"task \"tagged\" 0x8000000000001092: idle 1.000s, age "
+		"8.000s\n"
+		"\u257c tagged root at main.c:1 in tagged root [3.000s]\n"
+		"  \u2514\u257c tagged leaf at main.c:1 in tagged leaf "
+		"[2.000s]\n"
+		"\n"
+		"task \"task\" 0x1092: never polled, age 7.000s\n"
+		"\u257c at tid at main.c:1 in at tid [4.000s]\n");
 	free(s);
 	sb_free(&b);
 }
