@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
 from adtest import prog  # noqa: E402
+from test_service import copy_in_place  # noqa: E402
 
 UNIT = os.path.join(adtest.ROOT, "deploy", "asyncdumpd.service")
 README = os.path.join(adtest.ROOT, "README.md")
@@ -148,7 +149,7 @@ class UnitFile(adtest.ADTestCase):
                            capture_output=True, timeout=60)
         w.close_stdin()
         w.wait()
-        shutil.copyfile(self.need_bin(prog("rebuilt_1")), target)
+        copy_in_place(self.need_bin(prog("rebuilt_1")), target)
         subprocess.run([target], timeout=60)
         os.kill(daemon, signal.SIGHUP)
         time.sleep(1)

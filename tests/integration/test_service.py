@@ -14,6 +14,7 @@ The unit (deploy/asyncdumpd.service), systemd not being PID 1 here: its
 ExecStart line run with only its capability bounding set, its readiness
 read from a test NOTIFY_SOCKET."""
 
+import errno
 import json
 import os
 import re
@@ -31,6 +32,22 @@ from adtest import prog, walk  # noqa: E402
 from elfnotes import Elf  # noqa: E402
 
 STARTS = 200
+
+
+def copy_in_place(src, target, timeout=10.0):
+    """shutil.copyfile (O_TRUNC: the same inode), again while the kernel
+    says ETXTBSY: the last start's exit may still be releasing its memory
+    (on 6.1 the daemon's re-attach, walking the processes that map the
+    file, can hold the last reference for a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            shutil.copyfile(src, target)
+            return
+        except OSError as e:
+            if e.errno != errno.ETXTBSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def probe_pcs(path):
@@ -76,7 +93,7 @@ class ReplacedFiles(adtest.ADTestCase):
         builds = (b, a)
         for i in range(STARTS):
             src = builds[i % 2]
-            shutil.copyfile(src, target)  # O_TRUNC: the same inode
+            copy_in_place(src, target)
             r = subprocess.run([target], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, timeout=20)
@@ -125,13 +142,13 @@ class ReplacedFiles(adtest.ADTestCase):
         target = os.path.join(self.tmpdir(), "service")
         shutil.copy(a, target)
         d = self.start_daemon(attach=[target])
-        shutil.copyfile("/bin/true", target)
+        copy_in_place("/bin/true", target)
         r = subprocess.run([target], timeout=20)
         self.assertEqual(r.returncode, 0)
         self.wait_log(d, "cannot be attached again")
         self.assertIn("has no asyncdump probes", d.stderr())
         # A build with probes again: attached again.
-        shutil.copyfile(a, target)
+        copy_in_place(a, target)
         self.assertEqual(subprocess.run([target], timeout=20).returncode, 10)
         self.wait_log(d, "re-attached")
         self.assert_observed(d, target)
@@ -427,7 +444,7 @@ class Unit(adtest.ADTestCase):
         p.close_stdin()
         p.wait()
         # fanotify (a write detaches) and a reload.
-        shutil.copyfile(self.need_bin(prog("rebuilt_1")), target)
+        copy_in_place(self.need_bin(prog("rebuilt_1")), target)
         d.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 20
         while "SIGHUP: reading" not in log() or "was written to" not in log():
