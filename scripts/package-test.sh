@@ -44,13 +44,16 @@ mv "$build"/asyncdump_*_amd64.deb "$work/asyncdump.deb"
 mv "$build"/asyncdump_99.0.0_amd64.deb "$work/asyncdump-upgrade.deb"
 deb="$work/asyncdump.deb"
 newer="$work/asyncdump-upgrade.deb"
-dpkg-deb --info "$deb" | grep -q 'Depends:.*libbpf1' ||
+# Captured first: `cmd | grep -q` fails under pipefail when grep exits
+# before cmd has written everything (SIGPIPE).
+info="$(dpkg-deb --info "$deb")"
+grep -q 'Depends:.*libbpf1' <<<"$info" ||
 	die "the package does not depend on libbpf1 (dpkg-shlibdeps)"
-dpkg-deb --info "$deb" | grep -q 'conffiles' || die "no conffiles in the package"
+grep -q 'conffiles' <<<"$info" || die "no conffiles in the package"
 
 echo "== package: install"
 dpkg -i "$deb" >/dev/null 2>&1 || die "dpkg -i $deb failed"
-/usr/sbin/asyncdumpd --version | grep -q "asyncdumpd" || die "the installed daemon does not run"
+grep -q "asyncdumpd" <<<"$(/usr/sbin/asyncdumpd --version)" || die "the installed daemon does not run"
 [ -L /etc/systemd/system/multi-user.target.wants/asyncdumpd.service ] ||
 	die "the unit was not enabled"
 man -w asyncdumpd >/dev/null || die "man asyncdumpd finds no page"
@@ -85,7 +88,7 @@ set -e
 echo "== package: upgrade keeps a changed config"
 printf '[targets]\nattach = /usr/bin/true\n' >>/etc/asyncdump/asyncdumpd.conf
 dpkg -i --force-confold "$newer" >/dev/null
-dpkg -s asyncdump | grep -q '^Version: 99.0.0' || die "not upgraded"
+grep -q '^Version: 99.0.0' <<<"$(dpkg -s asyncdump)" || die "not upgraded"
 grep -q '^attach = /usr/bin/true' /etc/asyncdump/asyncdumpd.conf ||
 	die "the upgrade lost the changed config"
 [ -L /etc/systemd/system/multi-user.target.wants/asyncdumpd.service ] ||
