@@ -22,17 +22,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
 from adtest import prog  # noqa: E402
-from test_service import copy_in_place  # noqa: E402
+from test_service import (UNIT, copy_in_place, service_with_config,  # noqa: E402
+                          unit_values)
 
-UNIT = os.path.join(adtest.ROOT, "deploy", "asyncdumpd.service")
 README = os.path.join(adtest.ROOT, "README.md")
 MAX_EXPOSURE = 4.0
-
-
-def unit_values(key):
-    with open(UNIT) as f:
-        return [ln.strip()[len(key) + 1:] for ln in f
-                if ln.strip().startswith(key + "=")]
 
 
 def syscall_groups():
@@ -118,11 +112,7 @@ class UnitFile(adtest.ADTestCase):
         self.assertTrue(allow)
         self.need_env()
         where = self.tmpdir()
-        target = os.path.join(where, "service")
-        shutil.copy(self.need_bin(prog("rebuilt_0")), target)
-        conf = os.path.join(where, "asyncdumpd.conf")
-        with open(conf, "w") as f:
-            f.write("[targets]\nattach = %s\n" % target)
+        target, conf = service_with_config(self, where)
         trace = os.path.join(where, "trace")
         sock = os.path.join(where, "asyncdumpd.sock")
         argv = ["strace", "-f", "-qq", "-o", trace, adtest.DAEMON_PLAIN,

@@ -364,6 +364,16 @@ def unit_values(key):
     return out
 
 
+def service_with_config(test, where):
+    """A copy of rebuilt_0 in where and a config file naming it."""
+    target = os.path.join(where, "service")
+    shutil.copy(test.need_bin(prog("rebuilt_0")), target)
+    conf = os.path.join(where, "asyncdumpd.conf")
+    with open(conf, "w") as f:
+        f.write("[targets]\nattach = %s\n" % target)
+    return target, conf
+
+
 class Unit(adtest.ADTestCase):
 
     def notify_socket(self):
@@ -398,11 +408,7 @@ class Unit(adtest.ADTestCase):
         self.assertEqual(argv[:2], ["/usr/sbin/asyncdumpd", "--daemon"])
         self.assertEqual(unit_values("Type"), ["notify"])
         where = self.tmpdir()
-        target = os.path.join(where, "service")
-        shutil.copy(self.need_bin(prog("rebuilt_0")), target)
-        conf = os.path.join(where, "asyncdumpd.conf")
-        with open(conf, "w") as f:
-            f.write("[targets]\nattach = %s\n" % target)
+        target, conf = service_with_config(self, where)
         sock = os.path.join(where, "asyncdumpd.sock")
         ns, npath = self.notify_socket()
         errpath = os.path.join(where, "stderr")
