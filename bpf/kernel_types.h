@@ -21,7 +21,10 @@ struct signal_struct {
 	atomic_t live;
 } __attribute__((preserve_access_index));
 
+struct mm_struct;
+
 struct task_struct {
+	struct mm_struct *mm;
 	int pid;
 	int tgid;
 	struct signal_struct *signal;
@@ -39,6 +42,24 @@ struct bpf_iter_meta {
 struct bpf_iter__task {
 	struct bpf_iter_meta *meta;
 	struct task_struct *task;
+} __attribute__((preserve_access_index));
+
+/* A mapped file's inode, as /proc/PID/maps names it (discover.bpf.c). */
+struct super_block {
+	unsigned int s_dev; /* dev_t: major << 20 | minor */
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+	struct file *exe_file;
 } __attribute__((preserve_access_index));
 
 #endif /* AD_KERNEL_TYPES_H */

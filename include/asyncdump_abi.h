@@ -486,4 +486,31 @@ struct ad_srcloc_raw {
  * such strings alone. */
 #define AD_STRING_GRACE_NS (10ull * 1000000000ull)
 
+/* ---- Discovery (bpf/discover.bpf.c, daemon/observer/discover.c) ----
+ *
+ * A process that may have come to map a file the daemon has not decided
+ * about yet (it exec'd one, or its ld.so mapped libraries) is told to it;
+ * it reads that process's maps, attaches each new file that has
+ * asyncdump probes, and puts every file it decided about in the known
+ * map, so that the next exec of it is not told. The key is the inode as
+ * /proc/PID/maps shows it: the superblock's kernel dev_t (major << 20 |
+ * minor) and the inode number. */
+struct ad_file_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad; /* 0 */
+};
+
+/* One process to look at, from the ring buffer `found`. */
+struct ad_found {
+	__u32 pid; /* the process (tgid) */
+	__u32 pad;
+	/* The program it exec'd; all 0 when ld.so mapped or unmapped
+	 * libraries. */
+	struct ad_file_key file;
+};
+
+#define AD_KNOWN_FILES 16384u	     /* entries of the known map (LRU) */
+#define AD_FOUND_RING (256u * 1024u) /* bytes of the found ring buffer */
+
 #endif /* ASYNCDUMP_ABI_H */

@@ -32,6 +32,7 @@ static const struct {
 	[AD_CFG_SOCKET] = {"daemon", "socket", "socket"},
 	[AD_CFG_DUMP_GROUP] = {"daemon", "dump_group", "dump-group"},
 	[AD_CFG_LOG_LEVEL] = {"daemon", "log_level", NULL},
+	[AD_CFG_DISCOVERY] = {"daemon", "discovery", "discovery"},
 };
 
 /* The command-line bit each setting is overridden by. */
@@ -44,6 +45,7 @@ static const unsigned given_by[AD_CFG_KEY_COUNT] = {
 	[AD_CFG_LABEL_MAX] = AD_GIVEN_LABEL_MAX,
 	[AD_CFG_SOCKET] = AD_GIVEN_SOCKET,
 	[AD_CFG_DUMP_GROUP] = AD_GIVEN_DUMP_GROUP,
+	[AD_CFG_DISCOVERY] = AD_GIVEN_DISCOVERY,
 };
 
 static const struct {

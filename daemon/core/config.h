@@ -14,6 +14,7 @@
  *   [daemon]
  *   socket = /run/asyncdump/asyncdumpd.sock
  *   dump_group = oncall
+ *   discovery = on                     ; auto (default), on or off
  *   log_level = info                   ; err, warning or info
  *
  * Comments start a line with '#' or ';', or follow a value after " ;".
@@ -43,6 +44,7 @@ enum ad_config_key {
 	AD_CFG_SOCKET,
 	AD_CFG_DUMP_GROUP,
 	AD_CFG_LOG_LEVEL,
+	AD_CFG_DISCOVERY,
 	AD_CFG_KEY_COUNT,
 };
 

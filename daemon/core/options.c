@@ -41,6 +41,7 @@ enum opt_id {
 	OPT_MAX_BIG,
 	OPT_LABEL_MAX,
 	OPT_DUMP_GROUP,
+	OPT_DISCOVERY,
 	OPT_CONFIG,
 	OPT_PID,
 	OPT_LIST,
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
 	{"max-big", required_argument, NULL, OPT_MAX_BIG},
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
 	{"dump-group", required_argument, NULL, OPT_DUMP_GROUP},
+	{"discovery", required_argument, NULL, OPT_DISCOVERY},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"pid", required_argument, NULL, OPT_PID},
 	{"list", no_argument, NULL, OPT_LIST},
@@ -230,9 +232,28 @@ static unsigned given_bit(int id)
 		return AD_GIVEN_LABEL_MAX;
 	case OPT_DUMP_GROUP:
 		return AD_GIVEN_DUMP_GROUP;
+	case OPT_DISCOVERY:
+		return AD_GIVEN_DISCOVERY;
 	default:
 		return 0;
 	}
+}
+
+static int parse_discovery(const char *arg, struct ad_options *opts, char *err,
+			   size_t errlen)
+{
+	static const char *const names[] = {
+		[AD_DISCOVERY_AUTO] = "auto",
+		[AD_DISCOVERY_ON] = "on",
+		[AD_DISCOVERY_OFF] = "off",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			opts->discovery = (enum ad_discovery)i;
+			return 0;
+		}
+	return usage_err(err, errlen, "'%s' is not auto, on or off", arg);
 }
 
 /* A daemon setting with a value, by option id: the command line's and
@@ -251,6 +272,8 @@ static int set_value(int id, const char *arg, struct ad_options *opts,
 			return usage_err(err, errlen, "empty group name");
 		opts->dump_group = arg;
 		return 0;
+	case OPT_DISCOVERY:
+		return parse_discovery(arg, opts, err, errlen);
 	case OPT_MAX_FRAMES:
 	case OPT_MAX_TASKS:
 	case OPT_MAX_PROCS:
@@ -426,7 +449,8 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		case OPT_MAX_SLOTS:
 		case OPT_MAX_BIG:
 		case OPT_LABEL_MAX:
-		case OPT_DUMP_GROUP: {
+		case OPT_DUMP_GROUP:
+		case OPT_DISCOVERY: {
 			char why[256];
 
 			if (set_value(c, optarg, opts, why, sizeof(why)))
@@ -532,7 +556,7 @@ void ad_usage(FILE *out, const char *prog)
 		"  %s --daemon [--attach PATH...] [--attach-pid N...] "
 		"[--config "
 		"FILE]\n"
-		"         [--socket PATH]"
+		"         [--discovery auto|on|off] [--socket PATH]"
 		"\n"
 		"         [--max-frames N] [--max-tasks N] [--max-procs N] "
 		"[--label-max N]\n"
@@ -560,6 +584,15 @@ void ad_usage(FILE *out, const char *prog)
 		"  --attach-pid N       attach the probes of every object "
 		"process N maps,\n"
 		"                       for that process only (repeatable)\n"
+		"  --discovery MODE     on: find and attach every process of "
+		"the host\n"
+		"                       whose program or libraries carry "
+		"asyncdump probes,\n"
+		"                       at start and as they start or "
+		"dlopen; off: only\n"
+		"                       what is named; auto (default): on "
+		"when nothing\n"
+		"                       is named\n"
 		"  --config FILE        the settings file (default %s\n"
 		"                       if it exists): targets, limits, "
 		"socket, log level;\n"

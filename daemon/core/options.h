@@ -53,6 +53,14 @@ enum ad_opt_given {
 	AD_GIVEN_MAX_BIG = 1u << 5,
 	AD_GIVEN_LABEL_MAX = 1u << 6,
 	AD_GIVEN_DUMP_GROUP = 1u << 7,
+	AD_GIVEN_DISCOVERY = 1u << 8,
+};
+/* --discovery: finding every instrumented process of the host without
+ * naming it (observer/discover.h). */
+enum ad_discovery {
+	AD_DISCOVERY_AUTO = 0, /* on when no target and no pid is named */
+	AD_DISCOVERY_ON,
+	AD_DISCOVERY_OFF,
 };
 
 struct ad_options {
@@ -71,7 +79,8 @@ struct ad_options {
 	uint32_t max_slots; /* <= max_procs once parsed */
 	uint32_t max_big;   /* processes that may grow big maps at once */
 	uint32_t label_max;
-	const char *dump_group; /* --dump-group NAME, or NULL */
+	const char *dump_group;	     /* --dump-group NAME, or NULL */
+	enum ad_discovery discovery; /* --discovery auto|on|off */
 	/* --config PATH (which must exist), or NULL: AD_DEFAULT_CONFIG if
 	 * it exists (config.h) */
 	const char *config_path;
@@ -93,7 +102,7 @@ void ad_options_free(struct ad_options *opts);
 
 /* Sets one of the daemon's settings by its long option's name
  * ("max-frames", "max-tasks", "max-procs", "max-slots", "max-big",
- * "label-max", "socket", "dump-group") from text, checked as the command
+ * "label-max", "socket", "dump-group", "discovery") from text, checked as the command
  * line checks it, without marking it given. Strings are kept by pointer.
  * Returns 0, or -EINVAL with a message that does not name the option
  * (e.g. "'x' is not a number from 1 to 67108864"); -ENOENT for an unknown

@@ -310,23 +310,32 @@ int ad_observer_attach_path(struct ad_observer *obs, const char *path,
 	return attach_object(obs, path, path, pid, err, errlen);
 }
 
-/* One object mapped by the process: its path as the process sees it. The
- * file is opened through /proc/PID/root so a process in another mount
- * namespace works too, or through /proc/PID/map_files when it was deleted
- * or replaced on disk. */
+void ad_obs_mapped_path(pid_t pid, const char *range, const char *file,
+			char *buf, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	size_t n = strlen(file);
+
+	if (n > sizeof(deleted) - 1 &&
+	    strcmp(file + n - (sizeof(deleted) - 1), deleted) == 0)
+		snprintf(buf, len, "/proc/%d/map_files/%s", (int)pid, range);
+	else
+		snprintf(buf, len, "/proc/%d/root%s", (int)pid, file);
+}
+
+int ad_obs_attach_as(struct ad_observer *obs, const char *path,
+		     const char *shown, pid_t pid, char *err, size_t errlen)
+{
+	return attach_object(obs, path, shown, pid, err, errlen);
+}
+
+/* One object mapped by the process, attached for it alone. */
 static int attach_mapped(struct ad_observer *obs, pid_t pid, const char *range,
 			 const char *file, char *err, size_t errlen)
 {
-	static const char deleted[] = " (deleted)";
-	size_t len = strlen(file);
 	char path[4096 + 64];
 
-	if (len > sizeof(deleted) - 1 &&
-	    strcmp(file + len - (sizeof(deleted) - 1), deleted) == 0)
-		snprintf(path, sizeof(path), "/proc/%d/map_files/%s", (int)pid,
-			 range);
-	else
-		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, file);
+	ad_obs_mapped_path(pid, range, file, path, sizeof(path));
 	return attach_object(obs, path, file, pid, err, errlen);
 }
 

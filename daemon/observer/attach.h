@@ -25,6 +25,17 @@ int ad_observer_attach_path(struct ad_observer *obs, const char *path,
 int ad_observer_attach_pid(struct ad_observer *obs, pid_t pid, char *err,
 			   size_t errlen);
 
+/* The path through which the daemon opens a file process pid maps at
+ * `range` ("start-end" of /proc/PID/maps) as `file`: through
+ * /proc/PID/root, so a process in another mount namespace works too, or
+ * /proc/PID/map_files when the file was deleted or replaced on disk. */
+void ad_obs_mapped_path(pid_t pid, const char *range, const char *file,
+			char *buf, size_t len);
+/* ad_observer_attach_path() of the file at `path`, called `shown` in
+ * messages. Returns the number of probe sites attached, 0 if an
+ * attachment covers it already. */
+int ad_obs_attach_as(struct ad_observer *obs, const char *path,
+		     const char *shown, pid_t pid, char *err, size_t errlen);
 /* The attached files process pid maps, from /proc/PID/maps: when the
  * last of them was attached (CLOCK_MONOTONIC ns, 0 if it maps none) in
  * *latest_ns, and their paths as it maps them, ", "-separated, in paths

@@ -31,6 +31,7 @@
 #include "core/access.h"
 #include "core/clock.h"
 #include "core/errmsg.h"
+#include "core/format.h"
 #include "core/grow.h"
 #include "core/keysort.h"
 #include "core/procstat.h"
@@ -369,6 +370,33 @@ static void read_coverage(struct ad_snapshot *snap,
 		snap->attached_ns = attached;
 }
 
+/* Why a process has no record: what it maps that is attached, and since
+ * when, or that nothing it maps is. */
+static void no_probe_hit_err(const struct ad_observer *obs, pid_t pid,
+			     char *err, size_t errlen)
+{
+	char files[512], ago[AD_DURATION_MAX];
+	uint64_t attached = 0, now = ad_mono_ns();
+
+	if (ad_obs_mapped_attachments(obs, pid, &attached, files,
+				      sizeof(files)) ||
+	    !files[0]) {
+		ad_set_err(err, errlen,
+			   "process %d has hit no asyncdump probe since the "
+			   "observer started: "
+			   "is it built with usdt/asyncdump.h and attached "
+			   "(--attach PATH / --attach-pid N, or discovery)?",
+			   (int)pid);
+		return;
+	}
+	ad_set_err(err, errlen,
+		   "process %d has hit no asyncdump probe since %s was "
+		   "attached, %s ago: what it entered before is not seen (a "
+		   "task blocked since then shows nothing)",
+		   (int)pid, files,
+		   ad_fmt_duration(ago, now > attached ? now - attached : 0));
+}
+
 static int on_thread(void *ctx, const struct ad_thread_rec *rec)
 {
 	struct ad_collector *c = ctx;
@@ -622,12 +650,7 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 	    ad_observer_refused_err(obs, pid, err, errlen) == -EUSERS)
 		return -EUSERS;
 	if (rc == -ENOENT) {
-		ad_set_err(err, errlen,
-			   "process %d has hit no asyncdump probe since the "
-			   "observer started: "
-			   "is it built with usdt/asyncdump.h and attached "
-			   "(--attach PATH / --attach-pid N)?",
-			   (int)pid);
+		no_probe_hit_err(obs, pid, err, errlen);
 		return -ENODATA;
 	}
 	if (rc < 0) {

@@ -23,6 +23,7 @@
 #include "asyncdump.skel.h"
 #include "core/errmsg.h"
 #include "observer/attach.h"
+#include "observer/discover.h"
 #include "observer/libbpf_log.h"
 #include "observer/reclaim.h"
 #include "observer/slots.h"
@@ -328,6 +329,7 @@ void ad_observer_close(struct ad_observer *obs)
 {
 	if (!obs)
 		return;
+	ad_obs_discover_close(obs);
 	ad_obs_detach_all(obs);
 	ad_obs_watch_close(obs);
 	ring_buffer__free(obs->rb);

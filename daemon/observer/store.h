@@ -22,6 +22,7 @@ struct bpf_link;
 struct ring_buffer;
 struct ad_reclaim;
 struct ad_watch;
+struct ad_discover;
 
 /* The probes of one object (by inode) attached for one pid (or -1). */
 struct ad_attachment {
@@ -134,8 +135,9 @@ struct ad_observer {
 	int frames_template; /* frames_of's template until loaded, or -1 */
 	struct ad_attachment *att;
 	size_t natt, catt;
-	struct ad_watch *watch; /* watch.c; NULL while nothing is watched */
-	struct ad_reclaim *rq;	/* the sweeps' state (reclaim.c) */
+	struct ad_watch *watch;	  /* watch.c; NULL while nothing is watched */
+	struct ad_discover *disc; /* discover.c; NULL until used */
+	struct ad_reclaim *rq;	  /* the sweeps' state (reclaim.c) */
 	/* ad_observer_opts */
 	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
 	void *on_proc_ctx;

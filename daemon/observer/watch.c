@@ -122,6 +122,23 @@ static int mark_inode(struct ad_watch *w, const char *path)
 	return 0;
 }
 
+int ad_observer_watch_inode(struct ad_observer *obs, const char *path,
+			    char *err, size_t errlen)
+{
+	int e;
+
+	if (!obs->watch) {
+		e = watch_open(&obs->watch, err, errlen);
+		if (e)
+			return e;
+	}
+	e = mark_inode(obs->watch, path);
+	if (e)
+		ad_set_err(err, errlen, "fanotify_mark %s: %s", path,
+			   strerror(-e));
+	return e;
+}
+
 int ad_observer_watch_path(struct ad_observer *obs, const char *path, char *err,
 			   size_t errlen)
 {
@@ -236,6 +253,18 @@ static void tell(ad_watch_fn fn, void *ctx, enum ad_watch_what what,
 	fn(ctx, &n);
 }
 
+static void tell_detached(ad_watch_fn fn, void *ctx, const char *path,
+			  int sites, const struct stat *st)
+{
+	struct ad_watch_note n = {.what = AD_WATCH_DETACHED,
+				  .path = path,
+				  .sites = sites,
+				  .dev = st->st_dev,
+				  .ino = st->st_ino};
+
+	fn(ctx, &n);
+}
+
 /* Attaches the file the watched path names now; `what` says why. */
 static void attach_again(struct ad_observer *obs, struct watched *x,
 			 enum ad_watch_what what, ad_watch_fn fn, void *ctx)
@@ -301,7 +330,7 @@ static void file_event(struct ad_observer *obs, const struct stat *st,
 			len = readlink(link, path, sizeof(path) - 1);
 			path[len < 0 ? 0 : len] = '\0';
 		}
-		tell(fn, ctx, AD_WATCH_DETACHED, path, sites, NULL);
+		tell_detached(fn, ctx, path, sites, st);
 	}
 	/* Written and closed, or about to run: its probes as they are now
 	 * (an exec while a writer still has it open fails anyway). */

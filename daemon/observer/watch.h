@@ -23,6 +23,7 @@
 #define AD_WATCH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct ad_observer;
 
@@ -39,6 +40,8 @@ struct ad_watch_note {
 	const char *path;
 	int sites;	 /* probe sites detached or attached */
 	const char *err; /* AD_WATCH_FAILED: why */
+	dev_t dev;	 /* AD_WATCH_DETACHED: the file's inode */
+	ino_t ino;
 };
 
 typedef void (*ad_watch_fn)(void *ctx, const struct ad_watch_note *note);
@@ -49,6 +52,13 @@ typedef void (*ad_watch_fn)(void *ctx, const struct ad_watch_note *note);
 int ad_observer_watch_path(struct ad_observer *obs, const char *path, char *err,
 			   size_t errlen);
 
+/* Watches the inode of `path`, attached with ad_observer_attach_path(pid
+ * -1) but not by that path (a file found by discovery.h, opened through
+ * /proc): a write detaches its probes, an exec waits for the daemon, as
+ * above; what comes to be at its path is not watched. Returns 0 or -errno
+ * with a message. */
+int ad_observer_watch_inode(struct ad_observer *obs, const char *path,
+			    char *err, size_t errlen);
 /* Detaches the probes of the file `path` names, attached for every
  * process, and stops watching it (files it named before stay attached
  * for the processes running them). Returns the number of probe sites

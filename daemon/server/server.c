@@ -31,6 +31,7 @@
 #include "core/protocol.h"
 #include "core/ratelimit.h"
 #include "observer/attach.h"
+#include "observer/discover.h"
 #include "observer/census.h"
 #include "observer/kernel_features.h"
 #include "observer/observer.h"
@@ -106,6 +107,8 @@ struct server {
 	struct ad_ratelimit store_rl;	/* grown and moved processes' lines */
 	struct ad_ratelimit watch_rl;	/* attached files' changes */
 	struct ad_ratelimit life_rl;	/* processes observed and gone */
+	struct ad_ratelimit found_rl;	/* files found by discovery */
+	bool discovery;			/* observer/discover.h is on */
 	/* Out of file descriptors (EMFILE, ENFILE): a descriptor held in
 	 * reserve lets the daemon still answer the client that hit the limit;
 	 * accepting then pauses until accept_resume_ms, doubling the pause
@@ -598,6 +601,10 @@ static void watch_note_log(void *ctx, const struct ad_watch_note *n)
 	struct server *s = ctx;
 	char more[64];
 
+	/* A file found by discovery is decided about again when next
+	 * mapped (a file named as a target is attached again by the watch). */
+	if (n->what == AD_WATCH_DETACHED)
+		ad_obs_discover_forget(s->obs, n->dev, n->ino);
 	if (!log_allowed(&s->watch_rl, more, sizeof(more)))
 		return;
 	switch (n->what) {
@@ -632,6 +639,65 @@ static void watch_note_log(void *ctx, const struct ad_watch_note *n)
 		       more);
 		break;
 	}
+}
+
+/* A file found by discovery: attached (and watched for change), or not. */
+static void found_note(void *ctx, const struct ad_discover_note *n)
+{
+	struct server *s = ctx;
+	char more[64], err[512];
+	bool log = log_allowed(&s->found_rl, more, sizeof(more));
+
+	if (n->err) {
+		if (log)
+			ad_log(AD_LOG_WARN, "discovery: %s (process %d): %s%s",
+			       n->path, (int)n->pid, n->err, more);
+		return;
+	}
+	if (log)
+		ad_log(AD_LOG_INFO,
+		       "found %d asyncdump probe sites in %s (process %d): "
+		       "attached for every process, now and later%s",
+		       n->sites, n->path, (int)n->pid, more);
+	if (ad_observer_watch_inode(s->obs, n->opened, err, sizeof(err)) && log)
+		ad_log(AD_LOG_WARN,
+		       "cannot watch %s for change (%s): a new build copied "
+		       "over it in place would run with probes at old "
+		       "offsets",
+		       n->path, err);
+}
+
+/* Discovery at start: the hook for what starts later first, so nothing
+ * exec'd during the scan is missed, then every process's maps. */
+static void discover_start(struct server *s)
+{
+	struct ad_discover_stats st;
+	char err[512];
+	int rc;
+
+	rc = ad_observer_discover_open(s->obs, err, sizeof(err));
+	if (rc)
+		ad_log(AD_LOG_WARN,
+		       "discovery: %s; programs started from now on are not "
+		       "found: name them in [targets] (asyncdumpd.conf) to "
+		       "observe them",
+		       err);
+	rc = ad_observer_discover_scan(s->obs, found_note, s, &st);
+	if (rc < 0) {
+		ad_log(AD_LOG_WARN, "discovery: cannot read /proc: %s",
+		       strerror(-rc));
+		return;
+	}
+	ad_log(AD_LOG_INFO,
+	       "discovery: read the maps of %u processes and the notes of %u "
+	       "files in %.1f ms: %u files with probes attached (%u probe "
+	       "sites)%s",
+	       st.procs, st.files_read, (double)st.ns / 1e6, st.attached,
+	       st.sites,
+	       ad_observer_discover_fd(s->obs) >= 0
+		       ? "; programs and libraries mapped from now on are "
+			 "found as they are mapped"
+		       : "");
 }
 
 /* The daemon's resident memory in MB (/proc/self/statm), 0 if unknown. */
@@ -776,6 +842,10 @@ static void log_restart_only(const struct ad_options *was,
 		       "%s: dump_group is now '%s': takes effect at the next "
 		       "start ('%s' until then)",
 		       file, ng, wg);
+	if (was->discovery != now->discovery)
+		ad_log(AD_LOG_WARN,
+		       "%s: discovery changed: takes effect at the next start",
+		       file);
 }
 
 /* SIGHUP: the config file read again. Targets added are attached, those
@@ -829,7 +899,15 @@ static void reload(struct server *s)
 
 /* The fixed entries of the loop's poll set; the connections being read
  * follow. */
-enum { PFD_LISTEN, PFD_SIGNAL, PFD_DONE, PFD_EVENTS, PFD_WATCH, PFD_FIXED };
+enum {
+	PFD_LISTEN,
+	PFD_SIGNAL,
+	PFD_DONE,
+	PFD_EVENTS,
+	PFD_WATCH,
+	PFD_FOUND,
+	PFD_FIXED
+};
 
 static void run_loop(struct server *s)
 {
@@ -863,6 +941,9 @@ static void run_loop(struct server *s)
 			(struct pollfd){.fd = s->events_fd, .events = POLLIN};
 		pfd[PFD_WATCH] = (struct pollfd){
 			.fd = ad_observer_watch_fd(s->obs), .events = POLLIN};
+		pfd[PFD_FOUND] =
+			(struct pollfd){.fd = ad_observer_discover_fd(s->obs),
+					.events = POLLIN};
 		for (size_t i = 0; i < AD_SERVER_MAX_CONNS; i++) {
 			struct conn *k = &s->conns[i];
 
@@ -931,6 +1012,20 @@ static void run_loop(struct server *s)
 			if (h < 0)
 				ad_log(AD_LOG_WARN,
 				       "reading file change notifications: %s",
+				       strerror(-h));
+		}
+		/* A file mapped executable for the first time: attached if it
+		 * has probes. */
+		if (rc > 0 && pfd[PFD_FOUND].fd >= 0 &&
+		    pfd[PFD_FOUND].revents) {
+			int h;
+
+			obs_write_lock(s);
+			h = ad_observer_discover_handle(s->obs, found_note, s);
+			obs_unlock(s);
+			if (h < 0)
+				ad_log(AD_LOG_WARN,
+				       "discovery: reading mappings: %s",
 				       strerror(-h));
 		}
 		if (rc > 0 && pfd[PFD_DONE].revents)
@@ -1017,6 +1112,23 @@ static int probe_kernel(struct ad_features *f)
 	return AD_EXIT_OK;
 }
 
+/* --discovery (or discovery = in the file): auto is on when nothing is
+ * named to observe. */
+static bool discovery_on(const struct server *s)
+{
+	const struct ad_options *o = &s->set.opts;
+
+	switch (o->discovery) {
+	case AD_DISCOVERY_ON:
+		return true;
+	case AD_DISCOVERY_OFF:
+		return false;
+	default:
+		return !o->nattach_paths && !o->nattach_pids &&
+		       !s->set.cfg.ntargets;
+	}
+}
+
 static int open_and_attach(struct server *s)
 {
 	const struct ad_options *o = s->opts;
@@ -1064,6 +1176,8 @@ static int open_and_attach(struct server *s)
 		ad_log(AD_LOG_INFO, "attached %d probe sites in process %d", rc,
 		       (int)o->attach_pids[i]);
 	}
+	if (s->discovery)
+		discover_start(s);
 	return AD_EXIT_OK;
 }
 
@@ -1117,6 +1231,8 @@ int ad_server_run(const struct ad_options *cli)
 					      AD_REFUSED_LOG_PER_S),
 		.life_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
 					     AD_REFUSED_LOG_PER_S),
+		.found_rl = AD_RATELIMIT_INIT(AD_REFUSED_LOG_BURST,
+					      AD_REFUSED_LOG_PER_S),
 	};
 	const struct ad_options *opts = &s.set.opts;
 	char err[512];
@@ -1149,11 +1265,14 @@ int ad_server_run(const struct ad_options *cli)
 	}
 	if (s.set.file)
 		ad_log_set_level((enum ad_log_prio)s.set.cfg.log_level);
-	if (!cli->nattach_paths && !cli->nattach_pids && !s.set.cfg.ntargets) {
+	s.discovery = discovery_on(&s);
+	if (!s.discovery && !cli->nattach_paths && !cli->nattach_pids &&
+	    !s.set.cfg.ntargets) {
 		ad_log(AD_LOG_ERR,
-		       "nothing to observe: name a file with --attach PATH, a "
-		       "process with --attach-pid N, or files in the [targets] "
-		       "section of %s (see asyncdumpd --help)",
+		       "nothing to observe: discovery is off and nothing is "
+		       "named: name a file with --attach PATH, a process with "
+		       "--attach-pid N, or files in the [targets] section of "
+		       "%s, or turn discovery on (see asyncdumpd --help)",
 		       s.set.file ? s.set.file : AD_DEFAULT_CONFIG);
 		code = AD_EXIT_USAGE;
 		goto out;

@@ -52,6 +52,11 @@ def expand(items, groups):
     return out
 
 
+def read_text(path):
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
 def kill_quietly(pid):
     try:
         os.kill(pid, signal.SIGKILL)
@@ -116,7 +121,8 @@ class UnitFile(adtest.ADTestCase):
         trace = os.path.join(where, "trace")
         sock = os.path.join(where, "asyncdumpd.sock")
         argv = ["strace", "-f", "-qq", "-o", trace, adtest.DAEMON_PLAIN,
-                "--daemon", "--config", conf, "--socket", sock]
+                "--daemon", "--config", conf, "--socket", sock,
+                "--discovery", "on"]
         err = open(os.path.join(where, "stderr"), "wb")
         self.addCleanup(err.close)
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err,
@@ -139,6 +145,17 @@ class UnitFile(adtest.ADTestCase):
                            capture_output=True, timeout=60)
         w.close_stdin()
         w.wait()
+        # A program never seen, found by discovery as it starts.
+        fresh = os.path.join(where, "fresh")
+        shutil.copy(self.need_bin(prog("rebuilt_1")), fresh)
+        f = self.start([fresh, "wait"])
+        f.ready()
+        deadline = time.monotonic() + 60
+        while "probe sites in %s (" % fresh not in read_text(err.name):
+            self.assertLess(time.monotonic(), deadline, "not found under strace")
+            time.sleep(0.1)
+        f.close_stdin()
+        f.wait()
         copy_in_place(self.need_bin(prog("rebuilt_1")), target)
         subprocess.run([target], timeout=60)
         os.kill(daemon, signal.SIGHUP)

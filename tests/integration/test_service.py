@@ -206,6 +206,7 @@ class ConfigFile(adtest.ADTestCase):
              "longer than 190 bytes"),
             ("[limits]\nmax_procs = 4\nmax_procs = 5\n", 3, "given twice"),
             ("[targets]\nattach %s\n" % exe, 2, "not a [section], key = value"),
+            ("[daemon]\ndiscovery = maybe\n", 2, "'maybe' is not auto, on or off"),
         ]
         for text, line, why in cases:
             with self.subTest(why):
@@ -225,9 +226,9 @@ class ConfigFile(adtest.ADTestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, adtest.EXIT_USAGE, r.stderr)
         self.assertIn("cannot read /nonexistent.conf: No such file", r.stderr)
-        # Nothing to observe anywhere.
+        # Nothing to observe anywhere: discovery off, nothing named.
         r = subprocess.run([adtest.DAEMON, "--daemon", "--config",
-                            self.conf("[limits]\nmax_big = 1\n")],
+                            self.conf("[daemon]\ndiscovery = off\n")],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, adtest.EXIT_USAGE, r.stderr)
         self.assertIn("nothing to observe", r.stderr)
@@ -348,6 +349,108 @@ class Coverage(adtest.ADTestCase):
             while not (seen in d.stderr() and gone.search(d.stderr())):
                 self.assertLess(time.monotonic(), deadline, d.stderr())
                 time.sleep(0.05)
+
+
+class Discovery(adtest.ADTestCase):
+    """asyncdumpd --daemon naming nothing observes every instrumented
+    process of the host (observer/discover.h): those running when it
+    starts, programs exec'd later, libraries dlopen'd later. Each file is
+    logged as found and attached for every process; files without probes
+    are not attached."""
+
+    def wait_log(self, d, pattern, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, d.stderr()):
+            if time.monotonic() > deadline:
+                self.fail("the daemon never logged %r:\n%s" % (pattern, d.stderr()))
+            time.sleep(0.02)
+
+    def fresh(self, name):
+        """A copy of a test program at a path (and inode) never seen."""
+        path = os.path.join(self.tmpdir(), name)
+        shutil.copy(self.need_bin(prog(name)), path)
+        return path
+
+    def found_line(self, path, pid):
+        return (r"found \d+ asyncdump probe sites in %s \(process %d\): "
+                r"attached for every process" % (re.escape(path), pid))
+
+
+    def test_running_before_the_daemon_and_execd_after(self):
+        before_exe = self.fresh("rebuilt_0")
+        before = self.start([before_exe, "wait"])
+        before.ready()
+        # Many processes without probes around: scanned, none attached.
+        idle = [subprocess.Popen(["sleep", "600"]) for _ in range(200)]
+        for q in idle:
+            self.addCleanup(q.wait)
+            self.addCleanup(q.kill)
+        d = self.start_daemon()
+        self.wait_log(d, self.found_line(before_exe, before.pid))
+        m = re.search(r"discovery: read the maps of (\d+) processes and the "
+                      r"notes of (\d+) files in \S+ ms: (\d+) files with "
+                      r"probes attached", d.stderr())
+        self.assertIsNotNone(m, d.stderr())
+        self.assertGreaterEqual(int(m.group(1)), 201)
+        # only our program has probes; sleep, libc and ld.so read once each
+        self.assertEqual(int(m.group(3)), 1, d.stderr())
+        self.assertLess(int(m.group(2)), 100, "files read more than once?")
+        self.assertNotIn("/sleep", re.sub(r"notes of.*", "", d.stderr()))
+        before.send()
+        before.expect("LINE")
+        doc = self.dump_json(d, before.pid)
+        self.assertEqual(labels(doc), ["rebuilt line"])
+        self.assertEqual(doc["coverage"], "partial")
+        # A program never seen, exec'd after the start: found as it
+        # starts; what it enters once attached is shown.
+        after_exe = self.fresh("rebuilt_1")
+        after = self.start([after_exe, "wait"])
+        after.ready()
+        self.wait_log(d, self.found_line(after_exe, after.pid))
+        after.send()
+        after.expect("LINE")
+        doc = self.dump_json(d, after.pid)
+        self.assertIn("rebuilt line", labels(doc))
+        # Its next start is covered from its first instruction.
+        again = self.start([after_exe, "wait"])
+        again.ready()
+        doc = self.dump_json(d, again.pid)
+        self.assertEqual(labels(doc), ["rebuilt inner", "rebuilt outer"])
+        self.assertEqual(doc["coverage"], "whole")
+        self.assertEqual(d.stderr().count("probe sites in %s (" % after_exe), 1,
+                         "attached again at its second start")
+
+    def test_library_dlopened_after(self):
+        lib = os.path.join(self.tmpdir(), "liblate_lib.so")
+        shutil.copy(self.need_bin(prog("liblate_lib.so")), lib)
+        p = self.start([prog("dlopen_late"), lib])
+        p.ready()
+        d = self.start_daemon()
+        rc, _, err = d.dump(p.pid)
+        self.assertEqual(rc, adtest.EXIT_NOT_OBSERVED, err)
+        p.send()
+        p.expect("OPENED")
+        self.wait_log(d, self.found_line(lib, p.pid))
+        p.send()
+        p.expect("ENTERED")
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual(labels(doc), ["late library frame"])
+        self.assertEqual(doc["coverage"], "partial")
+
+    def test_off_and_named(self):
+        """Discovery is off when something is named (auto) or when asked;
+        on when asked beside named targets."""
+        exe = self.fresh("rebuilt_0")
+        other = self.fresh("rebuilt_1")
+        q = self.start([other, "wait"])
+        q.ready()
+        d = self.start_daemon(attach=[exe])
+        self.assertNotIn("discovery:", d.stderr())
+        rc, _, err = d.dump(q.pid)
+        self.assertEqual(rc, adtest.EXIT_NOT_OBSERVED, err)
+        d2 = self.start_daemon(attach=[exe], extra=["--discovery", "on"],
+                               socket=os.path.join(self.tmpdir(), "s2.sock"))
+        self.wait_log(d2, self.found_line(other, q.pid))
 
 
 UNIT = os.path.join(adtest.ROOT, "deploy", "asyncdumpd.service")

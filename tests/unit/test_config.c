@@ -111,6 +111,8 @@ static void test_errors_name_their_line(void **state)
 	expect_error("[daemon]\nlog_level = debug\n", 2,
 		     "not err, warning or info");
 	expect_error("[daemon]\nsocket =\n", 2, "empty path");
+	expect_error("[daemon]\ndiscovery = yes\n", 2,
+		     "discovery: 'yes' is not auto, on or off");
 	expect_error("[targets]\njust words\n", 2,
 		     "not a [section], key = value or comment");
 	expect_error("[targets\n", 1, "not a [section]");
@@ -175,10 +177,11 @@ static void test_apply(void **state)
 				     "77", "--socket", "/cli.sock", NULL});
 	assert_int_equal(parse("[limits]\nmax_frames = 1000\nmax_tasks = 9\n"
 			       "max_procs = 5\n[daemon]\nsocket = /f.sock\n"
-			       "dump_group = g\n",
+			       "dump_group = g\ndiscovery = on\n",
 			       &cfg),
 			 0);
 	assert_int_equal(ad_config_apply(&cfg, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.discovery, AD_DISCOVERY_ON);
 	assert_int_equal(o.max_frames, 77);
 	assert_int_equal(o.max_tasks, 9);
 	assert_int_equal(o.max_procs, 5);

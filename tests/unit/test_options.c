@@ -81,6 +81,31 @@ static void test_daemon_all_options(void **state)
 	ad_options_free(&o);
 }
 
+/* --discovery: auto unless given; auto, on or off only. */
+static void test_discovery(void **state)
+{
+	struct ad_options o;
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "--daemon"), 0);
+	assert_int_equal(o.discovery, AD_DISCOVERY_AUTO);
+	assert_false(o.given & AD_GIVEN_DISCOVERY);
+	ad_options_free(&o);
+	assert_int_equal(PARSE(&o, "--daemon", "--discovery", "off"), 0);
+	assert_int_equal(o.discovery, AD_DISCOVERY_OFF);
+	assert_true(o.given & AD_GIVEN_DISCOVERY);
+	ad_options_free(&o);
+	assert_int_equal(
+		PARSE(&o, "--daemon", "--attach", "/a", "--discovery", "on"),
+		0);
+	assert_int_equal(o.discovery, AD_DISCOVERY_ON);
+	ad_options_free(&o);
+	EXPECT_USAGE("--discovery: 'On' is not auto, on or off", "--daemon",
+		     "--discovery", "On");
+	EXPECT_USAGE("--discovery only applies to --daemon", "--list",
+		     "--discovery", "on");
+}
+
 /* --dump-group: a daemon option, kept as given (resolved at start). */
 static void test_dump_group(void **state)
 {
@@ -487,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_duration_bad),
 		cmocka_unit_test(test_parse_pid),
 		cmocka_unit_test(test_dump_group),
+		cmocka_unit_test(test_discovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
