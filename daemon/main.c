@@ -56,6 +56,7 @@ static int run_client(const struct ad_options *opts)
 	req.verb = opts->mode == AD_MODE_LIST ? AD_VERB_LIST : AD_VERB_DUMP;
 	req.pid = opts->pid; /* 0 with --list */
 	req.opts = opts->dump;
+	req.stuck_after_given = opts->stuck_after_given;
 	/* `asyncdumpd --pid N | head`: a write error, said in one line and
 	 * exit code 1 (the dump was not all written), not death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);

@@ -33,6 +33,7 @@ static const struct {
 	[AD_CFG_DUMP_GROUP] = {"daemon", "dump_group", "dump-group"},
 	[AD_CFG_LOG_LEVEL] = {"daemon", "log_level", NULL},
 	[AD_CFG_DISCOVERY] = {"daemon", "discovery", "discovery"},
+	[AD_CFG_STUCK_AFTER] = {"daemon", "stuck_after", NULL},
 };
 
 /* The command-line bit each setting is overridden by. */
@@ -117,6 +118,14 @@ static int check_value(struct parse *p, enum ad_config_key k, const char *value)
 		return fail(p, -EINVAL,
 			    "log_level = %s: not err, warning or info", value);
 	}
+	if (k == AD_CFG_STUCK_AFTER) {
+		if (ad_parse_duration(value, &p->cfg->stuck_after_ns))
+			return fail(p, -EINVAL,
+				    "stuck_after = %s: not a duration (e.g. "
+				    "10s, 500ms, 1.5s, 2m, 0)",
+				    value);
+		return 1;
+	}
 	memset(&scratch, 0, sizeof(scratch));
 	if (ad_options_set(&scratch, keys[k].option, value, why, sizeof(why)))
 		return fail(p, -EINVAL, "%s: %s", keys[k].key, why);
@@ -198,6 +207,7 @@ int ad_config_parse(const char *text, size_t len, const char *name,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->name = name;
 	cfg->log_level = 6;
+	cfg->stuck_after_ns = AD_DEFAULT_STUCK_AFTER_NS;
 	if (len > AD_CONFIG_MAX_BYTES)
 		return ad_fail(-EINVAL, err, errlen,
 			       "%s: larger than %u bytes: not a config file",

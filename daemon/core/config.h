@@ -15,6 +15,8 @@
  *   socket = /run/asyncdump/asyncdumpd.sock
  *   dump_group = oncall
  *   discovery = on                     ; auto (default), on or off
+ *   stuck_after = 10s                  ; for dumps and lists that do
+ *                                      ; not give --stuck-after
  *   log_level = info                   ; err, warning or info
  *
  * Comments start a line with '#' or ';', or follow a value after " ;".
@@ -25,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/options.h"
 
@@ -45,6 +48,7 @@ enum ad_config_key {
 	AD_CFG_DUMP_GROUP,
 	AD_CFG_LOG_LEVEL,
 	AD_CFG_DISCOVERY,
+	AD_CFG_STUCK_AFTER,
 	AD_CFG_KEY_COUNT,
 };
 
@@ -55,6 +59,9 @@ struct ad_config {
 	/* Each setting's text (owned), NULL if not given. */
 	char *value[AD_CFG_KEY_COUNT];
 	int log_level; /* syslog priority: 3, 4 or 6; 6 if not given */
+	/* stuck_after: the --stuck-after of a request without one;
+	 * AD_DEFAULT_STUCK_AFTER_NS if not given */
+	uint64_t stuck_after_ns;
 };
 
 /* Parses `len` bytes of `text` (need not be NUL-terminated) read from

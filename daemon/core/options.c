@@ -499,6 +499,7 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 					"--stuck-after: '%s' is not a duration "
 					"(e.g. 10s, 500ms, 1.5s, 2m, 0)",
 					optarg);
+			opts->stuck_after_given = true;
 			break;
 		case OPT_HELP:
 			help = true;

@@ -89,6 +89,7 @@ struct ad_options {
 	pid_t pid;		    /* --pid */
 	struct ad_render_opts dump; /* --format, --verbose (--pid only),
 				     * --stuck-after */
+	bool stuck_after_given;	    /* --stuck-after was given */
 };
 
 /* Parses argv (getopt_long, long options only). `env_socket` is the value

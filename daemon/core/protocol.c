@@ -43,23 +43,24 @@ static bool request_valid(const struct ad_request *req)
 
 int ad_request_format(const struct ad_request *req, char *buf, size_t buflen)
 {
+	char stuck[48] = "";
 	int n;
 
 	if (!request_valid(req))
 		return -EINVAL;
+	if (req->stuck_after_given)
+		snprintf(stuck, sizeof(stuck), " stuck_after_ns=%llu",
+			 (unsigned long long)req->opts.stuck_after_ns);
 	if (req->verb == AD_VERB_LIST)
-		n = snprintf(buf, buflen,
-			     "LIST v=%d format=%s stuck_after_ns=%llu\n",
+		n = snprintf(buf, buflen, "LIST v=%d format=%s%s\n",
 			     AD_PROTO_VERSION, ad_format_name(req->opts.format),
-			     (unsigned long long)req->opts.stuck_after_ns);
+			     stuck);
 	else
 		n = snprintf(buf, buflen,
-			     "DUMP v=%d pid=%d format=%s verbose=%d "
-			     "stuck_after_ns=%llu\n",
+			     "DUMP v=%d pid=%d format=%s verbose=%d%s\n",
 			     AD_PROTO_VERSION, (int)req->pid,
 			     ad_format_name(req->opts.format),
-			     req->opts.verbose ? 1 : 0,
-			     (unsigned long long)req->opts.stuck_after_ns);
+			     req->opts.verbose ? 1 : 0, stuck);
 	if (n < 0 || (size_t)n >= buflen)
 		return -ENOSPC;
 	return n;
@@ -184,6 +185,7 @@ static int apply_kv(const char *tok, size_t len, bool seen[KEY_COUNT],
 				err, errlen,
 				"stuck_after_ns must be a 64-bit number");
 		req->opts.stuck_after_ns = v;
+		req->stuck_after_given = true;
 		break;
 	}
 	return 0;

@@ -10,7 +10,8 @@
  * DUMP asks for one process's dump; LIST for one row per observed process
  * the client may dump (asyncdumpd --list). Keys may come in any order,
  * each at most once; v is required, and pid for DUMP (LIST takes neither
- * pid nor verbose); the rest default (text, 0, AD_DEFAULT_STUCK_AFTER_NS).
+ * pid nor verbose); the rest default (text, 0; without stuck_after_ns the
+ * daemon's own default, asyncdumpd.conf stuck_after).
  * Unknown verbs and keys and any other version are rejected, so a client
  * and a daemon of different protocols fail loudly, never misread each
  * other.
@@ -58,9 +59,14 @@ struct ad_request {
 	pid_t pid;		    /* DUMP: the process; LIST: 0 */
 	struct ad_render_opts opts; /* what the dump asks for (LIST: format
 				     * and stuck_after_ns; never verbose) */
+	/* stuck_after_ns is in the request line (--stuck-after): without
+	 * it the daemon's own default applies (asyncdumpd.conf
+	 * stuck_after). */
+	bool stuck_after_given;
 };
 
-/* Fills defaults (verb DUMP, text, not verbose, default stuck-after). */
+/* Fills defaults (verb DUMP, text, not verbose, default stuck-after, not
+ * given). */
 void ad_request_init(struct ad_request *req);
 
 /* Writes the request line, newline included, NUL-terminated. Returns its

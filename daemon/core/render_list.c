@@ -8,13 +8,16 @@
  * (the process's comm, which its owner chooses) comes last so that its
  * escapes never shift a column:
  *
- *     PID  TASKS  FRAMES  STUCK  OLDEST      OBSERVED   SINCE                 LOST            COMMAND
- *   12783      2       6      4  !!! 3.176s  3.176s     2026-12-02T08:45:59Z  none            coro_deadlock
- *   12788      1       6      0  655.622ms   656.438ms  2026-12-02T08:46:01Z  exit_unknown=2  basic
+ *     PID  TASKS  FRAMES  STUCK  OLDEST      OBSERVED   SINCE                 LIFE     LOST            COMMAND
+ *   12783      2       6      4  !!! 3.176s  3.176s     2026-12-02T08:45:59Z  whole    none            coro_deadlock
+ *   12788      1       6      0  655.622ms   656.438ms  2026-12-02T08:46:01Z  partial  exit_unknown=2  basic
  *
  * OLDEST is the age of the oldest frame that may be stuck (not
  * LONG_RUNNING), "!!! " before it when it is (pending longer than
- * --stuck-after), "-" when there is none. LOST lists the nonzero BPF loss
+ * --stuck-after), "-" when there is none. LIFE is its dump's coverage:
+ * "whole" if it was observed all its life, "partial" if it started before
+ * its probes were attached (frames entered before are not known),
+ * "unknown". LOST lists the nonzero BPF loss
  * counters as name=n, comma-separated, or "none".
  *
  * JSON: an array, one object per line; every key is always present:
@@ -22,6 +25,7 @@
  *    "stuck_frames": n, "oldest_age_ns": n | null, "oldest_stuck": bool,
  *    "observed_since_ns": wall clock ns, "observed_since": the same as
  *    "2026-12-02T05:37:38.123456789Z", "observed_for_ns": n,
+ *    "coverage": "whole" | "partial" | "unknown",
  *    "lost": {every BPF counter, zeros included}}
  */
 #include "core/render_list.h"
@@ -58,6 +62,7 @@ void ad_list_row_of(const struct ad_forest *f, uint64_t stuck_after_ns,
 	}
 	row->observed_since_ns = ad_snap_wall_ns(s, s->proc.observed_since_ns);
 	row->observed_for_ns = ad_age(s->now_ns, s->proc.observed_since_ns);
+	row->coverage = ad_coverage(s);
 	memcpy(row->lost, s->proc.lost, sizeof(row->lost));
 }
 
@@ -71,13 +76,14 @@ enum col {
 	COL_OLDEST,
 	COL_FOR,
 	COL_SINCE,
+	COL_LIFE,
 	COL_LOST,
 	NCOLS, /* then the command, not padded */
 };
 
 static const char *const col_head[NCOLS] = {
-	"PID",	  "TASKS",    "FRAMES", "STUCK",
-	"OLDEST", "OBSERVED", "SINCE",	"LOST",
+	"PID",	    "TASKS", "FRAMES", "STUCK", "OLDEST",
+	"OBSERVED", "SINCE", "LIFE",   "LOST",
 };
 
 /* Numbers are right-aligned. */
@@ -138,6 +144,8 @@ static const char *cell(const struct ad_list_row *r, enum col c, char *buf)
 		return ad_fmt_duration(buf, r->observed_for_ns);
 	case COL_SINCE:
 		return ad_fmt_timestamp(buf, r->observed_since_ns);
+	case COL_LIFE:
+		return ad_coverage_name(r->coverage);
 	case COL_LOST:
 	case NCOLS:
 		break;
@@ -251,6 +259,9 @@ static void json_row(struct ad_out *o, const struct ad_list_row *r)
 	ad_out_char(o, ',');
 	key(o, "observed_for_ns");
 	ad_out_u64(o, r->observed_for_ns);
+	ad_out_char(o, ',');
+	key(o, "coverage");
+	ad_out_json_str(o, ad_coverage_name(r->coverage));
 	ad_out_char(o, ',');
 	key(o, "lost");
 	ad_out_char(o, '{');

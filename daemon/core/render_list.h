@@ -16,6 +16,7 @@
 #include "asyncdump_abi.h"
 #include "core/rebuild.h"
 #include "core/render_opts.h"
+#include "core/snapshot.h"
 
 /* One process of the list. */
 struct ad_list_row {
@@ -30,6 +31,7 @@ struct ad_list_row {
 	uint64_t oldest_ns;	   /* then the age of the oldest such frame */
 	int64_t observed_since_ns; /* wall clock ns of its first probe hit */
 	uint64_t observed_for_ns;  /* how long ago that was */
+	enum ad_coverage coverage; /* observed all its life, or not */
 	uint64_t lost[AD_LOST_COUNT]; /* its BPF loss counters (enum ad_lost) */
 };
 

@@ -7,6 +7,26 @@
 
 #include <stdlib.h>
 
+/* t, if it is before *since by at most the slack, becomes *since. */
+static void earlier(uint64_t *since, uint64_t t)
+{
+	if (t && t < *since && *since - t <= AD_FIRST_PROBE_SLACK_NS)
+		*since = t;
+}
+
+void ad_snapshot_settle_since(struct ad_snapshot *s)
+{
+	uint64_t since = s->proc.observed_since_ns;
+
+	if (!since)
+		return;
+	for (size_t i = 0; i < s->nframes; i++)
+		earlier(&since, s->frames[i].rec.enter_ns);
+	for (size_t i = 0; i < s->ntasks; i++)
+		earlier(&since, s->tasks[i].rec.spawn_ns);
+	s->proc.observed_since_ns = since;
+}
+
 enum ad_coverage ad_coverage(const struct ad_snapshot *s)
 {
 	if (!s->started_ns || !s->attached_ns)

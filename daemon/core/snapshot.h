@@ -161,6 +161,15 @@ bool ad_task_apply_thread(uint64_t id, struct ad_task *rec,
 void ad_snapshot_losses(const struct ad_snapshot *s,
 			struct ad_loss out[AD_LOSS_COUNT]);
 
+/* The process's record is stamped (observed_since_ns) when its first
+ * probe makes it, a few µs after that probe read the clock for its own
+ * frame or task: one record may look older than the observation. Moves
+ * observed_since_ns back to the earliest frame enter or task spawn at most
+ * AD_FIRST_PROBE_SLACK_NS before it (an older one is another story: a
+ * record of an earlier process of the pid, left as it is). */
+#define AD_FIRST_PROBE_SLACK_NS (10ull * 1000000ull)
+void ad_snapshot_settle_since(struct ad_snapshot *s);
+
 /* Whether the process was observed from its start: the probes of every
  * file it maps were attached before it started (WHOLE), or some after,
  * so that frames entered before are not shown (PARTIAL), or either of

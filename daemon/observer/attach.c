@@ -21,6 +21,7 @@
 #include "core/errmsg.h"
 #include "core/grow.h"
 #include "observer/elf_notes.h"
+#include "observer/procfs.h"
 #include "observer/libbpf_log.h"
 #include "observer/store.h"
 
@@ -302,6 +303,14 @@ int ad_obs_mapped_attachments(const struct ad_observer *obs, pid_t pid,
 	if (latest_ns)
 		*latest_ns = latest;
 	return 0;
+}
+
+void ad_obs_read_coverage(const struct ad_observer *obs, pid_t pid,
+			  uint64_t *started_ns, uint64_t *attached_ns)
+{
+	*started_ns = ad_proc_started_ns(pid);
+	if (ad_obs_mapped_attachments(obs, pid, attached_ns, NULL, 0))
+		*attached_ns = 0;
 }
 
 int ad_observer_attach_path(struct ad_observer *obs, const char *path,

@@ -44,6 +44,11 @@ int ad_obs_attach_as(struct ad_observer *obs, const char *path,
 int ad_obs_mapped_attachments(const struct ad_observer *obs, pid_t pid,
 			      uint64_t *latest_ns, char *paths, size_t len);
 
+/* What observation covers of process pid's life (core/snapshot.h,
+ * ad_coverage()): when it started (procfs.h) and when the last of the
+ * attached files it maps was attached; each 0 if unknown. */
+void ad_obs_read_coverage(const struct ad_observer *obs, pid_t pid,
+			  uint64_t *started_ns, uint64_t *attached_ns);
 /* Detaches the probes of st's inode (for every pid) if `written` or if
  * its size, mtime or ctime differ from when they were attached. Returns
  * the number of probe sites detached (0: none, or unchanged). */

@@ -24,6 +24,7 @@
 #include "asyncdump.skel.h"
 #include "core/clock.h"
 #include "core/grow.h"
+#include "observer/attach.h"
 #include "observer/observer.h"
 #include "observer/procfs.h"
 #include "observer/records.h"
@@ -187,14 +188,16 @@ static int read_set(struct census *c, const struct ad_mapset *maps)
 }
 
 /* What a snapshot holds before its records: who, and when. */
-static void snap_start(struct ad_snapshot *s, const struct ad_census_proc *p,
-		       uint64_t procs_full)
+static void snap_start(struct ad_observer *obs, struct ad_snapshot *s,
+		       const struct ad_census_proc *p, uint64_t procs_full)
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = p->pid;
 	s->proc = p->proc;
 	s->procs_full = procs_full;
 	ad_proc_comm(p->pid, s->comm, sizeof(s->comm));
+	ad_obs_read_coverage(obs, (pid_t)p->pid, &s->started_ns,
+			     &s->attached_ns);
 	s->now_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
 	s->mono_to_wall_ns = ad_clock_ns(CLOCK_REALTIME) - (int64_t)s->now_ns;
 }
@@ -230,7 +233,7 @@ int ad_census_read(struct ad_observer *obs, const struct ad_census_proc *procs,
 		uint32_t ids[AD_LOCATIONS];
 		int nsets;
 
-		snap_start(&snaps[i], p, procs_full);
+		snap_start(obs, &snaps[i], p, procs_full);
 		any_shared |= in_shared(&p->proc);
 		nsets = ad_obs_proc_sets(obs, p->pid, &p->proc, maps, ids);
 		if (nsets < 0) {
@@ -247,6 +250,9 @@ int ad_census_read(struct ad_observer *obs, const struct ad_census_proc *procs,
 
 		e = read_set(&all, &maps);
 	}
+	for (size_t i = 0; !e && i < n; i++)
+		if (!gone[i])
+			ad_snapshot_settle_since(&snaps[i]);
 	free(caps);
 	return e;
 }

@@ -343,33 +343,6 @@ static bool process_exited(pid_t pid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
-/* The process's start and when its files' probes were attached, for
- * ad_coverage(); each left 0 (unknown) if it cannot be read. */
-static void read_coverage(struct ad_snapshot *snap,
-			  const struct ad_observer *obs, pid_t pid)
-{
-	char path[64], stat[1024];
-	long tck = sysconf(_SC_CLK_TCK);
-	uint64_t ticks, attached;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (tck > 0 && !read_proc_line(path, stat, sizeof(stat)) &&
-	    !ad_proc_stat_starttime(stat, &ticks)) {
-		/* starttime counts from boot (CLOCK_BOOTTIME), which runs
-		 * ahead of CLOCK_MONOTONIC by the time spent suspended. */
-		int64_t ahead = ad_clock_ns(CLOCK_BOOTTIME) -
-				ad_clock_ns(CLOCK_MONOTONIC);
-		int64_t mono =
-			(int64_t)(ticks * (1000000000u / (uint64_t)tck)) -
-			ahead;
-
-		if (mono > 0)
-			snap->started_ns = (uint64_t)mono;
-	}
-	if (!ad_obs_mapped_attachments(obs, pid, &attached, NULL, 0))
-		snap->attached_ns = attached;
-}
-
 /* Why a process has no record: what it maps that is attached, and since
  * when, or that nothing it maps is. */
 static void no_probe_hit_err(const struct ad_observer *obs, pid_t pid,
@@ -668,7 +641,7 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
 		snprintf(snap->comm, sizeof(snap->comm), "?");
-	read_coverage(snap, obs, pid);
+	ad_obs_read_coverage(obs, pid, &snap->started_ns, &snap->attached_ns);
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -699,6 +672,7 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 		return records_failed(pid, rc, nomem, err, errlen);
 	}
 	snap->dump_lost[AD_DUMP_STALE_RECORDS] = stale;
+	ad_snapshot_settle_since(snap);
 	*out = c;
 	return 0;
 }

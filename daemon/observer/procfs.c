@@ -7,24 +7,56 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-void ad_proc_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n = -1;
-	int fd;
+#include "core/clock.h"
+#include "core/procstat.h"
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+/* One read of a /proc file into buf[len], NUL-terminated; its length,
+ * or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
 	if (fd >= 0) {
 		n = read(fd, buf, len - 1);
 		close(fd);
 	}
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+void ad_proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	n = read_small(path, buf, len);
 	if (n <= 0) {
 		snprintf(buf, len, "?");
 		return;
 	}
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+}
+
+uint64_t ad_proc_started_ns(pid_t pid)
+{
+	char path[64], stat[1024];
+	long tck = sysconf(_SC_CLK_TCK);
+	uint64_t ticks;
+	int64_t ahead, mono;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (tck <= 0 || read_small(path, stat, sizeof(stat)) <= 0 ||
+	    ad_proc_stat_starttime(stat, &ticks))
+		return 0;
+	/* starttime counts from boot (CLOCK_BOOTTIME), which runs ahead of
+	 * CLOCK_MONOTONIC by the time spent suspended. */
+	ahead = ad_clock_ns(CLOCK_BOOTTIME) - ad_clock_ns(CLOCK_MONOTONIC);
+	mono = (int64_t)(ticks * (1000000000u / (uint64_t)tck)) - ahead;
+	return mono > 0 ? (uint64_t)mono : 0;
 }

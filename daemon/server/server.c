@@ -272,6 +272,11 @@ static void conn_readable(struct server *s, struct conn *k)
 		conn_close(s, k);
 		return;
 	}
+	/* No --stuck-after: the config file's (as reloaded). */
+	if (!k->job.req.stuck_after_given)
+		k->job.req.opts.stuck_after_ns =
+			s->set.file ? s->set.cfg.stuck_after_ns
+				    : AD_DEFAULT_STUCK_AFTER_NS;
 	k->held = true;
 }
 
@@ -869,6 +874,8 @@ static void reload(struct server *s)
 	ad_log(AD_LOG_INFO, "SIGHUP: reading %s", file);
 	log_restart_only(&s->set.opts, &next.opts, file);
 	ad_log_set_level((enum ad_log_prio)next.cfg.log_level);
+	/* Read by the loop only, for each request (conn_readable()). */
+	s->set.cfg.stuck_after_ns = next.cfg.stuck_after_ns;
 	obs_write_lock(s);
 	for (size_t i = 0; i < s->set.ntargets; i++) {
 		const char *t = s->set.targets[i];

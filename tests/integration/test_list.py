@@ -10,6 +10,7 @@ ones. Who sees which rows: test_access.py."""
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,13 +23,13 @@ from adtest import (DAEMON, EXIT_OK, EXIT_NO_OBSERVER, example,  # noqa: E402
 
 ROW_KEYS = {"pid", "comm", "own_maps", "tasks", "frames", "stuck_frames",
             "oldest_age_ns", "oldest_stuck", "observed_since_ns",
-            "observed_since", "observed_for_ns", "lost"}
+            "observed_since", "observed_for_ns", "coverage", "lost"}
 BPF_LOSSES = ("frames_full", "tasks_full", "strings_full", "label_unreadable",
               "exit_unknown", "task_exit_unknown", "poll_end_unknown",
               "move_unknown", "parent_unknown", "threads_full", "maps_gone",
               "share_full")
 TEXT_HEAD = ["PID", "TASKS", "FRAMES", "STUCK", "OLDEST", "OBSERVED",
-             "SINCE", "LOST", "COMMAND"]
+             "SINCE", "LIFE", "LOST", "COMMAND"]
 
 
 def two_tasks():
@@ -82,6 +83,7 @@ class ListTest(adtest.ADTestCase):
         else:
             self.assertLessEqual(row["oldest_age_ns"], row["observed_for_ns"])
         self.assertEqual(row["oldest_stuck"], row["stuck_frames"] > 0)
+        self.assertIn(row["coverage"], ("whole", "partial", "unknown"))
 
     def started(self, exe, *args):
         p = self.start([exe] + list(args))
@@ -179,8 +181,9 @@ class ListTest(adtest.ADTestCase):
             self.assertRegex(cols[4], r"^!!! \d+\.\d{3}(s|ms|µs)$")
             self.assertRegex(cols[5], r"^\d+\.\d{3}(s|ms|µs)$")
             self.assertRegex(cols[6], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-            self.assertEqual(cols[7], "none")
-            self.assertEqual(cols[8], comm)
+            self.assertIn(cols[7], ("whole", "partial"))  # a tick: see LIFE
+            self.assertEqual(cols[8], "none")
+            self.assertEqual(cols[9], comm)
 
         # task a exits with a1 and a2 open: they are no longer counted,
         # before any sweep, as its dump no longer shows them
@@ -202,6 +205,29 @@ class ListTest(adtest.ADTestCase):
         log = d.stderr()
         self.assertRegex(log, r"list format=json for client pid=\d+ uid=0: "
                          r"ok, \d+ of \d+ observed processes shown")
+
+    def test_life_as_the_dump_says(self):
+        """LIFE (JSON coverage): whether each process was observed all
+        its life, as its dump says."""
+        target = os.path.join(self.tmpdir(), "service")
+        shutil.copy(self.need_bin(prog("rebuilt_0")), target)
+        before = self.started(target, "wait")
+        time.sleep(0.05)  # more than a clock tick
+        d = self.start_daemon(attach=[target])
+        before.send()
+        before.expect("LINE")
+        after = self.started(target, "wait")
+        rows = self.list_json(d)
+        self.assertEqual(rows[before.pid]["coverage"], "partial")
+        self.assertEqual(rows[after.pid]["coverage"], "whole")
+        for p in (before, after):
+            self.assertEqual(rows[p.pid]["coverage"],
+                             self.dump_json(d, p.pid)["coverage"])
+        rc, out, err = self.run_list(d, "text")
+        self.assertEqual(rc, EXIT_OK, err)
+        lines = {int(line.split()[0]): line.split() for line in out.splitlines()[1:]}
+        self.assertIn("partial", lines[before.pid])
+        self.assertIn("whole", lines[after.pid])
 
     def test_shared_maps_in_one_walk(self):
         """Processes in the shared maps, beside ones with maps of their

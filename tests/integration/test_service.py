@@ -266,6 +266,34 @@ class ConfigFile(adtest.ADTestCase):
         self.assertEqual(got, ["rebuilt inner", "rebuilt outer"])
         self.assertEqual(d.stderr(), "", "info lines at log_level = warning")
 
+    def test_stuck_after_for_requests_without_one(self):
+        """stuck_after: what a dump or list without --stuck-after marks
+        stuck; a client's --stuck-after wins; SIGHUP changes it."""
+        where = self.tmpdir()
+        a = self.copy_of("rebuilt_0", where)
+        conf = os.path.join(where, "asyncdumpd.conf")
+        self.write(conf, "[targets]\nattach = %s\n[daemon]\nstuck_after = 1ms\n" % a)
+        d = self.start_daemon(extra=["--config", conf])
+        p, _ = self.observed(d, a)
+        time.sleep(0.05)
+
+        def stuck(**kw):
+            rc, out, err = d.dump(p.pid, **kw)
+            self.assertEqual(rc, adtest.EXIT_OK, err)
+            return sorted(f["label"] for t in json.loads(out)["tasks"]
+                          for f in walk(t["frames"]) if f["stuck"])
+
+        self.assertEqual(stuck(), ["rebuilt inner", "rebuilt outer"])
+        self.assertEqual(stuck(stuck_after="1h"), [])
+        self.write(conf, "[targets]\nattach = %s\n[daemon]\nstuck_after = 1h\n" % a)
+        d.p.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while stuck():
+            self.assertLess(time.monotonic(), deadline, d.stderr())
+            time.sleep(0.05)
+        self.assertEqual(stuck(stuck_after="1ms"),
+                         ["rebuilt inner", "rebuilt outer"])
+
     def test_reload_adds_and_removes_targets_keeping_state(self):
         where = self.tmpdir()
         a = self.copy_of("rebuilt_0", where)

@@ -64,7 +64,9 @@ static void test_every_key(void **state)
 			       "[daemon]\n"
 			       "socket = /run/x.sock\n"
 			       "dump_group = oncall\n"
-			       "log_level = warning\n",
+			       "log_level = warning\n"
+			       "discovery = off\n"
+			       "stuck_after = 1.5s\n",
 			       &cfg),
 			 0);
 	assert_int_equal(cfg.ntargets, 2);
@@ -75,6 +77,8 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.value[AD_CFG_SOCKET], "/run/x.sock");
 	assert_string_equal(cfg.value[AD_CFG_DUMP_GROUP], "oncall");
 	assert_int_equal(cfg.log_level, 4);
+	assert_string_equal(cfg.value[AD_CFG_DISCOVERY], "off");
+	assert_int_equal(cfg.stuck_after_ns, 1500000000ull);
 	ad_config_free(&cfg);
 }
 
@@ -86,6 +90,7 @@ static void test_empty_is_defaults(void **state)
 	assert_int_equal(parse("", &cfg), 0);
 	assert_int_equal(cfg.ntargets, 0);
 	assert_int_equal(cfg.log_level, 6);
+	assert_int_equal(cfg.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
 	for (int k = 0; k < AD_CFG_KEY_COUNT; k++)
 		assert_null(cfg.value[k]);
 	ad_config_free(&cfg);
@@ -113,6 +118,8 @@ static void test_errors_name_their_line(void **state)
 	expect_error("[daemon]\nsocket =\n", 2, "empty path");
 	expect_error("[daemon]\ndiscovery = yes\n", 2,
 		     "discovery: 'yes' is not auto, on or off");
+	expect_error("[daemon]\nstuck_after = 5 days\n", 2,
+		     "stuck_after = 5 days: not a duration");
 	expect_error("[targets]\njust words\n", 2,
 		     "not a [section], key = value or comment");
 	expect_error("[targets\n", 1, "not a [section]");

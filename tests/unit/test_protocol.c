@@ -29,11 +29,20 @@ static int parse(const char *line, struct ad_request *req)
 static void test_round_trip(void **state)
 {
 	const struct ad_request cases[] = {
-		{AD_VERB_DUMP, 1, {AD_FORMAT_TEXT, false, 0}},
+		{AD_VERB_DUMP, 1, {AD_FORMAT_TEXT, false, 0}, true},
 		{AD_VERB_DUMP,
 		 4242,
-		 {AD_FORMAT_JSON, true, AD_DEFAULT_STUCK_AFTER_NS}},
-		{AD_VERB_DUMP, INT32_MAX, {AD_FORMAT_JSON, false, UINT64_MAX}},
+		 {AD_FORMAT_JSON, true, AD_DEFAULT_STUCK_AFTER_NS},
+		 true},
+		{AD_VERB_DUMP,
+		 INT32_MAX,
+		 {AD_FORMAT_JSON, false, UINT64_MAX},
+		 true},
+		/* no --stuck-after: not sent, the daemon's default applies */
+		{AD_VERB_DUMP,
+		 7,
+		 {AD_FORMAT_TEXT, false, AD_DEFAULT_STUCK_AFTER_NS},
+		 false},
 	};
 	char line[AD_PROTO_MAX_LINE];
 	struct ad_request back;
@@ -53,6 +62,10 @@ static void test_round_trip(void **state)
 		assert_int_equal(back.opts.verbose, cases[i].opts.verbose);
 		assert_int_equal(back.opts.stuck_after_ns,
 				 cases[i].opts.stuck_after_ns);
+		assert_int_equal(back.stuck_after_given,
+				 cases[i].stuck_after_given);
+		assert_int_equal(strstr(line, "stuck_after_ns=") != NULL,
+				 cases[i].stuck_after_given);
 	}
 }
 
@@ -61,11 +74,12 @@ static void test_round_trip(void **state)
 static void test_list(void **state)
 {
 	const struct ad_request cases[] = {
-		{AD_VERB_LIST, 0, {AD_FORMAT_TEXT, false, 0}},
+		{AD_VERB_LIST, 0, {AD_FORMAT_TEXT, false, 0}, true},
 		{AD_VERB_LIST,
 		 0,
-		 {AD_FORMAT_JSON, false, AD_DEFAULT_STUCK_AFTER_NS}},
-		{AD_VERB_LIST, 0, {AD_FORMAT_JSON, false, UINT64_MAX}},
+		 {AD_FORMAT_JSON, false, AD_DEFAULT_STUCK_AFTER_NS},
+		 true},
+		{AD_VERB_LIST, 0, {AD_FORMAT_JSON, false, UINT64_MAX}, true},
 	};
 	char line[AD_PROTO_MAX_LINE];
 	struct ad_request req;
@@ -96,6 +110,7 @@ static void test_list(void **state)
 	assert_int_equal(req.verb, AD_VERB_LIST);
 	assert_int_equal(req.opts.format, AD_FORMAT_TEXT);
 	assert_int_equal(req.opts.stuck_after_ns, AD_DEFAULT_STUCK_AFTER_NS);
+	assert_false(req.stuck_after_given);
 	assert_int_equal(parse("LIST stuck_after_ns=5 format=json v=2\n", &req),
 			 0);
 	assert_int_equal(req.opts.format, AD_FORMAT_JSON);

@@ -56,7 +56,9 @@ static void drop_strings(struct sb *b)
  *   task T2: one frame 12.5 ms old;
  *   thread 4242's own task: one frame 11 s old (stuck);
  *   a frame of a task that exited (not shown, not counted);
- *   losses: frames_full 3, exit_unknown 2. */
+ *   losses: frames_full 3, exit_unknown 2;
+ *   started 60 s ago, its probes attached 70 s ago: observed all its
+ *   life. */
 static void build_server(struct sb *b)
 {
 	struct ad_snap_frame *f;
@@ -66,6 +68,8 @@ static void build_server(struct sb *b)
 	b->s.proc.slot = 3;
 	b->s.proc.lost[AD_LOST_FRAMES_FULL] = 3;
 	b->s.proc.lost[AD_LOST_EXIT_UNKNOWN] = 2;
+	b->s.started_ns = SB_NOW - 60 * SB_S;
+	b->s.attached_ns = SB_NOW - 70 * SB_S;
 	sb_task(b, T1, 1 * SB_S, "conn");
 	sb_task(b, T2, 2 * SB_S, "timer");
 	sb_thread_task(b, TID, 3 * SB_S, "worker");
@@ -111,6 +115,14 @@ static void test_row(void **state)
 	assert_int_equal(r.lost[AD_LOST_FRAMES_FULL], 3);
 	assert_int_equal(r.lost[AD_LOST_EXIT_UNKNOWN], 2);
 	assert_int_equal(r.lost[AD_LOST_TASKS_FULL], 0);
+	assert_int_equal(r.coverage, AD_COVERAGE_WHOLE);
+	b.s.attached_ns = b.s.started_ns + 1;
+	row_of(&b, AD_DEFAULT_STUCK_AFTER_NS, &r);
+	assert_int_equal(r.coverage, AD_COVERAGE_PARTIAL);
+	b.s.attached_ns = 0;
+	row_of(&b, AD_DEFAULT_STUCK_AFTER_NS, &r);
+	assert_int_equal(r.coverage, AD_COVERAGE_UNKNOWN);
+	b.s.attached_ns = SB_NOW - 70 * SB_S;
 
 	/* --stuck-after decides what is stuck, not which frame is oldest */
 	row_of(&b, 15 * SB_S, &r);
@@ -157,6 +169,27 @@ static void test_row_edges(void **state)
 	sb_free(&b);
 }
 
+/* The first probe's own frame is stamped a few µs before the process's
+ * record: observation starts with it. A record much older is left. */
+static void test_settle_since(void **state)
+{
+	uint64_t since;
+	struct sb b;
+	(void)state;
+
+	sb_init(&b);
+	since = b.s.proc.observed_since_ns;
+	sb_task(&b, T1, since - 40 * SB_S, "old task of the pid");
+	sb_frame(&b, 1, T1, 0, since - 57000, "first");
+	ad_snapshot_settle_since(&b.s);
+	assert_int_equal(b.s.proc.observed_since_ns, since - 57000);
+	sb_frame(&b, 2, T1, 1, since - 57000 - AD_FIRST_PROBE_SLACK_NS - 1,
+		 "long before");
+	ad_snapshot_settle_since(&b.s);
+	assert_int_equal(b.s.proc.observed_since_ns, since - 57000);
+	sb_free(&b);
+}
+
 /* A second row, made by hand: a process whose comm carries an escape,
  * with one task and nothing pending, observed for 500 µs. */
 static struct ad_list_row small_row(void)
@@ -166,6 +199,7 @@ static struct ad_list_row small_row(void)
 		.tasks = 1,
 		.observed_since_ns = SINCE_NS + 11 * (int64_t)SB_S,
 		.observed_for_ns = 500000,
+		.coverage = AD_COVERAGE_PARTIAL,
 	};
 
 	strcpy(r.comm, "a\x1b[2Jb");
@@ -202,12 +236,13 @@ static void test_text(void **state)
 	assert_string_equal(
 		s,
 		" PID  TASKS  FRAMES  STUCK  OLDEST       OBSERVED   SINCE     "
-		"            LOST                          COMMAND\n"
+		"            LIFE     LOST                          COMMAND\n"
 		"  77      1       0      0  -            500.000\u00b5s  "
-		"2026-11-21T23:40:12Z  none                          "
+		"2026-11-21T23:40:12Z  partial  none                          "
 		"a\\x1b[2Jb\n"
 		"1234      3       5      2  !!! 20.000s  12.004s    "
-		"2026-11-21T23:40:01Z  frames_full=3,exit_unknown=2  server\n");
+		"2026-11-21T23:40:01Z  whole    frames_full=3,exit_unknown=2  "
+		"server\n");
 	free(s);
 
 	/* Not stuck: the age alone. */
@@ -220,7 +255,7 @@ static void test_text(void **state)
 	/* Nothing to show: the header alone. */
 	s = render(rows, 0, &text_opts, NULL);
 	assert_string_equal(s, "PID  TASKS  FRAMES  STUCK  OLDEST  OBSERVED  "
-			       "SINCE  LOST  COMMAND\n");
+			       "SINCE  LIFE  LOST  COMMAND\n");
 	free(s);
 	sb_free(&b);
 }
@@ -267,6 +302,7 @@ static void test_json(void **state)
 		"observed_since_ns",
 		"observed_since",
 		"observed_for_ns",
+		"coverage",
 		"lost",
 	};
 	struct ad_list_row rows[2];
@@ -307,6 +343,8 @@ static void test_json(void **state)
 			 500000);
 	assert_string_equal(json_object_get_string(get(s, "observed_since")),
 			    "2026-11-21T23:40:12.000000000Z");
+	assert_string_equal(json_object_get_string(get(s, "coverage")),
+			    "partial");
 	assert_null(strstr(text, "\x1b")); /* escaped, as \u001b */
 
 	a = json_object_array_get_idx(arr, 1);
@@ -325,6 +363,8 @@ static void test_json(void **state)
 			    "2026-11-21T23:40:01.000000000Z");
 	assert_int_equal(json_object_get_int64(get(a, "observed_for_ns")),
 			 (int64_t)(12004 * SB_MS));
+	assert_string_equal(json_object_get_string(get(a, "coverage")),
+			    "whole");
 	l = get(a, "lost");
 	assert_int_equal(json_object_get_int(get(l, "frames_full")), 3);
 	assert_int_equal(json_object_get_int(get(l, "exit_unknown")), 2);
@@ -379,8 +419,11 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_row),    cmocka_unit_test(test_row_edges),
-		cmocka_unit_test(test_text),   cmocka_unit_test(test_json),
+		cmocka_unit_test(test_row),
+		cmocka_unit_test(test_row_edges),
+		cmocka_unit_test(test_settle_since),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_errors),
 	};
 
