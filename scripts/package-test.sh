@@ -64,11 +64,15 @@ pkg-config --cflags asyncdump >/dev/null || die "pkg-config --cflags asyncdump f
 	die "pkg-config: includedir $(pkg-config --variable=includedir asyncdump)"
 cat >"$work/app.c" <<'C'
 #include <asyncdump.h>
-int main(void)
+#include <unistd.h>
+int main(int argc, char **argv)
 {
 	int frame;
 
+	(void)argv;
 	ASYNCDUMP_ENTER(&frame, "installed header");
+	if (argc > 1) /* "wait": until killed */
+		pause();
 	ASYNCDUMP_EXIT(&frame);
 	return 0;
 }
@@ -77,13 +81,29 @@ C
 cc -Wall -Wextra -Werror $(pkg-config --cflags asyncdump) "$work/app.c" -o "$work/app" ||
 	die "an application does not build with pkg-config --cflags asyncdump"
 "$work/app" || die "the application built against the installed header fails"
-# The example config parses (all commented out: nothing to observe, exit 2).
+# The example config parses (all commented out: discovery finds every
+# instrumented process, the application above among them once it runs),
+# and the daemon stops on SIGTERM with exit 0.
+"$work/app" wait >"$work/app.out" &
+app=$!
+/usr/sbin/asyncdumpd --daemon --socket "$work/s.sock" >"$work/daemon.log" 2>&1 &
+daemon=$!
+for _ in $(seq 600); do
+	grep -q "serving dumps" "$work/daemon.log" && break
+	kill -0 "$daemon" 2>/dev/null || break
+	sleep 0.1
+done
+found=0
+grep -q "probe sites in $work/app (process $app)" "$work/daemon.log" && found=1
+kill "$app" 2>/dev/null || true
+wait "$app" 2>/dev/null || true
+kill -TERM "$daemon" 2>/dev/null || true
 set +e
-msg="$(/usr/sbin/asyncdumpd --daemon 2>&1)"
+wait "$daemon"
 rc=$?
 set -e
-[ "$rc" -eq 2 ] && grep -q "nothing to observe" <<<"$msg" ||
-	die "the installed example config: exit $rc: $msg"
+[ "$rc" -eq 0 ] && [ "$found" -eq 1 ] ||
+	die "the daemon under the installed example config (exit $rc, app found: $found): $(cat "$work/daemon.log")"
 
 echo "== package: upgrade keeps a changed config"
 printf '[targets]\nattach = /usr/bin/true\n' >>/etc/asyncdump/asyncdumpd.conf
