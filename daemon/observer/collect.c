@@ -36,6 +36,7 @@
 #include "core/keysort.h"
 #include "core/procstat.h"
 #include "observer/attach.h"
+#include "observer/procfs.h"
 #include "observer/procmem.h"
 #include "observer/records.h"
 #include "observer/refused.h"
@@ -79,23 +80,6 @@ static bool stop_now(struct ad_collector *c)
 		return false;
 	c->stopped = poll(&pfd, 1, 0) > 0;
 	return c->stopped;
-}
-
-/* Reads a short /proc text file's first line into buf (no newline). */
-static int read_proc_line(const char *path, char *buf, size_t buflen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, buflen - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
 }
 
 static void set_text(struct ad_collector *c, struct ad_str *s, const char *text,
@@ -271,7 +255,7 @@ static void thread_name(struct ad_collector *c, uint32_t tid, struct ad_str *s)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%u/comm", (int)c->snap->pid,
 		 tid);
-	if (read_proc_line(path, comm, sizeof(comm)) != 0)
+	if (ad_proc_read_line(path, comm, sizeof(comm)) != 0)
 		snprintf(comm, sizeof(comm), "?");
 	set_text(c, s, comm, false);
 }
@@ -337,7 +321,7 @@ static bool process_exited(pid_t pid)
 	char path[64], stat[512], *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_proc_line(path, stat, sizeof(stat)))
+	if (ad_proc_read_line(path, stat, sizeof(stat)))
 		return true;	/* reaped meanwhile */
 	p = strrchr(stat, ')'); /* comm may itself hold ')' */
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
@@ -584,7 +568,6 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 	struct ad_collector *c;
 	struct ad_record_sink sink = {.task = on_task, .frame = on_frame};
 	uint64_t stale = 0;
-	char path[64];
 	pid_t tgid;
 	int rc;
 
@@ -638,9 +621,7 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 	snap->mono_to_wall_ns =
 		ad_clock_ns(CLOCK_REALTIME) - (int64_t)snap->now_ns;
 	snap->procs_full = ad_observer_global(obs, AD_GLOBAL_PROCS_FULL);
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (read_proc_line(path, snap->comm, sizeof(snap->comm)))
-		snprintf(snap->comm, sizeof(snap->comm), "?");
+	ad_proc_comm(pid, snap->comm, sizeof(snap->comm));
 	ad_obs_read_coverage(obs, pid, &snap->started_ns, &snap->attached_ns);
 
 	c = calloc(1, sizeof(*c));

@@ -4,6 +4,7 @@
  */
 #include "observer/procfs.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,34 +14,29 @@
 #include "core/clock.h"
 #include "core/procstat.h"
 
-/* One read of a /proc file into buf[len], NUL-terminated; its length,
- * or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
+int ad_proc_read_line(const char *path, char *buf, size_t len)
 {
-	ssize_t n = -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
 }
 
 void ad_proc_comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	n = read_small(path, buf, len);
-	if (n <= 0) {
+	if (ad_proc_read_line(path, buf, len) || !buf[0])
 		snprintf(buf, len, "?");
-		return;
-	}
-	buf[strcspn(buf, "\n")] = '\0';
 }
 
 uint64_t ad_proc_started_ns(pid_t pid)
@@ -51,7 +47,7 @@ uint64_t ad_proc_started_ns(pid_t pid)
 	int64_t ahead, mono;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (tck <= 0 || read_small(path, stat, sizeof(stat)) <= 0 ||
+	if (tck <= 0 || ad_proc_read_line(path, stat, sizeof(stat)) ||
 	    ad_proc_stat_starttime(stat, &ticks))
 		return 0;
 	/* starttime counts from boot (CLOCK_BOOTTIME), which runs ahead of

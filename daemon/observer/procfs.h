@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Reads a short /proc text file's first line into buf[len] (no
+ * newline). Returns 0, or -errno (-EIO for a failed read). */
+int ad_proc_read_line(const char *path, char *buf, size_t len);
 /* A process's command name (/proc/PID/comm) into buf[len]; "?" once it
  * has gone. Never its cmdline or memory: those can make the read wait on
  * the process. */

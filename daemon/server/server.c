@@ -1119,20 +1119,25 @@ static int probe_kernel(struct ad_features *f)
 	return AD_EXIT_OK;
 }
 
+/* No file and no process is named to observe, anywhere. */
+static bool names_nothing(const struct server *s)
+{
+	const struct ad_options *o = &s->set.opts;
+
+	return !o->nattach_paths && !o->nattach_pids && !s->set.cfg.ntargets;
+}
+
 /* --discovery (or discovery = in the file): auto is on when nothing is
  * named to observe. */
 static bool discovery_on(const struct server *s)
 {
-	const struct ad_options *o = &s->set.opts;
-
-	switch (o->discovery) {
+	switch (s->set.opts.discovery) {
 	case AD_DISCOVERY_ON:
 		return true;
 	case AD_DISCOVERY_OFF:
 		return false;
 	default:
-		return !o->nattach_paths && !o->nattach_pids &&
-		       !s->set.cfg.ntargets;
+		return names_nothing(s);
 	}
 }
 
@@ -1273,8 +1278,7 @@ int ad_server_run(const struct ad_options *cli)
 	if (s.set.file)
 		ad_log_set_level((enum ad_log_prio)s.set.cfg.log_level);
 	s.discovery = discovery_on(&s);
-	if (!s.discovery && !cli->nattach_paths && !cli->nattach_pids &&
-	    !s.set.cfg.ntargets) {
+	if (!s.discovery && names_nothing(&s)) {
 		ad_log(AD_LOG_ERR,
 		       "nothing to observe: discovery is off and nothing is "
 		       "named: name a file with --attach PATH, a process with "
