@@ -1141,7 +1141,8 @@ static bool discovery_on(const struct server *s)
 	}
 }
 
-static int open_and_attach(struct server *s)
+/* The kernel's features, then the BPF observer loaded: nothing attached. */
+static int load_observer(struct server *s)
 {
 	const struct ad_options *o = s->opts;
 	struct ad_features feat;
@@ -1173,6 +1174,17 @@ static int open_and_attach(struct server *s)
 	       "max_procs=%u max_slots=%u max_big=%u label_max=%u",
 	       o->max_frames, o->max_tasks, o->max_procs, o->max_slots,
 	       o->max_big, o->label_max);
+	return AD_EXIT_OK;
+}
+
+/* The probes: named files, the [targets] of the file, named processes,
+ * then discovery's scan. */
+static int attach_all(struct server *s)
+{
+	const struct ad_options *o = s->opts;
+	char err[512];
+	int rc;
+
 	for (size_t i = 0; i < o->nattach_paths; i++)
 		if (attach_target(s, o->attach_paths[i], false))
 			return AD_EXIT_ATTACH;
@@ -1303,23 +1315,28 @@ int ad_server_run(const struct ad_options *cli)
 		code = AD_EXIT_FAILURE;
 		goto out;
 	}
-	code = open_and_attach(&s);
+	code = load_observer(&s);
 	if (code != AD_EXIT_OK)
 		goto out;
-	s.events_fd = ad_observer_events_fd(s.obs);
-	code = start_workers(&s);
-	if (code != AD_EXIT_OK)
-		goto out;
-
-	/* Locked only now, so a failed attach leaves no file behind. Once
-	 * taken, PATH.lock stays, after a failed listen too: removing a lock
-	 * file reopens the race it closes (ad_socket_lock). */
+	/* Locked once the load has shown we may use BPF, and before any
+	 * probe is attached: of two daemons starting at once the loser has
+	 * nothing to detach (seconds on a slow machine) and gives way at
+	 * once. Once taken, PATH.lock stays, after a failed attach or listen
+	 * too: removing a lock file reopens the race it closes
+	 * (ad_socket_lock). */
 	lock_fd = ad_socket_lock(opts->socket_path, err, sizeof(err));
 	if (lock_fd < 0) {
 		ad_log(AD_LOG_ERR, "%s", err);
 		code = ad_exit_code(lock_fd, AD_EXIT_FAILURE);
 		goto out;
 	}
+	code = attach_all(&s);
+	if (code != AD_EXIT_OK)
+		goto out;
+	s.events_fd = ad_observer_events_fd(s.obs);
+	code = start_workers(&s);
+	if (code != AD_EXIT_OK)
+		goto out;
 	/* The socket comes last: a client that can connect gets dumps. */
 	s.listen_fd = ad_socket_listen(opts->socket_path, err, sizeof(err));
 	if (s.listen_fd < 0) {

@@ -210,6 +210,7 @@ class BoundsTest(adtest.SharedEnvCase):
 
     # ------------------------------------------------------- many clients
 
+    @adtest.host_only("the server's connections")
     def test_500_concurrent_clients_of_four_users(self):
         """500 clients at once (root and users a, b, c, 125 each: each
         user under its 128 connections) each dumping its user's process:
@@ -240,6 +241,7 @@ class BoundsTest(adtest.SharedEnvCase):
                             slowest, idle))
         self.assertLess(wall, 120.0)
 
+    @adtest.host_only("the server's per-uid limit")
     def test_one_uid_cannot_hold_every_connection(self):
         """Past AD_SERVER_MAX_CONNS_PER_UID (128) requests of one uid in
         progress, another of its requests is refused with exit code 1
@@ -282,6 +284,7 @@ class BoundsTest(adtest.SharedEnvCase):
 
     # ------------------------------------------------------ per-uid dumps
 
+    @adtest.host_only("the server's workers")
     def test_one_users_dumps_leave_workers_to_others(self):
         """User a asks for 4 dumps of its 60k-frame process and reads
         none: 2 start (AD_SERVER_MAX_DUMPS_PER_UID, half the workers) and
@@ -332,6 +335,7 @@ class BoundsTest(adtest.SharedEnvCase):
         self.assertLessEqual(set(answers), set(allowed), summary)
         self.assertGreaterEqual(sum(answers.values()), n, summary)
 
+    @adtest.host_only("the server's per-client deadlines")
     def test_beside_silent_connections(self):
         """Connections that send nothing: each dropped at its 5 s deadline
         (an ERR 2 line, or a close when the line did not go out), and
@@ -339,16 +343,19 @@ class BoundsTest(adtest.SharedEnvCase):
         summary, _ = self.beside("silent")
         self.answered(summary, 16, "ERR 2", "closed")
 
+    @adtest.host_only("the server's per-client deadlines")
     def test_beside_half_sent_requests(self):
         summary, _ = self.beside("half")
         self.answered(summary, 16, "ERR 2")
 
+    @adtest.host_only("the server's per-client deadlines")
     def test_beside_slow_requests(self):
         """Requests trickled a byte at a time, whole within the 5 s: each
         served in the end."""
         summary, _ = self.beside("slow")
         self.answered(summary, 16, "complete")
 
+    @adtest.host_only("the request parser")
     def test_beside_oversized_requests(self):
         """4 KiB lines, sent as fast as 4 clients can: each answered ERR 2
         at its 512th byte (or its connection reset before the answer was
@@ -356,10 +363,12 @@ class BoundsTest(adtest.SharedEnvCase):
         summary, _ = self.beside("oversized")
         self.answered(summary, 100, "ERR 2", "closed")
 
+    @adtest.host_only("the request parser")
     def test_beside_garbage_requests(self):
         summary, _ = self.beside("garbage")
         self.answered(summary, 100, "ERR 2")
 
+    @adtest.host_only("the server's connections")
     def test_beside_abandoned_connections(self):
         """Connections opened and closed at once, as fast as 4 clients
         can: the good client waits behind those in the listen queue (up
@@ -368,6 +377,7 @@ class BoundsTest(adtest.SharedEnvCase):
         summary, _ = self.beside("abandoned")
         self.answered(summary, 100, "abandoned")
 
+    @adtest.host_only("the server's send deadline")
     def test_beside_clients_that_never_read(self):
         """Another user's 4 clients of a 60k-frame dump that read nothing
         hold 2 workers (its limit), the good client has the other 2; read
@@ -380,6 +390,7 @@ class BoundsTest(adtest.SharedEnvCase):
 
     # ------------------------------------------------ file descriptors
 
+    @adtest.host_only("the server's file descriptors")
     def test_out_of_file_descriptors_backs_off(self):
         """With no descriptor left (EMFILE), the daemon answers the client
         with the one it keeps in reserve, pauses accepting instead of

@@ -243,7 +243,9 @@ class DaemonTest(adtest.ADTestCase):
         self.stop_clean(d)
 
     def test_no_socket_when_an_attach_fails(self):
-        """A good --attach then a bad one: exit 7, no socket, no directory."""
+        """A good --attach then a bad one: exit 7, no socket (only the
+        lock file, taken before attaching, stays beside where it would be),
+        and the next daemon starts."""
         top = self.tmpdir()
         sock = os.path.join(top, "sub", "asyncdumpd.sock")
         missing = os.path.join(top, "missing-binary")
@@ -252,9 +254,13 @@ class DaemonTest(adtest.ADTestCase):
         self.assertEqual(rc, EXIT_ATTACH, err)
         self.assertIn(missing, err)
         self.assertFalse(os.path.lexists(sock), "socket made though attach failed")
-        self.assertFalse(os.path.lexists(os.path.dirname(sock)),
-                         "socket directory made though attach failed")
+        self.assertEqual(sorted(os.listdir(os.path.dirname(sock))),
+                         ["asyncdumpd.sock.lock"])
+        d = self.live_daemon(socket=sock)
+        self.assert_serving(d, "after a failed attach")
+        self.stop_clean(d)
 
+    @adtest.host_only("the socket file and its replacement")
     def test_stale_socket_is_replaced(self):
         """A SIGKILLed daemon leaves its socket; the next one replaces it."""
         sock = os.path.join(self.tmpdir(), "asyncdumpd.sock")
@@ -275,6 +281,7 @@ class DaemonTest(adtest.ADTestCase):
         self.assert_serving(d2, "after replacing a stale socket")
         self.stop_clean(d2)
 
+    @adtest.host_only("the lock file beside the socket")
     def test_two_daemons_racing_for_a_stale_socket(self):
         """Two daemons started together on a stale socket: exactly one
         serves, the other fails with one line, and the survivor's socket is
@@ -297,10 +304,14 @@ class DaemonTest(adtest.ADTestCase):
         loser_rc = loser.p.wait()
         self.assertEqual(loser_rc, EXIT_FAILURE, loser.stderr())
         self.assertIn("another asyncdumpd", loser.stderr().strip().splitlines()[-1])
+        # The lock is taken before attaching: the loser had no probe to
+        # detach (seconds on a slow machine) before giving way.
+        self.assertNotRegex(loser.stderr(), r"attached \d+ probe sites")
         self.wait_live(winner)
         self.assert_serving(winner, "after winning the race for the socket")
         self.stop_clean(winner)
 
+    @adtest.host_only("the socket check before loading")
     def test_second_daemon_on_live_socket(self):
         """A second daemon on a live socket fails fast, with one line and a
         documented code, and the first one keeps serving on its socket."""
@@ -321,6 +332,7 @@ class DaemonTest(adtest.ADTestCase):
         self.assert_serving(d1, "after a second daemon tried its socket")
         self.stop_clean(d1)
 
+    @adtest.host_only("the socket path")
     def test_path_is_not_a_socket(self):
         """A regular file at the socket path is never removed."""
         path = os.path.join(self.tmpdir(), "not-a-socket")
@@ -426,6 +438,7 @@ class DaemonTest(adtest.ADTestCase):
 
     # ------------------------------------------------------- command line
 
+    @adtest.host_only("the command line")
     def test_usage_errors_exit_2(self):
         exe = observed_prog()
         cases = [
@@ -460,6 +473,7 @@ class DaemonTest(adtest.ADTestCase):
                 self.assertEqual(out, "")
                 self.one_line_error(err, "--help")
 
+    @adtest.host_only("the command line")
     def test_help_lists_every_option_and_exit_code(self):
         rc, out, err = run([DAEMON, "--help"], env=cli_env())
         self.assertEqual(rc, EXIT_OK, err)
@@ -530,6 +544,7 @@ class DaemonTest(adtest.ADTestCase):
 
     # ---------------------------------------------------- hostile clients
 
+    @adtest.host_only("the request parser")
     def test_malformed_requests_get_err_2(self):
         d = self.shared_daemon()
         p = self.observed()
@@ -632,6 +647,7 @@ class DaemonTest(adtest.ADTestCase):
         out, err = c.communicate(timeout=120)
         return c.returncode, len(out), err.decode(errors="replace")
 
+    @adtest.host_only("the client")
     def test_dump_cut_short_by_the_daemon_dying_exits_nonzero(self):
         """The daemon killed in the middle of a dump: the client says the
         dump was cut short and exits non-zero, never 0 with part of it."""
@@ -647,6 +663,7 @@ class DaemonTest(adtest.ADTestCase):
         self.assertGreater(n, 0)
         self.one_line_error(err, "cut short", "bytes")
 
+    @adtest.host_only("the server's send deadline")
     def test_sigterm_does_not_wait_for_a_client_that_does_not_read(self):
         """SIGTERM while a worker waits for a client to take a big dump:
         the send is abandoned at once (not after the 20 s send deadline),
@@ -671,6 +688,7 @@ class DaemonTest(adtest.ADTestCase):
         sys.stderr.write("  (SIGTERM during a dump nobody reads: exited in "
                          "%.3fs)\n" % took)
 
+    @adtest.host_only("the server's send deadline")
     def test_reader_that_pauses_longer_than_the_deadline(self):
         """A reader that stops for longer than the daemon's send deadline
         (20 s): the daemon drops it and says so, its client exits
@@ -695,6 +713,7 @@ class DaemonTest(adtest.ADTestCase):
         self.assertEqual(rc, EXIT_OK, err)
         self.assertEqual(json.loads(out)["stats"]["frames_in"], 60000)
 
+    @adtest.host_only("the client")
     def test_client_output_closed_early_exits_nonzero(self):
         """`asyncdumpd --pid N | head -c 10` on a dump larger than the
         pipe: the dump was not all written, so the client says so and
@@ -726,6 +745,7 @@ class DaemonTest(adtest.ADTestCase):
 
     # ------------------------------------------- processes exiting or gone
 
+    @adtest.host_only("the dumps' allocator")
     def test_dump_memory_kept_then_given_back_when_idle(self):
         """The dumps' memory stays for the next dump, then is given back
         after AD_DUMPMEM_LINGER_MS (10 s) without one, once, and logged."""
@@ -751,6 +771,7 @@ class DaemonTest(adtest.ADTestCase):
                          r", resident [0-9.]+ MB -> [0-9.]+ MB")
         self.assert_serving(d, "after giving the dumps' memory back")
 
+    @adtest.host_only("the dumps' allocator")
     def test_dump_memory_resident_until_given_back(self):
         """With the real allocator (the unsanitized daemon: ASan's ignores
         mallopt and malloc_trim), a 200k-frame dump's memory stays resident
