@@ -11,6 +11,8 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,17 +338,19 @@ static int fds_left(const struct ad_observer *obs)
 }
 
 /* Makes slots of one class ready, from `first` to `last`, until `want`
- * are or `*budget` more have been made. */
+ * are, `*budget` more have been made, or (one made at least) the clock
+ * reads until_ms. */
 static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
 			uint32_t *nready, uint32_t want, uint32_t *budget,
-			char *err, size_t errlen)
+			int64_t until_ms, char *err, size_t errlen)
 {
 	uint32_t slot = first;
+	bool made = false;
 
-	for (; *nready < want; (*budget)--) {
+	for (; *nready < want; (*budget)--, made = true) {
 		int e;
 
-		if (!*budget) {
+		if (!*budget || (made && ad_mono_ms() >= until_ms)) {
 			obs->refill_more = true;
 			return 0;
 		}
@@ -388,11 +392,12 @@ int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
 
 	obs->refill_more = false;
 	e = refill_class(obs, 1, obs->nslots, &obs->nready, AD_READY_SLOTS,
-			 &budget, err, errlen);
+			 &budget, ad_mono_ms() + AD_REFILL_SLICE_MS, err,
+			 errlen);
 	if (!e && obs->nbig)
 		e = refill_class(obs, obs->nslots + 1, obs->nslots + obs->nbig,
 				 &obs->nready_big, AD_READY_BIG_SLOTS,
-				 &big_budget, err, errlen);
+				 &big_budget, INT64_MAX, err, errlen);
 	return e;
 }
 

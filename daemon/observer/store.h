@@ -105,6 +105,12 @@ struct ad_slot {
  * ones, so that neither starting (each slot is three map creations) nor
  * a dump waiting for the observer's lock waits for all of them. */
 #define AD_REFILL_BATCH 16u
+/* And one refill stops after this long, one slot made at least: putting
+ * a map into a map of maps waits for an RCU grace period in the kernel,
+ * three per slot, about 25 ms a slot on Linux 6.18 in a VM. With the
+ * batch alone, a dump in the first seconds after a start waited 400 ms
+ * for the observer's lock. */
+#define AD_REFILL_SLICE_MS 10
 /* Big slots kept ready: one, for the next process whose small maps fill
  * (they cost tens of MB each, README). */
 #define AD_READY_BIG_SLOTS 1u
