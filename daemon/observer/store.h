@@ -107,7 +107,7 @@ struct ad_slot {
 #define AD_REFILL_BATCH 16u
 /* And one refill stops after this long, one slot made at least: putting
  * a map into a map of maps waits for an RCU grace period in the kernel,
- * three per slot, about 25 ms a slot on Linux 6.18 in a VM. With the
+ * three per slot, about 40 ms a slot on Linux 6.18 in a VM. With the
  * batch alone, a dump in the first seconds after a start waited 400 ms
  * for the observer's lock. */
 #define AD_REFILL_SLICE_MS 10
