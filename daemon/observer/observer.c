@@ -306,7 +306,7 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	/* Before any probe is attached, so the first processes get their
 	 * own maps; a kernel or memory limit that refuses them fails here,
 	 * at startup. */
-	e = ad_observer_refill(obs, err, errlen);
+	e = ad_observer_refill_start(obs, err, errlen);
 	if (e)
 		goto fail;
 	obs->rb = ring_buffer__new(bpf_map__fd(obs->skel->maps.events),

@@ -385,20 +385,32 @@ static int refill_class(struct ad_observer *obs, uint32_t first, uint32_t last,
 	return 0;
 }
 
-int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
+/* One refill: a batch of small slots, stopped at until_ms once one is
+ * made, then the big one. */
+static int refill(struct ad_observer *obs, int64_t until_ms, char *err,
+		  size_t errlen)
 {
 	uint32_t budget = AD_REFILL_BATCH, big_budget = AD_READY_BIG_SLOTS;
 	int e;
 
 	obs->refill_more = false;
 	e = refill_class(obs, 1, obs->nslots, &obs->nready, AD_READY_SLOTS,
-			 &budget, ad_mono_ms() + AD_REFILL_SLICE_MS, err,
-			 errlen);
+			 &budget, until_ms, err, errlen);
 	if (!e && obs->nbig)
 		e = refill_class(obs, obs->nslots + 1, obs->nslots + obs->nbig,
 				 &obs->nready_big, AD_READY_BIG_SLOTS,
 				 &big_budget, INT64_MAX, err, errlen);
 	return e;
+}
+
+int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen)
+{
+	return refill(obs, ad_mono_ms() + AD_REFILL_SLICE_MS, err, errlen);
+}
+
+int ad_observer_refill_start(struct ad_observer *obs, char *err, size_t errlen)
+{
+	return refill(obs, INT64_MAX, err, errlen);
 }
 
 bool ad_observer_refill_due(const struct ad_observer *obs)

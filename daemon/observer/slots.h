@@ -37,6 +37,10 @@ int ad_observer_proc_left(struct ad_observer *obs, uint32_t pid, uint64_t limit,
  * another. 0, or -errno with a message (new processes then use the
  * shared maps, which loses nothing but makes their dumps slower). */
 int ad_observer_refill(struct ad_observer *obs, char *err, size_t errlen);
+/* The same at start-up, before any probe is attached and while no dump
+ * can wait for it: a whole batch (AD_REFILL_BATCH), not cut short by
+ * time, so that the first processes find slots ready. */
+int ad_observer_refill_start(struct ad_observer *obs, char *err, size_t errlen);
 /* Did the last refill stop at its batch (AD_REFILL_BATCH) with slots
  * still to make? Then call it again soon. */
 bool ad_observer_refill_due(const struct ad_observer *obs);

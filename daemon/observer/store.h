@@ -109,7 +109,8 @@ struct ad_slot {
  * a map into a map of maps waits for an RCU grace period in the kernel,
  * three per slot, about 40 ms a slot on Linux 6.18 in a VM. With the
  * batch alone, a dump in the first seconds after a start waited 400 ms
- * for the observer's lock. */
+ * for the observer's lock. Not at start-up (ad_observer_refill_start):
+ * the first processes find a whole batch ready. */
 #define AD_REFILL_SLICE_MS 10
 /* Big slots kept ready: one, for the next process whose small maps fill
  * (they cost tens of MB each, README). */
