@@ -17,7 +17,10 @@
  *   2. link each frame to its parent: the frame with id == parent AND
  *      enter_ns == parent_gen (a later frame reusing a dead parent's id is
  *      not that parent); otherwise it is a root (top level, moved away, or
- *      orphaned);
+ *      orphaned: its parent exited, or was never seen). In a process
+ *      observed late, a root whose task or thread may have run before
+ *      observation began, or whose parent was never seen, is uncertain
+ *      (AD_UNSURE_BEFORE), and so is everything under it (step 5);
  *   3. break cycles: walk up from every frame, marking the walk; reaching
  *      a node of the same walk means a cycle, cut at its earliest frame;
  *   4. depth first from the roots (sorted by enter time, then id): a
@@ -182,6 +185,10 @@ struct work {
 	uint32_t *roots; /* kept roots in enter order */
 	size_t nkept, nroots;
 	bool any_concurrent; /* a task was run by two threads at once */
+	/* Observation began after the process did, or when is unknown
+	 * (ad_coverage() is not WHOLE): frames may have been entered
+	 * before it (AD_UNSURE_BEFORE). */
+	bool late;
 };
 
 static void work_free(struct work *w)
@@ -279,15 +286,24 @@ static uint32_t live_task(const struct work *w, const struct ad_frame_rec *r)
 	return w->tslot[j];
 }
 
-/* The snapshot record of frame record r's task, if live, or NULL. */
-static const struct ad_task *task_rec(const struct work *w,
-				      const struct ad_frame_rec *r)
+/* The snapshot task of frame record r's task, if live, or NULL. */
+static const struct ad_snap_task *snap_task(const struct work *w,
+					    const struct ad_frame_rec *r)
 {
 	uint32_t j = index_find(&w->tidx, r->task, frame_task_kind(r));
 
 	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != r->task_gen)
 		return NULL;
-	return &w->snap->tasks[j].rec;
+	return &w->snap->tasks[j];
+}
+
+/* The snapshot record of frame record r's task, if live, or NULL. */
+static const struct ad_task *task_rec(const struct work *w,
+				      const struct ad_frame_rec *r)
+{
+	const struct ad_snap_task *t = snap_task(w, r);
+
+	return t ? &t->rec : NULL;
 }
 
 /* Where a frame cannot be placed for sure (asyncdump_abi.h, "Overlapping
@@ -316,6 +332,40 @@ static enum ad_unsure frame_unsure(const struct work *w,
 	    (!t->overlap_end_ns || r->enter_ns <= t->overlap_end_ns))
 		return AD_UNSURE_CONCURRENT;
 	return AD_UNSURE_NONE;
+}
+
+/* A thread started after its process's probes were attached, and before
+ * its task record was made (so that record is not one of an earlier
+ * thread with its tid): it did nothing unseen. A start is rounded down to
+ * a clock tick, which can only make the first test fail when it should
+ * pass; the second is a guard against a tid reused within one tick
+ * after its record was made, which this cannot tell. */
+static bool thread_began_seen(const struct ad_snapshot *s,
+			      const struct ad_snap_task *t)
+{
+	return s->attached_ns && t->thread_started_ns > s->attached_ns &&
+	       t->thread_started_ns <= t->rec.spawn_ns;
+}
+
+/* Whether what a task or thread did before observation began may have
+ * been missed (w->late): a thread's own task (the thread may have been in
+ * a frame, or polling a task, then) unless the thread started after
+ * observation began, a task first seen at a poll or by
+ * ENTER_AT (AD_TF_IMPLICIT) rather than spawned under observation, or one
+ * whose record is gone. A task whose spawn was seen began under
+ * observation. */
+static bool began_unseen(const struct work *w, const struct ad_frame_rec *r)
+{
+	const struct ad_snap_task *t;
+
+	if (!w->late)
+		return false;
+	t = snap_task(w, r);
+	if (!t) /* not shown at all (frames_of_dead_tasks) */
+		return true;
+	if (frame_task_kind(r) == KIND_THREAD)
+		return !thread_began_seen(w->snap, t);
+	return t->rec.flags & AD_TF_IMPLICIT;
 }
 
 /* Steps 1 and 2 for frames. */
@@ -352,13 +402,22 @@ static void take_frames(struct work *w)
 			w->reason[i] = (r->flags & AD_FF_DETACHED)
 					       ? AD_DETACH_MOVED
 					       : AD_DETACH_NONE;
-			continue;
+		} else {
+			p = index_find(&w->fidx, parent, 0);
+			if (p != NONE && f[p].rec.enter_ns == gen) {
+				w->par[i] = p; /* may be i itself: a cycle */
+				continue;
+			}
+			/* gen 0: its parent was not live when it entered
+			 * (BPF found none to take the generation from). */
+			w->reason[i] = gen ? AD_DETACH_PARENT_GONE
+					   : AD_DETACH_PARENT_UNSEEN;
 		}
-		p = index_find(&w->fidx, parent, 0);
-		if (p != NONE && f[p].rec.enter_ns == gen)
-			w->par[i] = p; /* may be i itself: a cycle, step 3 */
-		else
-			w->reason[i] = AD_DETACH_PARENT_GONE;
+		/* A root, in its task as far as observation knows. */
+		if (!w->unsure[i] &&
+		    (began_unseen(w, r) ||
+		     (w->late && w->reason[i] == AD_DETACH_PARENT_UNSEEN)))
+			w->unsure[i] = AD_UNSURE_BEFORE;
 	}
 }
 
@@ -564,13 +623,19 @@ static int build_nodes(struct work *w, size_t shown)
 		n->detached = w->par[u] == NONE ? w->reason[u] : AD_DETACH_NONE;
 		n->current = false;
 		n->unsure = (enum ad_unsure)w->unsure[u];
+		/* Under a root whose task may be another (AD_UNSURE_BEFORE):
+		 * so may this frame's. Its parent comes first (pre-order). */
+		if (n->unsure == AD_UNSURE_NONE && w->par[u] != NONE &&
+		    out->nodes[w->mark[w->par[u]]].unsure == AD_UNSURE_BEFORE)
+			n->unsure = AD_UNSURE_BEFORE;
 		out->stats.uncertain += n->unsure != AD_UNSURE_NONE;
 		n->nchildren = w->coff[u + 1] - w->coff[u];
 		n->children = n->nchildren ? cur : NULL;
 		for (k = w->coff[u]; k < w->coff[u + 1]; k++)
 			*cur++ = &out->nodes[w->mark[w->clist[k]]];
 		out->tasks[w->ftask[u]].nframes++;
-		if (n->detached == AD_DETACH_PARENT_GONE)
+		if (n->detached == AD_DETACH_PARENT_GONE ||
+		    n->detached == AD_DETACH_PARENT_UNSEEN)
 			out->stats.orphans++;
 		if (n->depth > out->stats.max_depth)
 			out->stats.max_depth = n->depth;
@@ -610,13 +675,24 @@ static void resolve_tasks(struct work *w)
 			if (j != NONE && w->tslot[j] != NONE)
 				t->parent_task = &w->snap->tasks[j];
 		}
+		/* By id, entered before the spawn: not a later frame
+		 * reusing a gone one's id. */
 		if (r->parent_frame) {
 			j = index_find(&w->fidx, r->parent_frame, 0);
-			if (j != NONE && w->ftask[j] != NONE)
+			if (j != NONE && w->ftask[j] != NONE &&
+			    w->snap->frames[j].rec.enter_ns <= r->spawn_ns)
 				t->parent_frame = &w->snap->frames[j];
 		}
-		if (r->tid == 0)
+		if (r->tid == 0) {
+			/* Never seen polled: before observation, it may have
+			 * begun a poll that is still running. */
+			if (w->late && !r->last_poll_ns &&
+			    (r->flags & AD_TF_IMPLICIT)) {
+				t->state_unknown = true;
+				out->stats.uncertain++;
+			}
 			continue;
+		}
 		/* Its poll waits for another's hand-over: it does not know
 		 * its innermost frame, and neither does the dump. */
 		if (r->wait_seq && r->handoff_seq != r->wait_seq) {
@@ -658,6 +734,7 @@ int ad_rebuild(const struct ad_snapshot *snap, struct ad_forest *out)
 		return -ENOMEM; /* indices are 32-bit; far beyond any map */
 	w.snap = snap;
 	w.out = out;
+	w.late = ad_coverage(snap) != AD_COVERAGE_WHOLE;
 	seed = snap->now_ns ^ (uint64_t)(uintptr_t)&w ^ 0x9e3779b97f4a7c15ull;
 	err = index_init(&w.tidx, snap->ntasks, snap->tasks,
 			 sizeof(*snap->tasks), seed);

@@ -16,9 +16,13 @@
 /* Why a frame is a root of a task's detached list. */
 enum ad_detach_reason {
 	AD_DETACH_NONE = 0,
-	AD_DETACH_PARENT_GONE, /* its parent exited (or never was seen) */
-	AD_DETACH_MOVED,       /* ASYNCDUMP_MOVE(frame, 0) */
-	AD_DETACH_CYCLE,       /* MOVE made a cycle; broken here */
+	AD_DETACH_PARENT_GONE,	 /* its parent exited */
+	AD_DETACH_PARENT_UNSEEN, /* it named a parent that was not live
+				  * when it entered (ENTER_AT): one that had
+				  * exited, or was entered before
+				  * observation began, or was lost */
+	AD_DETACH_MOVED,	 /* ASYNCDUMP_MOVE(frame, 0) */
+	AD_DETACH_CYCLE,	 /* MOVE made a cycle; broken here */
 };
 
 /* Why a frame is shown but cannot be placed for sure (asyncdump_abi.h,
@@ -29,6 +33,14 @@ enum ad_unsure {
 			       * thread's poll to end: its parent is not
 			       * known (shown at the top level) */
 	AD_UNSURE_CONCURRENT, /* entered while two threads ran its task */
+	/* The process was not observed from its start (ad_coverage() is not
+	 * WHOLE), and this frame is a root of a thread or task that may have
+	 * run before observation began (a thread's own task, unless the
+	 * thread started after; a task first seen after it), or named a
+	 * parent that was never seen, or is under such a root: it may belong
+	 * under a frame entered before observation, and a thread's frame to
+	 * a task that thread was polling then. */
+	AD_UNSURE_BEFORE,
 };
 
 struct ad_node {
@@ -58,6 +70,10 @@ struct ad_tree_task {
 	/* Running, but its innermost frame is another thread's poll's
 	 * hand-over that has not come: no frame is marked current. */
 	bool current_unknown;
+	/* Not seen polled since observation began, which came after the
+	 * process's start: it may be running (a poll begun before), so it is
+	 * not shown as idle or never polled. */
+	bool state_unknown;
 };
 
 /* What the rebuild found that a reader should know about. */
@@ -66,14 +82,16 @@ struct ad_rebuild_stats {
 	size_t frames_shown;	 /* frames placed in some task */
 	size_t duplicate_frames; /* same id twice: later ones dropped */
 	size_t duplicate_tasks;
-	size_t orphans;		     /* parent missing: shown as detached */
+	size_t orphans;		     /* parent missing: shown as detached
+				      * (AD_DETACH_PARENT_GONE, _UNSEEN) */
 	size_t cycles;		     /* cycles broken */
 	size_t frames_of_dead_tasks; /* task exited or unknown: not shown */
 	size_t stale;		     /* records (frames and tasks) of another
 				     process incarnation: not shown */
 	size_t uncertain; /* frames shown that cannot be placed for sure
-			   * (enum ad_unsure), and running tasks whose
-			   * current frame is not known */
+			   * (enum ad_unsure), running tasks whose
+			   * current frame is not known, and tasks whose
+			   * state is not known (state_unknown) */
 	uint32_t max_depth;
 };
 

@@ -44,7 +44,9 @@
  *   "id": "0x5581a0" | "tid:4242" (a plain thread's implicit task),
  *   "name": string, "name_truncated": bool,
  *   "parent": task id string | null, "parent_frame": frame id string | null,
- *   "state": "running" | "idle", "tid": number | null,
+ *   "state": "running" | "idle" | "unknown" (not seen polled since
+ *       observation began, after the process's start: it may be running),
+ *   "tid": number | null,
  *   "age_ns": n, "idle_ns": n | null (null when running or never polled),
  *   "current_unknown": bool (running, its current frame not known yet),
  *   "frames_lost": bool (a frame of it was not recorded: a loss counted
@@ -52,7 +54,7 @@
  *   "spawned": wall clock time of its spawn as above,
  *   "frames": [ frame, ... ]        top-level frames, in enter order
  *   "detached": [ frame, ... ]      each with "reason": "parent_gone" |
- *                                   "moved" | "cycle"
+ *                                   "parent_unseen" | "moved" | "cycle"
  *   "deepest": {"id", "label", "depth"} | null  its first shown frame at
  *                                   the greatest depth (0: top level)
  * }
@@ -61,7 +63,8 @@
  *   "label_unreadable": bool, "file": string, "line": n,
  *   "function": string, "age_ns": n, "verbose": bool, "long_running": bool,
  *   "stuck": bool, "current": bool,
- *   "uncertain": null | "parent_unknown" | "concurrent" (rebuild.h),
+ *   "uncertain": null | "parent_unknown" | "concurrent" |
+ *       "before_observation" (rebuild.h, enum ad_unsure),
  *   "children": [ frame, ... ]
  * }
  * Without --verbose, VERBOSE frames are left out and their children take
@@ -220,6 +223,8 @@ static const char *reason_json(enum ad_detach_reason r)
 		return "moved";
 	case AD_DETACH_CYCLE:
 		return "cycle";
+	case AD_DETACH_PARENT_UNSEEN:
+		return "parent_unseen";
 	case AD_DETACH_PARENT_GONE:
 	case AD_DETACH_NONE:
 		break;
@@ -247,6 +252,8 @@ static const char *unsure_json(enum ad_unsure u)
 		return "\"parent_unknown\"";
 	case AD_UNSURE_CONCURRENT:
 		return "\"concurrent\"";
+	case AD_UNSURE_BEFORE:
+		return "\"before_observation\"";
 	case AD_UNSURE_NONE:
 		break;
 	}
@@ -394,7 +401,10 @@ static int task(struct json_ctx *c, struct frame_stack *st,
 	} else {
 		ad_out_str(o, "null,");
 	}
-	KV_STR(o, "state", t->rec.tid ? "running" : "idle");
+	KV_STR(o, "state",
+	       t->rec.tid	   ? "running"
+	       : tt->state_unknown ? "unknown"
+				   : "idle");
 	KEY(o, "tid");
 	if (t->rec.tid)
 		ad_out_u64(o, t->rec.tid);

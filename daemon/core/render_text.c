@@ -43,6 +43,8 @@ static const char *reason_text(enum ad_detach_reason r)
 		return "moved";
 	case AD_DETACH_CYCLE:
 		return "cycle broken";
+	case AD_DETACH_PARENT_UNSEEN:
+		return "parent not seen";
 	case AD_DETACH_PARENT_GONE:
 	case AD_DETACH_NONE:
 		break;
@@ -170,6 +172,7 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 			const struct ad_tree_task *tt)
 {
 	const struct ad_snap_task *t = tt->task;
+	bool late = ad_coverage(s) != AD_COVERAGE_WHOLE;
 	char dur[AD_DURATION_MAX];
 
 	task_name(o, t);
@@ -181,6 +184,9 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 			ad_out_str(o,
 				   " (current frame not known: its previous "
 				   "poll, on another thread, has not ended)");
+	} else if (tt->state_unknown) {
+		ad_out_str(o, "not seen polled since observation began (may "
+			      "be running)");
 	} else if (t->rec.last_poll_ns == 0) {
 		ad_out_str(o, "never polled");
 	} else {
@@ -200,7 +206,8 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 		} else {
 			char id[AD_ID_MAX];
 
-			ad_out_str(o, "exited task ");
+			/* Observed late, it may be live but never seen. */
+			ad_out_str(o, late ? "task not seen " : "exited task ");
 			/* a spawn names its parent by a task id given to
 			 * the probes, never a thread's own task */
 			ad_out_str(o, ad_fmt_task_id(id, t->rec.parent_task,
@@ -216,7 +223,7 @@ static void task_header(struct ad_out *o, const struct ad_snapshot *s,
 				ad_out_str(o, "\u2026");
 			ad_out_str(o, "\" ");
 		} else {
-			ad_out_str(o, "(gone) ");
+			ad_out_str(o, late ? "(not seen) " : "(gone) ");
 		}
 		ad_out_hex(o, t->rec.parent_frame);
 	}
@@ -304,6 +311,11 @@ static void frame_line(struct text_ctx *c, const struct ad_node *n,
 		ad_out_str(o, "  (uncertain: parent not known yet)");
 	else if (n->unsure == AD_UNSURE_CONCURRENT)
 		ad_out_str(o, "  (uncertain: two threads ran the task)");
+	else if (n->unsure == AD_UNSURE_BEFORE && level)
+		ad_out_str(o, "  (uncertain, as above)"); /* its root's */
+	else if (n->unsure == AD_UNSURE_BEFORE)
+		ad_out_str(o, "  (uncertain: may be under a frame, or in a "
+			      "task, begun before observation)");
 	if (n == c->current)
 		ad_out_str(o, "  <== current");
 	ad_out_char(o, '\n');

@@ -79,6 +79,10 @@ struct ad_snap_task {
 	struct ad_str file;
 	struct ad_str function;
 	uint32_t line;
+	/* A thread's own task in a process not observed from its start:
+	 * when the thread started (CLOCK_MONOTONIC, rounded down to a clock
+	 * tick); 0 if unknown or not read. */
+	uint64_t thread_started_ns;
 };
 
 /* Is the task of this record a thread's own task (its id the tid)? */

@@ -160,8 +160,12 @@ int ad_view_build(struct ad_view *v, const struct ad_forest *forest,
 		if (!v->shown)
 			goto nomem;
 		for (i = 0; i < nn; i++) {
+			/* An uncertain frame is shown even if verbose: its
+			 * children, taking its place, would not carry its
+			 * mark. */
 			v->shown[i] = !(forest->nodes[i].frame->rec.flags &
-					ASYNCDUMP_F_VERBOSE);
+					ASYNCDUMP_F_VERBOSE) ||
+				      forest->nodes[i].unsure != AD_UNSURE_NONE;
 			v->hidden += !v->shown[i];
 		}
 	}

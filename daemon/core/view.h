@@ -8,7 +8,9 @@
  * its nearest shown ancestor (or become roots of the same list): hiding a
  * verbose wrapper such as "poll loop" must not hide the frames a task is
  * actually waiting in, which are what the dump is for. For the same reason
- * a hidden current frame passes its marker to that ancestor.
+ * a hidden current frame passes its marker to that ancestor. A verbose
+ * frame marked uncertain is shown: its children in its place would not
+ * carry the mark.
  */
 #ifndef AD_VIEW_H
 #define AD_VIEW_H

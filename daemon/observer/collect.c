@@ -658,6 +658,22 @@ int ad_collect_records(struct ad_observer *obs, pid_t pid, int stop_fd,
 	return 0;
 }
 
+/* When each thread with a task record started, for a process observed
+ * late: a thread started after observation began has nothing before it
+ * (rebuild.c, began_unseen()). One /proc read per thread. */
+static void thread_starts(struct ad_collector *c)
+{
+	struct ad_snapshot *snap = c->snap;
+
+	for (size_t i = 0; i < snap->ntasks && !stop_now(c); i++) {
+		struct ad_snap_task *t = &snap->tasks[i];
+
+		if (ad_task_is_thread(&t->rec) && t->id <= INT32_MAX)
+			t->thread_started_ns =
+				ad_thread_started_ns(snap->pid, (pid_t)t->id);
+	}
+}
+
 int ad_collect_resolve(struct ad_collector *c, struct ad_memread *mr,
 		       int64_t deadline_ms, char *err, size_t errlen)
 {
@@ -671,6 +687,8 @@ int ad_collect_resolve(struct ad_collector *c, struct ad_memread *mr,
 	}
 	for (size_t i = 0; i < snap->ntasks && !c->nomem && !stop_now(c); i++)
 		resolve_task(c, &snap->tasks[i], c->task_copy[i]);
+	if (ad_coverage(snap) != AD_COVERAGE_WHOLE)
+		thread_starts(c);
 	if (!c->nomem && !c->stopped)
 		place_frames(c);
 	/* a read abandoned for the stop: not a dump to show */

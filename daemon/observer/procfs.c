@@ -39,14 +39,14 @@ void ad_proc_comm(pid_t pid, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-uint64_t ad_proc_started_ns(pid_t pid)
+/* The start of the process or thread whose stat file is at path. */
+static uint64_t started_ns(const char *path)
 {
-	char path[64], stat[1024];
+	char stat[1024];
 	long tck = sysconf(_SC_CLK_TCK);
 	uint64_t ticks;
 	int64_t ahead, mono;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (tck <= 0 || ad_proc_read_line(path, stat, sizeof(stat)) ||
 	    ad_proc_stat_starttime(stat, &ticks))
 		return 0;
@@ -55,4 +55,21 @@ uint64_t ad_proc_started_ns(pid_t pid)
 	ahead = ad_clock_ns(CLOCK_BOOTTIME) - ad_clock_ns(CLOCK_MONOTONIC);
 	mono = (int64_t)(ticks * (1000000000u / (uint64_t)tck)) - ahead;
 	return mono > 0 ? (uint64_t)mono : 0;
+}
+
+uint64_t ad_proc_started_ns(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return started_ns(path);
+}
+
+uint64_t ad_thread_started_ns(pid_t pid, pid_t tid)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
+		 (int)tid);
+	return started_ns(path);
 }

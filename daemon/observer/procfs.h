@@ -20,5 +20,7 @@ void ad_proc_comm(pid_t pid, char *buf, size_t len);
 /* When the process started, on CLOCK_MONOTONIC (ns; /proc/PID/stat's
  * starttime, rounded down to a clock tick); 0 if it cannot be read. */
 uint64_t ad_proc_started_ns(pid_t pid);
+/* The same of thread tid of process pid (/proc/PID/task/TID/stat). */
+uint64_t ad_thread_started_ns(pid_t pid, pid_t tid);
 
 #endif /* AD_PROCFS_H */

@@ -563,7 +563,7 @@ class ADTestCase(unittest.TestCase):
                         "age_ns", "spawned", "current_unknown", "frames",
                         "detached", "deepest"):
                 self.assertIn(key, t, "task key %s missing in %r" % (key, t.get("id")))
-            self.assertIn(t["state"], ("running", "idle"))
+            self.assertIn(t["state"], ("running", "idle", "unknown"))
             self.assertRegex(t["spawned"], WALL_NS_RE)
             self.check_deepest(t)
             self.assertRegex(t["id"], r"^(0x[0-9a-f]+|tid:[0-9]+)$")

@@ -27,6 +27,9 @@ void sb_init(struct sb *b)
 	b->s.proc.pgen = SB_PGEN;
 	b->s.now_ns = SB_NOW;
 	b->s.proc.observed_since_ns = SB_NOW - 12004 * SB_MS;
+	/* Observed all its life: attached before it started. */
+	b->s.attached_ns = SB_NOW - 14 * SB_S;
+	b->s.started_ns = SB_NOW - 13 * SB_S;
 	b->s.mono_to_wall_ns = (int64_t)1795304401 * (int64_t)SB_S -
 			       (int64_t)b->s.proc.observed_since_ns;
 }

@@ -4,7 +4,9 @@
  * that rebuilds and renders one into a string.
  *
  * Defaults: pid 1234, comm "server", pgen 7, now = 100 s (monotonic),
- * observed since 12.004 s before now, which is 2026-11-21T23:40:01Z.
+ * observed since 12.004 s before now, which is 2026-11-21T23:40:01Z,
+ * started 13 s before now, its probes attached 14 s before now (coverage
+ * WHOLE).
  */
 #ifndef AD_SNAPSHOT_BUILDER_H
 #define AD_SNAPSHOT_BUILDER_H

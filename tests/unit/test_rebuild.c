@@ -564,6 +564,92 @@ static void test_thread_task_namespace(void **state)
 	sb_free(&b);
 }
 
+/* A process observed late (attached after it started, or when unknown):
+ * what entered at the top of a thread or of a task that may have run
+ * before observation, and what named a parent never seen, is uncertain,
+ * and a task never seen polled is not known to be idle. Observed from its
+ * start, the same records are all certain. */
+static void late_case(uint64_t started, uint64_t attached, bool late)
+{
+	const uint64_t now = SB_NOW;
+	struct ad_snap_task *t;
+	struct sb b;
+	struct ad_forest f;
+	enum ad_unsure before = late ? AD_UNSURE_BEFORE : AD_UNSURE_NONE;
+
+	sb_init(&b);
+	b.s.started_ns = started;
+	b.s.attached_ns = attached;
+	sb_thread_task(&b, 4242, now - 9 * SB_S, "worker");
+	t = sb_task(&b, T1, now - 8 * SB_S, "first seen late");
+	t->rec.flags = AD_TF_IMPLICIT;
+	sb_task(&b, T2, now - 7 * SB_S, "spawned"); /* never polled */
+	t = sb_task(&b, T3, now - 6 * SB_S, "seen polled");
+	t->rec.flags = AD_TF_IMPLICIT;
+	t->rec.last_poll_ns = now - SB_S;
+	sb_thread_frame(&b, 1, 4242, 0, now - 5 * SB_S, "thread root");
+	sb_thread_frame(&b, 2, 4242, 1, now - 4 * SB_S, "thread child");
+	sb_frame(&b, 3, T1, 0, now - 5 * SB_S, "t1 root");
+	sb_frame(&b, 4, T2, 0, now - 5 * SB_S, "t2 root");
+	sb_frame(&b, 5, T3, 0, now - 5 * SB_S, "t3 root");
+	sb_frame_raw(&b, 6, T2, now - 7 * SB_S, 0x99, 0, now - 4 * SB_S,
+		     "parent never seen");
+	sb_frame_raw(&b, 7, T2, now - 7 * SB_S, 0x98, 123, now - 4 * SB_S,
+		     "parent exited");
+	sb_frame(&b, 8, T2, 0, now - 4 * SB_S, "moved away")->rec.flags |=
+		AD_FF_DETACHED;
+	/* A thread started after the attach, before its record: nothing of
+	 * it came before. One whose record is older than its start is
+	 * another thread's (a reused tid): not known. */
+	sb_thread_task(&b, 4343, now - 3 * SB_S, "new")->thread_started_ns =
+		now - 4 * SB_S;
+	sb_thread_frame(&b, 9, 4343, 0, now - 2 * SB_S, "new thread root");
+	sb_thread_task(&b, 4444, now - 3 * SB_S, "reused")->thread_started_ns =
+		now - 2 * SB_S;
+	sb_thread_frame(&b, 10, 4444, 0, now - SB_S, "reused tid root");
+	/* Moved to the top of the thread's task it was guessed in. */
+	sb_thread_frame(&b, 11, 4242, 0, now - SB_S, "moved in thread")
+		->rec.flags |= AD_FF_DETACHED;
+	rebuild_ok(&b, &f);
+	assert_int_equal(node(&f, 1)->unsure, before);
+	/* under an uncertain root: its task may be another too */
+	assert_int_equal(node(&f, 2)->unsure, before);
+	assert_int_equal(node(&f, 3)->unsure, before);
+	assert_int_equal(node(&f, 4)->unsure, AD_UNSURE_NONE);
+	assert_int_equal(node(&f, 5)->unsure, before);
+	assert_int_equal(node(&f, 6)->unsure, before);
+	assert_int_equal(node(&f, 6)->detached, AD_DETACH_PARENT_UNSEEN);
+	assert_int_equal(node(&f, 7)->unsure, AD_UNSURE_NONE);
+	assert_int_equal(node(&f, 7)->detached, AD_DETACH_PARENT_GONE);
+	assert_int_equal(node(&f, 8)->unsure, AD_UNSURE_NONE);
+	assert_int_equal(node(&f, 8)->detached, AD_DETACH_MOVED);
+	assert_int_equal(node(&f, 9)->unsure,
+			 late && !attached ? AD_UNSURE_BEFORE : AD_UNSURE_NONE);
+	assert_int_equal(node(&f, 10)->unsure, before);
+	assert_int_equal(node(&f, 11)->unsure, before);
+	assert_int_equal(node(&f, 11)->detached, AD_DETACH_MOVED);
+	for (size_t i = 0; i < f.ntasks; i++)
+		assert_int_equal(f.tasks[i].state_unknown,
+				 late && f.tasks[i].task->id == T1);
+	assert_int_equal(f.stats.orphans, 2);
+	/* seven frames (eight when the attach is unknown) and a task */
+	assert_int_equal(f.stats.uncertain, !late ? 0 : attached ? 8 : 9);
+	ad_forest_free(&f);
+	sb_free(&b);
+}
+
+static void test_observed_late(void **state)
+{
+	(void)state;
+	/* started 20 s ago, attached 10 s ago */
+	late_case(SB_NOW - 20 * SB_S, SB_NOW - 10 * SB_S, true);
+	/* when either is unknown */
+	late_case(SB_NOW - 20 * SB_S, 0, true);
+	late_case(0, SB_NOW - 10 * SB_S, true);
+	/* attached 20 s ago, started 10 s ago */
+	late_case(SB_NOW - 10 * SB_S, SB_NOW - 20 * SB_S, false);
+}
+
 static void test_deep_chain(void **state)
 {
 	enum { DEPTH = 100000 };
@@ -842,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_apply_thread),
 		cmocka_unit_test(test_spawner_resolved),
 		cmocka_unit_test(test_thread_task_namespace),
+		cmocka_unit_test(test_observed_late),
 		cmocka_unit_test(test_random_hostile),
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_million_frames),

@@ -477,6 +477,43 @@ static void test_detached(void **state)
 	sb_free(&b);
 }
 
+/* Observed late: the names of what cannot be known. A parent not live
+ * when its child entered is "parent_unseen" whatever the coverage. */
+static void test_observed_late(void **state)
+{
+	json_object *j, *t, *d;
+	struct sb b;
+
+	(void)state;
+	sb_init(&b);
+	sb_task(&b, T1, SB_NOW - 5 * SB_S, "t")->rec.flags = AD_TF_IMPLICIT;
+	sb_frame(&b, 1, T1, 0, SB_NOW - 4 * SB_S, "top");
+	sb_frame_raw(&b, 2, T1, SB_NOW - 5 * SB_S, 99, 0, SB_NOW - 3 * SB_S,
+		     "unseen parent");
+	j = render_parse(&b, &json_opts);
+	t = at(get(j, "tasks"), 0);
+	d = get(t, "detached");
+	assert_string_equal(str(at(d, 0), "reason"), "parent_unseen");
+	assert_true(json_object_is_type(get(at(d, 0), "uncertain"),
+					json_type_null));
+	assert_string_equal(str(t, "state"), "idle");
+	json_object_put(j);
+
+	b.s.attached_ns = SB_NOW - 10 * SB_S;
+	b.s.started_ns = SB_NOW - 20 * SB_S;
+	j = render_parse(&b, &json_opts);
+	t = at(get(j, "tasks"), 0);
+	assert_string_equal(str(t, "state"), "unknown");
+	assert_string_equal(str(at(get(t, "frames"), 0), "uncertain"),
+			    "before_observation");
+	d = get(t, "detached");
+	assert_string_equal(str(at(d, 0), "reason"), "parent_unseen");
+	assert_string_equal(str(at(d, 0), "uncertain"), "before_observation");
+	assert_int_equal(num(get(j, "stats"), "uncertain"), 3);
+	json_object_put(j);
+	sb_free(&b);
+}
+
 /* json-c frees nested objects recursively; give it a stack that holds
  * 200,000 levels (object + children array per frame). */
 struct deep_job {
@@ -560,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_deep_chain),
 		cmocka_unit_test(test_wall_clock_overflow),
 		cmocka_unit_test(test_coverage),
+		cmocka_unit_test(test_observed_late),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

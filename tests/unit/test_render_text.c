@@ -108,7 +108,7 @@ static void test_golden_foo_bar_baz(void **state)
 	t->rec.top = 0x30;
 	t->rec.top_gen = SB_NOW - 12345;
 	t->rec.last_poll_ns = SB_NOW - 5 * SB_MS;
-	t = sb_task(&b, T2, SB_NOW - 2 * SB_S, "idle one");
+	t = sb_task(&b, T2, SB_NOW - 1 * SB_S, "idle one");
 	t->rec.parent_task = T1;
 	t->rec.parent_frame = 0x10;
 	t->rec.last_poll_ns = SB_NOW - 1002 * SB_MS;
@@ -133,7 +133,7 @@ static void test_golden_foo_bar_baz(void **state)
 		   "     \u2514\u257c baz at lib/baz.c:40 in baz "
 		   "[12.345\u00b5s]  <== current\n"
 		   "\n"
-		   "task \"idle one\" 0x2000: idle 1.002s, age 2.000s, spawned "
+		   "task \"idle one\" 0x2000: idle 1.002s, age 1.000s, spawned "
 		   "by task \"conn\" 0x1000 at frame \"foo\" 0x10\n"
 		   "\u257c pending at main.c:50 in wait [!!! 11.006s]\n");
 	free(s);
@@ -263,6 +263,18 @@ static void test_verbose_root(void **state)
 	assert_string_equal(after_line(s, 4),
 			    "\u257c x at main.c:1 in x [4.000s]\n"
 			    "  \u2514\u257c y at main.c:1 in y [3.000s]\n");
+	free(s);
+	/* Uncertain (a task first seen after a late start), it is shown:
+	 * its children in its place would not carry the mark. */
+	b.s.attached_ns = SB_NOW - 10 * SB_S;
+	b.s.started_ns = SB_NOW - 20 * SB_S;
+	b.s.tasks[0].rec.flags = AD_TF_IMPLICIT;
+	b.s.tasks[0].rec.last_poll_ns = SB_NOW - SB_S;
+	s = render(&b, &text_opts);
+	assert_non_null(strstr(s, "\u257c runtime at main.c:1 in runtime "
+				  "[5.000s]  (uncertain: "));
+	assert_non_null(strstr(s, "  \u2514\u257c x at main.c:1 in x "
+				  "[4.000s]  (uncertain, as above)\n"));
 	free(s);
 	sb_free(&b);
 }
@@ -423,13 +435,28 @@ static void test_task_headers(void **state)
 		s, "\ntask \"lost parent\" 0x2000: idle 1.000ms, age 5.000s, "
 		   "spawned by exited task 0x5555 at frame (gone) 0x6666\n"));
 	free(s);
+	/* Observed late, a spawner not found may be live and unseen. */
+	b.s.attached_ns = SB_NOW - 10 * SB_S;
+	b.s.started_ns = SB_NOW - 20 * SB_S;
+	s = render(&b, &text_opts);
+	assert_non_null(strstr(s, "spawned by task not seen 0x5555 at frame "
+				  "(not seen) 0x6666\n"));
+	assert_null(strstr(s, "exited"));
+	free(s);
 	sb_free(&b);
 }
 
 /* A task whose id has the top bit set and the tid of a thread in its low
  * bits, next to that thread's own task and a task whose id is the tid:
  * three tasks, each with its own frames, only the thread's shown as a
- * thread. The whole document, byte for byte. */
+ * thread. The whole document, byte for byte. The process was observed
+ * late: the tops of its thread's own task and of the task first seen
+ * after observation began are uncertain, and that task, never seen
+ * polled, is not called idle; the task spawned under observation is
+ * certain. */
+#define UNSEEN                                                                 \
+	"  (uncertain: may be under a frame, or in a task, begun before "      \
+	"observation)"
 static void test_thread_namespace(void **state)
 {
 	struct sb b;
@@ -460,11 +487,12 @@ static void test_thread_namespace(void **state)
 		"90.000s (frames entered before 2026-11-21T23:40:01Z are not "
 		"shown), 3 tasks, 5 frames\n"
 		"lost: none\n"
+		"found: uncertain=4\n"
 		"\n"
 		"thread 4242 (worker): running on tid 4242, age 9.000s\n"
-		"\u257c own outer at main.c:1 in own outer [3.000s]\n"
+		"\u257c own outer at main.c:1 in own outer [3.000s]" UNSEEN "\n"
 		"  \u2514\u257c own inner at main.c:1 in own inner "
-		"[2.000s]  <== current\n"
+		"[2.000s]  (uncertain, as above)  <== current\n"
 		"\n"
 		"task \"tagged\" 0x8000000000001092: idle 1.000s, age "
 		"8.000s\n"
@@ -472,8 +500,9 @@ static void test_thread_namespace(void **state)
 		"  \u2514\u257c tagged leaf at main.c:1 in tagged leaf "
 		"[2.000s]\n"
 		"\n"
-		"task \"task\" 0x1092: never polled, age 7.000s\n"
-		"\u257c at tid at main.c:1 in at tid [4.000s]\n");
+		"task \"task\" 0x1092: not seen polled since observation "
+		"began (may be running), age 7.000s\n"
+		"\u257c at tid at main.c:1 in at tid [4.000s]" UNSEEN "\n");
 	free(s);
 	sb_free(&b);
 }
