@@ -231,6 +231,17 @@ static __always_inline void refused_forget(__u32 tgid)
  * goes to the winner if the winner found none, else back to the daemon.
  * Uses only map types every program may use, sleepable ones
  * included (Linux 6.1 refuses a queue map there). */
+/* Has the calling process been forked and not exec'd since (AD_PF_FORKED)?
+ * An exec increments the group leader's self_exec_id, which the fork
+ * copied from the parent's, as it did into parent_exec_id. */
+static __always_inline bool forked_unexeced(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, group_leader, self_exec_id) ==
+	       BPF_CORE_READ(task, group_leader, parent_exec_id);
+}
+
 static __noinline struct ad_proc *proc_create(__u32 tgid)
 {
 	__u32 which = AD_GLOBAL_PGEN;
@@ -246,12 +257,14 @@ static __noinline struct ad_proc *proc_create(__u32 tgid)
 	if (np.pgen == 0) /* wrapped */
 		np.pgen = (__u32)(__sync_fetch_and_add(g, 1) + 1);
 	np.observed_since_ns = bpf_ktime_get_ns();
+	if (forked_unexeced())
+		np.flags = AD_PF_FORKED;
 	slot = slot_take();
 	np.slot = slot;
 	if (slot)
 		owner_set(slot, tgid, np.pgen, np.observed_since_ns);
 	else
-		np.flags = AD_PF_SHARED;
+		np.flags |= AD_PF_SHARED;
 	err = map_update(&procs, &tgid, &np, BPF_NOEXIST);
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (err == -EEXIST && slot && p && !*(volatile __u32 *)&p->slot) {

@@ -30,6 +30,9 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct task_struct *group_leader;
 	unsigned long long start_boottime; /* u64, ns since boot (5.3+) */
+	/* Incremented at each exec; the parent's at the fork (u64, 5.7+). */
+	unsigned long long self_exec_id;
+	unsigned long long parent_exec_id;
 } __attribute__((preserve_access_index));
 
 /* The context of an iter/task program (ad_iter_threads). */

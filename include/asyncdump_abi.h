@@ -329,6 +329,12 @@ struct ad_proc {
 
 /* Process flags. */
 #define AD_PF_SHARED 0x1u /* began in the shared maps: records may be there */
+/* Forked and not exec'd since when its record was made: it runs inside
+ * frames its parent had entered before the fork, which its record does
+ * not hold (its dumps' coverage is partial). Told by the group leader's
+ * self_exec_id, which each exec increments, being still the parent's at
+ * the fork (parent_exec_id). */
+#define AD_PF_FORKED 0x2u
 
 /* slot_owner map value (array, index = slot): the incarnation that took
  * the slot, written by BPF when it takes one and zeroed by the daemon

@@ -343,6 +343,10 @@ static enum ad_unsure frame_unsure(const struct work *w,
 static bool thread_began_seen(const struct ad_snapshot *s,
 			      const struct ad_snap_task *t)
 {
+	/* The thread that forked a process without exec goes on in it,
+	 * inside its parent's frames. */
+	if ((s->proc.flags & AD_PF_FORKED) && t->id == (uint64_t)s->pid)
+		return false;
 	return s->attached_ns && t->thread_started_ns > s->attached_ns &&
 	       t->thread_started_ns <= t->rec.spawn_ns;
 }

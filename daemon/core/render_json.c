@@ -26,7 +26,9 @@
  *   "coverage": "whole" | "partial" | "unknown"   whether the process was
  *       observed from its start ("partial": it started before its probes
  *       were attached, frames entered before attached_ns are not shown;
- *       core/snapshot.h, ad_coverage()),
+ *       or "forked" is true; core/snapshot.h, ad_coverage()),
+ *   "forked": bool   forked and not exec'd since: frames its parent had
+ *       open at the fork are not shown (AD_PF_FORKED),
  *   "process_started_ns", "attached_ns": wall clock ns of its start and of
  *       the attach of the last of its files, null if unknown,
  *   "lost": { <counter>: n, ... }    every counter, zeros included:
@@ -195,6 +197,7 @@ static void head(struct ad_out *o, const struct ad_view *v)
 	KV_STR(o, "now",
 	       ad_fmt_timestamp_ns(ts, ad_snap_wall_ns(s, s->now_ns)));
 	KV_STR(o, "coverage", ad_coverage_name(ad_coverage(s)));
+	KV_BOOL(o, "forked", !!(s->proc.flags & AD_PF_FORKED));
 	KEY(o, "process_started_ns");
 	wall_or_null(o, s, s->started_ns);
 	KEY(o, "attached_ns");

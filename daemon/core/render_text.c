@@ -72,6 +72,19 @@ static void observed(struct ad_out *o, const struct ad_snapshot *s)
 	enum ad_coverage c = ad_coverage(s);
 
 	ad_out_str(o, "observed for ");
+	if (c == AD_COVERAGE_PARTIAL && (s->proc.flags & AD_PF_FORKED)) {
+		ad_out_str(o, ad_fmt_duration(
+				      dur, ad_age(s->now_ns,
+						  s->proc.observed_since_ns)));
+		ad_out_str(o, " since ");
+		ad_out_str(o,
+			   ad_fmt_timestamp(
+				   ts, ad_snap_wall_ns(
+					       s, s->proc.observed_since_ns)));
+		ad_out_str(o, " (forked without exec: frames its parent had "
+			      "open at the fork are not shown)");
+		return;
+	}
 	if (c == AD_COVERAGE_PARTIAL) {
 		ad_out_str(o, ad_fmt_duration(
 				      dur, ad_age(s->now_ns, s->attached_ns)));

@@ -29,6 +29,8 @@ void ad_snapshot_settle_since(struct ad_snapshot *s)
 
 enum ad_coverage ad_coverage(const struct ad_snapshot *s)
 {
+	if (s->proc.flags & AD_PF_FORKED)
+		return AD_COVERAGE_PARTIAL;
 	if (!s->started_ns || !s->attached_ns)
 		return AD_COVERAGE_UNKNOWN;
 	return s->started_ns > s->attached_ns ? AD_COVERAGE_WHOLE

@@ -176,8 +176,9 @@ void ad_snapshot_settle_since(struct ad_snapshot *s);
 
 /* Whether the process was observed from its start: the probes of every
  * file it maps were attached before it started (WHOLE), or some after,
- * so that frames entered before are not shown (PARTIAL), or either of
- * the two times is unknown (UNKNOWN). A start time is rounded down to a
+ * so that frames entered before are not shown (PARTIAL; so too a process
+ * forked and not exec'd, AD_PF_FORKED: it runs inside frames its parent
+ * entered), or either of the two times is unknown (UNKNOWN). A start time is rounded down to a
  * clock tick, so a process started within a tick after the attach may
  * show as PARTIAL: never WHOLE when it might not be. */
 enum ad_coverage {

@@ -540,7 +540,7 @@ class ADTestCase(unittest.TestCase):
     def check_doc(self, doc, pid):
         """The schema every dump must follow (README "JSON")."""
         for key in ("pid", "comm", "own_maps", "observed_since_ns", "now_ns",
-                    "observed_since", "now", "coverage", "process_started_ns",
+                    "observed_since", "now", "coverage", "forked", "process_started_ns",
                     "attached_ns", "lost", "tasks"):
             self.assertIn(key, doc, "top-level key %s missing" % key)
         self.assertEqual(doc["pid"], pid)

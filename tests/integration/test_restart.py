@@ -172,6 +172,35 @@ class Restart(adtest.ADTestCase):
     def test_sigterm(self):
         self.restart(signal.SIGTERM)
 
+    def test_forked_without_exec(self):
+        """A worker forked without exec runs inside its parent's frames,
+        which its record does not hold: observed from its fork, its
+        forking thread's tops are uncertain; a thread it starts is not."""
+        exe = prog("forked")
+        d = self.start_daemon(attach=[exe])
+        p = self.start([exe])
+        p.ready()
+        doc = self.dump_json(d, p.pid)
+        self.assertEqual((doc["coverage"], doc["forked"]), ("whole", False))
+        self.assertEqual(doc["stats"]["uncertain"], 0)
+        # A clock tick after the attach, for /proc to show the child's
+        # thread started after it.
+        time.sleep(0.05)
+        p.send()
+        child = int(p.expect("CHILD")[0])
+        doc = self.dump_json(d, child)
+        self.assertEqual((doc["coverage"], doc["forked"]), ("partial", True))
+        ids = {"pid": child}
+        frames = {s[0]: s for s in shown(doc, ids)}
+        self.assertEqual(sorted(frames), ["child frame", "child thread frame"])
+        self.assertEqual(frames["child frame"][3], "before_observation")
+        self.assertIsNone(frames["child thread frame"][3])
+        self.assertEqual(frames["child thread frame"][1], "new thread")
+        self.assertIn("(forked without exec: frames its parent had open at "
+                      "the fork are not shown)", self.dump_text(d, child))
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
     def test_sigkill(self):
         """Killed, it leaves nothing that stops the next one starting on
         its socket."""

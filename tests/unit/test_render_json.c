@@ -477,6 +477,49 @@ static void test_detached(void **state)
 	sb_free(&b);
 }
 
+/* Forked without exec after the attach: partial, in both formats, and
+ * its forking thread's top uncertain; a thread it started is not. */
+static void test_forked(void **state)
+{
+	json_object *j, *tasks;
+	struct sb b;
+	char *s;
+
+	(void)state;
+	sb_init(&b); /* started after the attach */
+	b.s.proc.flags = AD_PF_FORKED;
+	sb_thread_task(&b, 1234, SB_NOW - 5 * SB_S, "worker")
+		->thread_started_ns = SB_NOW - 6 * SB_S;
+	sb_thread_frame(&b, 1, 1234, 0, SB_NOW - 4 * SB_S, "in the fork");
+	sb_thread_task(&b, 1300, SB_NOW - 3 * SB_S, "new")->thread_started_ns =
+		SB_NOW - 4 * SB_S;
+	sb_thread_frame(&b, 2, 1300, 0, SB_NOW - 2 * SB_S, "new thread");
+	j = render_parse(&b, &json_opts);
+	assert_string_equal(str(j, "coverage"), "partial");
+	assert_true(boolean(j, "forked"));
+	tasks = get(j, "tasks");
+	assert_string_equal(
+		str(at(get(at(tasks, 0), "frames"), 0), "uncertain"),
+		"before_observation");
+	assert_true(json_object_is_type(
+		get(at(get(at(tasks, 1), "frames"), 0), "uncertain"),
+		json_type_null));
+	json_object_put(j);
+	s = sb_render(&b, &text_opts, NULL, NULL);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "): observed for 12.004s since "
+				  "2026-11-21T23:40:01Z (forked without exec: "
+				  "frames its parent had open at the fork are "
+				  "not shown), 2 tasks"));
+	free(s);
+	b.s.proc.flags = 0;
+	j = render_parse(&b, &json_opts);
+	assert_string_equal(str(j, "coverage"), "whole");
+	assert_false(boolean(j, "forked"));
+	json_object_put(j);
+	sb_free(&b);
+}
+
 /* Observed late: the names of what cannot be known. A parent not live
  * when its child entered is "parent_unseen" whatever the coverage. */
 static void test_observed_late(void **state)
@@ -598,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_wall_clock_overflow),
 		cmocka_unit_test(test_coverage),
 		cmocka_unit_test(test_observed_late),
+		cmocka_unit_test(test_forked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
