@@ -275,17 +275,6 @@ static int take_tasks(struct work *w)
 	return 0;
 }
 
-/* The forest task of frame record r (its task's id, kind and
- * generation), or NONE if it is not live. */
-static uint32_t live_task(const struct work *w, const struct ad_frame_rec *r)
-{
-	uint32_t j = index_find(&w->tidx, r->task, frame_task_kind(r));
-
-	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != r->task_gen)
-		return NONE;
-	return w->tslot[j];
-}
-
 /* The snapshot task of frame record r's task, if live, or NULL. */
 static const struct ad_snap_task *snap_task(const struct work *w,
 					    const struct ad_frame_rec *r)
@@ -295,6 +284,15 @@ static const struct ad_snap_task *snap_task(const struct work *w,
 	if (j == NONE || w->snap->tasks[j].rec.spawn_ns != r->task_gen)
 		return NULL;
 	return &w->snap->tasks[j];
+}
+
+/* The forest task of frame record r (its task's id, kind and
+ * generation), or NONE if it is not live. */
+static uint32_t live_task(const struct work *w, const struct ad_frame_rec *r)
+{
+	const struct ad_snap_task *t = snap_task(w, r);
+
+	return t ? w->tslot[t - w->snap->tasks] : NONE;
 }
 
 /* The snapshot record of frame record r's task, if live, or NULL. */

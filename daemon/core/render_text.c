@@ -71,21 +71,10 @@ static void observed(struct ad_out *o, const struct ad_snapshot *s)
 	char dur[AD_DURATION_MAX], ts[AD_TIMESTAMP_MAX];
 	enum ad_coverage c = ad_coverage(s);
 
+	bool forked = s->proc.flags & AD_PF_FORKED;
+
 	ad_out_str(o, "observed for ");
-	if (c == AD_COVERAGE_PARTIAL && (s->proc.flags & AD_PF_FORKED)) {
-		ad_out_str(o, ad_fmt_duration(
-				      dur, ad_age(s->now_ns,
-						  s->proc.observed_since_ns)));
-		ad_out_str(o, " since ");
-		ad_out_str(o,
-			   ad_fmt_timestamp(
-				   ts, ad_snap_wall_ns(
-					       s, s->proc.observed_since_ns)));
-		ad_out_str(o, " (forked without exec: frames its parent had "
-			      "open at the fork are not shown)");
-		return;
-	}
-	if (c == AD_COVERAGE_PARTIAL) {
+	if (c == AD_COVERAGE_PARTIAL && !forked) {
 		ad_out_str(o, ad_fmt_duration(
 				      dur, ad_age(s->now_ns, s->attached_ns)));
 		ad_out_str(o, " of the process's ");
@@ -103,7 +92,10 @@ static void observed(struct ad_out *o, const struct ad_snapshot *s)
 	ad_out_str(o,
 		   ad_fmt_timestamp(
 			   ts, ad_snap_wall_ns(s, s->proc.observed_since_ns)));
-	if (c == AD_COVERAGE_WHOLE)
+	if (forked)
+		ad_out_str(o, " (forked without exec: frames its parent had "
+			      "open at the fork are not shown)");
+	else if (c == AD_COVERAGE_WHOLE)
 		ad_out_str(o, ", all its life");
 	else
 		ad_out_str(o, " (its start is unknown: frames entered before "
