@@ -92,6 +92,9 @@ class Restart(adtest.ADTestCase):
     def restart(self, sig):
         exe = prog("restart")
         a = self.start_daemon(attach=[exe])
+        # More than a clock tick: /proc rounds the start down to one, and
+        # a start within the attach's tick shows as partial.
+        time.sleep(0.05)
         p = self.start([exe])
         t1, t2, t3 = p.ready()
         self.ids = {t1: "T1", t2: "T2", t3: "T3", "pid": p.pid}
@@ -178,6 +181,9 @@ class Restart(adtest.ADTestCase):
         forking thread's tops are uncertain; a thread it starts is not."""
         exe = prog("forked")
         d = self.start_daemon(attach=[exe])
+        # More than a clock tick: /proc rounds the start down to one, and
+        # a start within the attach's tick shows as partial.
+        time.sleep(0.05)
         p = self.start([exe])
         p.ready()
         doc = self.dump_json(d, p.pid)
