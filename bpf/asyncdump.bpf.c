@@ -23,10 +23,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-/* Distinct USDT argument specs over all attached objects (libbpf's default
- * of 256 is quickly exhausted by programs with many probe sites). */
-#define BPF_USDT_MAX_SPEC_CNT 4096
-#include <bpf/usdt.bpf.h>
 #include "usdt_args.bpf.h"
 
 #include "kernel_types.h"
@@ -1367,7 +1363,7 @@ static __always_inline int frame_enter(struct ad_ctx *c, __u64 task, __u64 id,
 	return 0;
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_enter(struct pt_regs *ctx)
 {
 	struct ad_args_enter a;
@@ -1393,13 +1389,13 @@ static __always_inline int enter_dyn(struct pt_regs *ctx, bool may_fault)
 			   true, may_fault);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_enter_dyn(struct pt_regs *ctx)
 {
 	return enter_dyn(ctx, true);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_nf_enter_dyn(struct pt_regs *ctx)
 {
 	return enter_dyn(ctx, false);
@@ -1431,13 +1427,13 @@ static __always_inline int enter_at(struct pt_regs *ctx, bool may_fault)
 			   site, from_top, may_fault);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_enter_at(struct pt_regs *ctx)
 {
 	return enter_at(ctx, true);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_nf_enter_at(struct pt_regs *ctx)
 {
 	return enter_at(ctx, false);
@@ -1537,7 +1533,7 @@ static __always_inline void top_pop(struct ad_ctx *c, __u64 id,
 	tk->wait_seq = wait;
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_exit(struct pt_regs *ctx)
 {
 	struct ad_args_frame a;
@@ -1561,7 +1557,7 @@ int ad_exit(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_move(struct pt_regs *ctx)
 {
 	struct ad_args_move a;
@@ -1675,7 +1671,7 @@ static __always_inline int task_spawn(struct ad_ctx *c, __u64 task,
 	return 0;
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_task_spawn(struct pt_regs *ctx)
 {
 	struct ad_args_spawn a;
@@ -1698,19 +1694,19 @@ static __always_inline int task_spawn_dyn(struct pt_regs *ctx, bool may_fault)
 			  a.site, true, may_fault);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_task_spawn_dyn(struct pt_regs *ctx)
 {
 	return task_spawn_dyn(ctx, true);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_nf_spawn_dyn(struct pt_regs *ctx)
 {
 	return task_spawn_dyn(ctx, false);
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_task_exit(struct pt_regs *ctx)
 {
 	struct ad_args_task a;
@@ -1763,7 +1759,7 @@ static __always_inline void top_load(struct ad_ctx *c, struct ad_thread *t)
 		t->task_gen = 0; /* gone: ENTER takes the record path */
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_poll_begin(struct pt_regs *ctx)
 {
 	struct ad_args_task a;
@@ -1843,7 +1839,7 @@ static __always_inline void hand_over(struct ad_ctx *c, struct ad_task *tk,
 	tk->pending_frame_gen = 0;
 }
 
-SEC("usdt")
+SEC("uprobe")
 int ad_poll_end(struct pt_regs *ctx)
 {
 	struct ad_args_task a;

@@ -2,20 +2,18 @@
 /*
  * usdt_args.bpf.h - fetch all of a USDT probe's arguments at once.
  *
- * libbpf's bpf_usdt_arg() finds the probe's argument spec (attach cookie,
- * then a map lookup) and reads pt_regs with a helper call once per
- * argument, a measurable part of the BPF cost of an ENTER/EXIT pair
- * (BENCHMARKS.md, "Measurements behind the code"). ad_usdt_args() finds
- * the spec once and loads each register straight from the context
- * (pt_regs) instead of through a helper,
- * then decodes every argument the same way libbpf does, from the same spec
- * map libbpf fills at attach time (<bpf/usdt.bpf.h> defines it; libbpf's
- * user-space half writes it).
+ * The daemon attaches each probe site itself, with an attach cookie that
+ * says in which registers the site's arguments are (asyncdump_abi.h,
+ * AD_COOKIE): every asyncdump argument is a 64-bit register. So no spec
+ * map is looked up (libbpf's bpf_usdt_arg() looks one up, then reads
+ * pt_regs through a helper once per argument: a measurable part of the
+ * BPF cost of an ENTER/EXIT pair, BENCHMARKS.md), and each register is
+ * loaded straight from the context (pt_regs).
  */
 #ifndef AD_USDT_ARGS_BPF_H
 #define AD_USDT_ARGS_BPF_H
 
-#include <bpf/usdt.bpf.h>
+#include "../include/asyncdump_abi.h"
 
 /* Context load at a constant offset, in asm so the compiler cannot turn
  * it into arithmetic on the context pointer, which the verifier rejects. */
@@ -29,16 +27,22 @@
 	})
 #define AD_REG_CASE(off)                                                       \
 	case off:                                                              \
-		return AD_CTX_LOAD(ctx, off)
+		*v = AD_CTX_LOAD(ctx, off);                                    \
+		return 0
 
 /* The register at byte offset off of ctx (struct pt_regs), as recorded by
- * libbpf in an argument spec. The verifier accepts context loads only at
+ * the site's cookie, into *v; -1 if off is outside pt_regs (no cookie the
+ * daemon makes holds one). The verifier accepts context loads only at
  * constant offsets, so on x86-64 (21 registers) the offset selects one by
- * switch: cheaper than a helper call. Elsewhere, through the helper. */
-static __always_inline __u64 ad_reg(struct pt_regs *ctx, __u32 off)
+ * switch: cheaper than a helper call. Elsewhere, through the helper.
+ *
+ * A bad offset fails the probe rather than yield a constant: every path
+ * out of the switch then leaves the same state (an unknown value), which
+ * the verifier prunes as one. With a constant 0 on one path, Linux 6.1
+ * explored each of the six ENTER_AT arguments' two states in every
+ * combination and refused the program (over a million instructions). */
+static __always_inline int ad_reg(struct pt_regs *ctx, __u32 off, __u64 *v)
 {
-	__u64 v = 0;
-
 #if defined(__TARGET_ARCH_x86)
 	_Static_assert(sizeof(struct pt_regs) == 21 * 8, "x86-64 pt_regs");
 	switch (off) {
@@ -64,61 +68,32 @@ static __always_inline __u64 ad_reg(struct pt_regs *ctx, __u32 off)
 		AD_REG_CASE(152);
 		AD_REG_CASE(160);
 	default:
-		return 0; /* libbpf never records an offset outside pt_regs */
+		return -1;
 	}
 #else
-	if (off <= sizeof(struct pt_regs) - sizeof(v))
-		bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + off);
+	if (off > sizeof(struct pt_regs) - sizeof(*v))
+		return -1;
+	return bpf_probe_read_kernel(v, sizeof(*v), (void *)ctx + off) ? -1 : 0;
 #endif
-	return v;
 }
 
 /* Reads the first n arguments (n <= AD_USDT_MAX_ARGS) into out. Returns
- * 0, or -1 if the probe's spec is missing or has fewer than n arguments
- * or one could not be read (out is then unusable). */
-#define AD_USDT_MAX_ARGS 6
+ * 0, or -1 if the site's cookie is not one of asyncdump's or names fewer
+ * than n arguments (out is then unusable). */
+#define AD_USDT_MAX_ARGS AD_COOKIE_ARGS_MAX
 
 static __always_inline int ad_usdt_args(struct pt_regs *ctx, __u64 *out, int n)
 {
-	struct __bpf_usdt_spec *spec;
-	int id = __bpf_usdt_spec_id(ctx);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
 
-	if (id < 0)
-		return -1;
-	spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &id);
-	if (!spec || spec->arg_cnt < n)
+	if (!AD_COOKIE_VALID(cookie) || (int)AD_COOKIE_NARGS(cookie) < n)
 		return -1;
 #pragma unroll
 	for (int i = 0; i < AD_USDT_MAX_ARGS; i++) {
-		struct __bpf_usdt_arg_spec *a = &spec->args[i];
-		__u64 v;
-
 		if (i >= n)
 			break;
-		if (a->arg_type == BPF_USDT_ARG_CONST) {
-			v = a->val_off;
-		} else {
-			v = ad_reg(ctx, (__u32)(__u16)a->reg_off);
-			if (a->arg_type == BPF_USDT_ARG_REG_DEREF &&
-			    bpf_probe_read_user(&v, sizeof(v),
-						(void *)(v + a->val_off)))
-				return -1;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-			if (a->arg_type == BPF_USDT_ARG_REG_DEREF)
-				v >>= a->arg_bitshift;
-#endif
-			if (a->arg_type != BPF_USDT_ARG_REG &&
-			    a->arg_type != BPF_USDT_ARG_REG_DEREF)
-				return -1;
-		}
-		/* 1-, 2- and 4-byte arguments: clear (or sign-extend) the
-		 * upper bits, as libbpf does. */
-		v <<= a->arg_bitshift;
-		if (a->arg_signed)
-			v = (__u64)((__s64)v >> a->arg_bitshift);
-		else
-			v >>= a->arg_bitshift;
-		out[i] = v;
+		if (ad_reg(ctx, AD_COOKIE_REG_OFF(cookie, i), &out[i]))
+			return -1;
 	}
 	return 0;
 }

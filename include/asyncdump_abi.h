@@ -36,6 +36,33 @@ enum ad_probe {
 	AD_PROBE_COUNT,
 };
 
+/* The attach cookie of a probe site, which the daemon computes from the
+ * site's note (daemon/observer/elf_notes.c) and the BPF programs read
+ * (bpf/usdt_args.bpf.h): where the probe's arguments are. Every
+ * asyncdump argument is a 64-bit register ("8@%reg", usdt/asyncdump.h),
+ * so a site is described whole by the count of its arguments (bits 0-2)
+ * and, for argument i, its register's byte offset in struct pt_regs
+ * divided by 8 (bits 8 + 8i). AD_COOKIE_TAG in the top byte tells a
+ * cookie of this layout from anything else. No map holds the layout of
+ * a site, so a link outlives any daemon with nothing to look up. */
+#define AD_COOKIE_TAG 0xadull
+#define AD_COOKIE_ARGS_MAX 6
+#define AD_COOKIE_VALID(c) (((c) >> 56) == AD_COOKIE_TAG)
+#define AD_COOKIE_NARGS(c) ((unsigned int)((c)&7u))
+#define AD_COOKIE_REG_OFF(c, i)                                                \
+	((unsigned int)(((c) >> (8 + 8 * (i))) & 0xffu) * 8u)
+
+/* The cookie of n (1..AD_COOKIE_ARGS_MAX) arguments in the registers at
+ * byte offsets off[0..n-1] (multiples of 8, below 2048) of pt_regs. */
+static inline __u64 ad_cookie_make(unsigned int n, const unsigned int *off)
+{
+	__u64 c = AD_COOKIE_TAG << 56 | n;
+
+	for (unsigned int i = 0; i < n && i < AD_COOKIE_ARGS_MAX; i++)
+		c |= (__u64)((off[i] / 8u) & 0xffu) << (8 + 8 * i);
+	return c;
+}
+
 /* Key of every record map: frames, tasks and strings (a process's own
  * maps and the shared ones alike, see "Where records live" below). */
 struct ad_key {

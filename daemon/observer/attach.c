@@ -8,6 +8,7 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,7 @@
 #include "observer/libbpf_log.h"
 #include "observer/store.h"
 
-/* What to do when attaching a USDT probe fails (e > 0), and where
- * libbpf's reason is when it has one (attach_reason()). */
+/* What to do when attaching a probe site fails (e > 0). */
 static const char *attach_hint(int e)
 {
 	switch (e) {
@@ -38,30 +38,18 @@ static const char *attach_hint(int e)
 		return "; every probe site holds a file descriptor: raise the "
 		       "limit (ulimit -n, LimitNOFILE=) or attach fewer "
 		       "objects";
-	case E2BIG:
-		return "; more distinct probe argument layouts than the BPF "
-		       "object has room for (4096): attach fewer objects";
-	case ENOENT:
-	case EINVAL:
-		return "; libbpf could not use its probe notes: build it with "
-		       "this version's usdt/asyncdump.h";
 	default:
 		return "";
 	}
 }
 
-static const char *attach_reason(int e)
-{
-	return e == ENOENT || e == EINVAL ? ad_libbpf_reason()
-					  : ad_privilege_reason(e);
-}
-
 static void detach(struct ad_attachment *a)
 {
-	for (unsigned int i = 0; i < AD_PROBE_COUNT; i++) {
+	for (int i = 0; i < a->sites; i++)
 		bpf_link__destroy(a->links[i]);
-		a->links[i] = NULL;
-	}
+	free(a->links);
+	a->links = NULL;
+	a->sites = 0;
 }
 
 static bool same_time(const struct timespec *a, const struct timespec *b)
@@ -177,6 +165,44 @@ static void drop_covered(struct ad_observer *obs, dev_t dev, ino_t ino)
 	obs->natt = j;
 }
 
+/* Attaches every site of probes to the file at path (for pid, or -1)
+ * into a->links. */
+static int attach_sites(struct ad_observer *obs, const char *path,
+			const char *shown, const struct ad_elf_probes *probes,
+			struct ad_attachment *a, char *err, size_t errlen)
+{
+	a->links = calloc(probes->nsite, sizeof(*a->links));
+	if (!a->links)
+		return ad_fail(-ENOMEM, err, errlen,
+			       "out of memory attaching %s", shown);
+	for (size_t i = 0; i < probes->nsite; i++) {
+		const struct ad_elf_site *site = &probes->site[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, opts,
+			    .ref_ctr_offset = (size_t)site->sema_offset,
+			    .bpf_cookie = site->cookie);
+		struct bpf_link *l;
+		int e;
+
+		l = bpf_program__attach_uprobe_opts(
+			probe_prog(obs, site->probe), a->pid, path,
+			(size_t)site->offset, &opts);
+		if (!l) {
+			e = -errno;
+			ad_set_err(err, errlen,
+				   "attaching probe %s:%s at offset 0x%" PRIx64
+				   " of %s failed: %s%s%s",
+				   ASYNCDUMP_PROVIDER,
+				   ad_probe_name(site->probe), site->offset,
+				   shown, strerror(-e), attach_hint(-e),
+				   ad_privilege_reason(-e));
+			detach(a);
+			return e ? e : -EINVAL;
+		}
+		a->links[a->sites++] = l;
+	}
+	return 0;
+}
+
 static int attach_object(struct ad_observer *obs, const char *path,
 			 const char *shown, pid_t pid, char *err, size_t errlen)
 {
@@ -214,26 +240,22 @@ static int attach_object(struct ad_observer *obs, const char *path,
 			   "%s has no asyncdump probes: build it with "
 			   "usdt/asyncdump.h",
 			   shown);
-		return -ENOENT;
+		e = -ENOENT;
+	} else if (probes.unusable) {
+		/* Not written by the header: attaching the rest would show
+		 * a program missing some of its events as whole. */
+		ad_set_err(err, errlen,
+			   "%s: %s (%u of %u probe sites cannot be "
+			   "attached): build it with this version's "
+			   "usdt/asyncdump.h",
+			   shown, probes.why, probes.unusable, probes.sites);
+		e = -EINVAL;
+	} else {
+		e = attach_sites(obs, path, shown, &probes, &a, err, errlen);
 	}
-	for (unsigned int i = 0; i < AD_PROBE_COUNT; i++) {
-		if (!probes.per_probe[i])
-			continue; /* the program does not use this macro */
-		a.links[i] = bpf_program__attach_usdt(probe_prog(obs, i), pid,
-						      path, ASYNCDUMP_PROVIDER,
-						      ad_probe_name(i), NULL);
-		if (!a.links[i]) {
-			e = -errno;
-			ad_set_err(err, errlen,
-				   "attaching probe %s:%s in %s failed: %s%s%s",
-				   ASYNCDUMP_PROVIDER, ad_probe_name(i), shown,
-				   strerror(-e), attach_hint(-e),
-				   attach_reason(-e));
-			detach(&a);
-			return e ? e : -EINVAL;
-		}
-		a.sites += (int)probes.per_probe[i];
-	}
+	ad_elf_probes_free(&probes);
+	if (e)
+		return e;
 	a.attached_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
 	if (pid == -1)
 		drop_covered(obs, a.dev, a.ino);

@@ -155,6 +155,8 @@ static void decide(struct ad_discover *d, pid_t pid, const char *range,
 	if (d->st)
 		d->st->files_read++;
 	n = ad_elf_probes_read(path, &probes, err, sizeof(err));
+	if (!n)
+		ad_elf_probes_free(&probes); /* the sites are read again */
 	if (n == -ENOEXEC || (!n && !probes.sites)) {
 		decided(d, k, false);
 		return;

@@ -243,6 +243,10 @@ int ad_features_probe(struct ad_features *f, char *err, size_t errlen)
 		"5.13"};
 	static const struct requirement iter = {
 		"the BPF task iterator with task storage", "5.13"};
+	static const struct requirement cookie = {
+		"attach cookies on uprobes (each probe site's argument "
+		"registers)",
+		"5.15"};
 	int e, iter_pid;
 
 	memset(f, 0, sizeof(*f));
@@ -270,6 +274,9 @@ int ad_features_probe(struct ad_features *f, char *err, size_t errlen)
 	iter_pid = task_iter();
 	if (iter_pid < 0)
 		return missing(&iter, err, errlen);
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+				    BPF_FUNC_get_attach_cookie, NULL) != 1)
+		return missing(&cookie, err, errlen);
 	f->task_iter_pid = iter_pid && !f->task_iter_pid_off;
 	f->sleepable = loads("feat_sleepable") && !f->sleepable_off;
 	f->uprobe_site = uprobe_site();

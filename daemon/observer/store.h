@@ -33,8 +33,8 @@ struct ad_attachment {
 	 * means its contents changed under the probes (watch.h). */
 	off_t size;
 	struct timespec mtime, ctime;
-	struct bpf_link *links[AD_PROBE_COUNT];
-	int sites;
+	struct bpf_link **links; /* one per probe site (malloc'd) */
+	int sites;		 /* how many */
 	/* CLOCK_MONOTONIC once every probe was attached: a process started
 	 * before it may have entered frames unseen (ad_coverage()). */
 	uint64_t attached_ns;

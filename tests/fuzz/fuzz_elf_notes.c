@@ -7,11 +7,13 @@
  * (ad_elf_probes_read_mem: ASan sees any read past its end), and as a
  * file, written to a memfd and opened as /proc/self/fd/N the way the
  * daemon opens one (ad_elf_probes_read: open, libelf over a private
- * mmap). Invariants: both read the same probes; the count of sites is the
- * sum of the per-probe counts; a failure says why.
+ * mmap). Invariants: both read the same probes and sites; the count of
+ * sites is the sum of the per-probe counts and of the usable and unusable
+ * ones; every usable site has a cookie; a failure says why.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +33,36 @@ static void check(int rc, const struct ad_elf_probes *p, const char *err)
 	if (rc == 0) {
 		for (unsigned int i = 0; i < AD_PROBE_COUNT; i++)
 			sum += p->per_probe[i];
-		if (sum != p->sites)
+		if (sum != p->sites || p->nsite + p->unusable != p->sites ||
+		    (p->unusable && !p->why[0]))
 			abort();
+		for (size_t i = 0; i < p->nsite; i++)
+			if (p->site[i].probe >= AD_PROBE_COUNT ||
+			    !AD_COOKIE_VALID(p->site[i].cookie) ||
+			    AD_COOKIE_NARGS(p->site[i].cookie) == 0)
+				abort();
 	} else if (rc != -ENOEXEC || !err[0]) {
 		/* the image is always there: only "not an ELF file" */
 		abort();
 	}
+}
+
+/* Both reads found the same probes and sites. */
+static bool same_probes(const struct ad_elf_probes *a,
+			const struct ad_elf_probes *b)
+{
+	if (a->sites != b->sites || a->unknown != b->unknown ||
+	    a->unusable != b->unusable || a->nsite != b->nsite ||
+	    memcmp(a->per_probe, b->per_probe, sizeof(a->per_probe)) ||
+	    strcmp(a->why, b->why))
+		return false;
+	for (size_t i = 0; i < a->nsite; i++)
+		if (a->site[i].probe != b->site[i].probe ||
+		    a->site[i].offset != b->site[i].offset ||
+		    a->site[i].sema_offset != b->site[i].sema_offset ||
+		    a->site[i].cookie != b->site[i].cookie)
+			return false;
+	return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,8 +97,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ferr[0] = '\0';
 	frc = ad_elf_probes_read(path, &file, ferr, sizeof(ferr));
 	check(frc, &file, ferr);
-	if (frc != rc || memcmp(&mem, &file, sizeof(mem)) != 0)
+	if (frc != rc || !same_probes(&mem, &file))
 		abort();
+	if (!rc) {
+		ad_elf_probes_free(&mem);
+		ad_elf_probes_free(&file);
+	}
 
 	for (unsigned int i = 0; i <= AD_PROBE_COUNT; i++)
 		if ((ad_probe_name(i) == NULL) != (i == AD_PROBE_COUNT))

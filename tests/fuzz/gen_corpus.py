@@ -157,6 +157,18 @@ def elf_notes():
                        check=True)
         with open(obj, "rb") as f:
             write(t, "basic_o", f.read())
+        # Linked: program headers and .stapsdt.base, so the sites'
+        # file offsets, semaphores and argument registers are read too.
+        exe = os.path.join(tmp, "basic")
+        subprocess.run([gcc, "-O1", "-g0", "-s", "-Wl,--build-id=none",
+                        "-I", os.path.join(ROOT, "usdt"),
+                        "-I", os.path.join(ROOT, "include"),
+                        os.path.join(ROOT, "examples", "basic.c"),
+                        os.path.join(ROOT, "examples", "executor.c"),
+                        "-o", exe],
+                       check=True)
+        with open(exe, "rb") as f:
+            write(t, "basic_exe", f.read())
 
 
 # ---- fuzz_snapshot ------------------------------------------------------

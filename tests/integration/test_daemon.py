@@ -405,25 +405,20 @@ class DaemonTest(adtest.ADTestCase):
                 self.assertIn(path, last)
                 self.assertFalse(os.path.lexists(sock))
 
-    def test_attach_failure_says_where_libbpfs_reason_is(self):
-        """A probe note libbpf cannot use: the message asks for
-        ASYNCDUMP_DEBUG=1, and once it is set points at libbpf's log
-        instead of asking for it again."""
+    def test_attach_failure_says_which_probe_and_why(self):
+        """A probe note the header never writes (an argument that is no
+        register): the object is refused whole, and the message names the
+        probe, its argument and what to do."""
         exe = self.need_bin(prog("bad_note"))
         sock = os.path.join(self.tmpdir(), "s", "asyncdumpd.sock")
         rc, err = self.daemon_fails(["--attach", exe], sock)
         self.assertEqual(rc, EXIT_ATTACH, err)
         last = err.splitlines()[-1]
         self.assertIn(exe, last)
-        self.assertIn("set ASYNCDUMP_DEBUG=1", last)
-        rc, err = self.daemon_fails(["--attach", exe], sock,
-                                    env=dict(os.environ, ASYNCDUMP_DEBUG="1"))
-        self.assertEqual(rc, EXIT_ATTACH, err)
-        self.assertIn("libbpf: usdt:", err)
-        last = err.splitlines()[-1]
-        self.assertIn(exe, last)
-        self.assertNotIn("ASYNCDUMP_DEBUG", last)
-        self.assertIn("libbpf's log above", last)
+        self.assertIn("asyncdump:exit", last)
+        self.assertIn('"-8@(%rdx,%rsi,8)" is not a 64-bit register', last)
+        self.assertIn("1 of 1 probe sites", last)
+        self.assertIn("usdt/asyncdump.h", last)
         self.assertFalse(os.path.lexists(sock))
 
     def test_attach_pid_of_no_process(self):

@@ -19,6 +19,7 @@
 
 #include "asyncdump.h"
 #include "observer/elf_notes.h"
+#include "../integration/progs/bad_note.h"
 
 /* Two probe sites of our own: one enter, one exit. */
 static __attribute__((noinline)) void probed(void)
@@ -28,6 +29,10 @@ static __attribute__((noinline)) void probed(void)
 	ASYNCDUMP_ENTER(&frame, "test_elf_notes");
 	ASYNCDUMP_EXIT(&frame);
 }
+
+/* And one the header never writes (bad_note.h: its argument is no
+ * register): counted, not usable, and said why. */
+AD_BAD_NOTE_ASM(unusable_site);
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -68,7 +73,62 @@ static void test_file_and_memory_agree(void **state)
 	assert_int_equal(ad_elf_probes_read_mem(image, len, "self", &mem, err,
 						sizeof(err)),
 			 0);
-	assert_memory_equal(&file, &mem, sizeof(file));
+	assert_int_equal(file.sites, mem.sites);
+	assert_memory_equal(file.per_probe, mem.per_probe,
+			    sizeof(file.per_probe));
+	assert_int_equal(file.nsite, mem.nsite);
+	for (size_t i = 0; i < file.nsite; i++) {
+		assert_int_equal(file.site[i].offset, mem.site[i].offset);
+		assert_int_equal(file.site[i].cookie, mem.site[i].cookie);
+	}
+	ad_elf_probes_free(&file);
+	ad_elf_probes_free(&mem);
+	free(image);
+}
+
+/* Each usable site: on x86-64 the header's 5-byte nop at its file
+ * offset, the semaphore's bytes in the file (zero), and a cookie
+ * naming as many registers as the probe has arguments. The hand-written
+ * note is counted but not usable. */
+static void test_sites(void **state)
+{
+	struct ad_elf_probes p;
+	unsigned int enters = 0;
+	char err[256];
+	size_t len;
+	char *image;
+
+	(void)state;
+	assert_int_equal(
+		ad_elf_probes_read("/proc/self/exe", &p, err, sizeof(err)), 0);
+	image = slurp("/proc/self/exe", &len);
+	assert_int_equal(p.unusable, 1);
+	assert_int_equal(p.nsite + p.unusable, p.sites);
+	assert_non_null(strstr(p.why, "asyncdump:exit"));
+	assert_non_null(strstr(p.why, "-8@(%rdx,%rsi,8)"));
+	assert_non_null(strstr(p.why, "not a 64-bit register"));
+	for (size_t i = 0; i < p.nsite; i++) {
+		const struct ad_elf_site *s = &p.site[i];
+
+		assert_true(AD_COOKIE_VALID(s->cookie));
+		assert_true(s->offset < len);
+#if defined(__x86_64__)
+		assert_true(s->offset + 5 <= len);
+		assert_memory_equal(image + s->offset, "\x0f\x1f\x44\x00\x00",
+				    5);
+#endif
+		assert_true(s->sema_offset > 0 && s->sema_offset + 2 <= len);
+		assert_int_equal(image[s->sema_offset], 0);
+		assert_int_equal(image[s->sema_offset + 1], 0);
+		if (s->probe == AD_PROBE_ENTER) {
+			enters++;
+			/* ENTER(frame, label, site): frame and site */
+			assert_int_equal(AD_COOKIE_NARGS(s->cookie), 2);
+			assert_true(AD_COOKIE_REG_OFF(s->cookie, 0) <= 152);
+		}
+	}
+	assert_true(enters >= 1);
+	ad_elf_probes_free(&p);
 	free(image);
 }
 
@@ -104,6 +164,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_and_memory_agree),
+		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_bad_images),
 	};
 
