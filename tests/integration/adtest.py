@@ -135,6 +135,10 @@ def abi_define(name):
     return int(m.group(1))
 
 
+# More than the clock tick /proc counts a process's start in (USER_HZ 100).
+CLOCK_TICK_S = 0.02
+
+
 def prog(name):
     return os.path.join(PROGS, name)
 
@@ -511,6 +515,11 @@ class ADTestCase(unittest.TestCase):
         if err:
             # Could not load or attach BPF: never a silent pass.
             self.unavailable(err)
+        # /proc gives a process's start in clock ticks (10 ms), rounded
+        # down: a program started within a tick of the attach would show
+        # as started before it (coverage partial, its tops uncertain).
+        # Every program a test starts from here on starts a tick later.
+        time.sleep(CLOCK_TICK_S)
         return d
 
     def start(self, argv, env=None):
