@@ -96,6 +96,14 @@ struct {
 	__type(value, struct ad_slot_owner);
 } slot_owner SEC(".maps");
 
+/* Written by the daemon alone (struct ad_slot_maps). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AD_DEFAULT_MAX_PROCS + 1);
+	__type(key, __u32);
+	__type(value, struct ad_slot_maps);
+} slot_maps SEC(".maps");
+
 /* label_max zero bytes: the initial value of a string before the copy,
  * which is done straight into the map value (no per-CPU buffer: the
  * programs that copy are sleepable, hence preemptible). */

@@ -63,6 +63,12 @@ static inline __u64 ad_cookie_make(unsigned int n, const unsigned int *off)
 	return c;
 }
 
+/* The version of the maps' layout (keys, values, which maps there are and
+ * what they mean): a daemon adopts a store pinned by another only when
+ * it is the same (daemon/observer/pins.h). Raise it with any change to
+ * this file's records or to bpf/maps.bpf.h. */
+#define AD_LAYOUT_VERSION 1u
+
 /* Key of every record map: frames, tasks and strings (a process's own
  * maps and the shared ones alike, see "Where records live" below). */
 struct ad_key {
@@ -371,6 +377,21 @@ struct ad_slot_owner {
 	__u32 pid;
 	__u32 pgen;
 	__u64 taken_ns; /* CLOCK_MONOTONIC */
+};
+
+/* slot_maps map value (array, index = slot; AD_SLOT_SHARED for the
+ * shared maps): the ids of the maps the daemon installed in the outer
+ * arrays at that index, zero when none. Written by the daemon only,
+ * before it installs the maps and after it takes them out, so that a
+ * daemon adopting a pinned store finds every slot's maps without looking
+ * the outer arrays up (a lookup there waits for an RCU grace period on
+ * kernels before 6.8: thousands of them took minutes). BPF never reads
+ * it. */
+struct ad_slot_maps {
+	__u32 frames;
+	__u32 tasks;
+	__u32 strings;
+	__u32 pad;
 };
 
 /* Machine-wide counters (array map "globals", one slot each): events that

@@ -34,6 +34,7 @@ static const struct {
 	[AD_CFG_LOG_LEVEL] = {"daemon", "log_level", NULL},
 	[AD_CFG_DISCOVERY] = {"daemon", "discovery", "discovery"},
 	[AD_CFG_STUCK_AFTER] = {"daemon", "stuck_after", NULL},
+	[AD_CFG_STATE_DIR] = {"daemon", "state_dir", "state-dir"},
 };
 
 /* The command-line bit each setting is overridden by. */
@@ -47,6 +48,7 @@ static const unsigned given_by[AD_CFG_KEY_COUNT] = {
 	[AD_CFG_SOCKET] = AD_GIVEN_SOCKET,
 	[AD_CFG_DUMP_GROUP] = AD_GIVEN_DUMP_GROUP,
 	[AD_CFG_DISCOVERY] = AD_GIVEN_DISCOVERY,
+	[AD_CFG_STATE_DIR] = AD_GIVEN_STATE_DIR,
 };
 
 static const struct {

@@ -18,6 +18,7 @@
  *   stuck_after = 10s                  ; for dumps and lists that do
  *                                      ; not give --stuck-after
  *   log_level = info                   ; err, warning or info
+ *   state_dir = /sys/fs/bpf/asyncdump  ; pin the store there (options.h)
  *
  * Comments start a line with '#' or ';', or follow a value after " ;".
  * Each error names FILE:LINE.
@@ -49,6 +50,7 @@ enum ad_config_key {
 	AD_CFG_LOG_LEVEL,
 	AD_CFG_DISCOVERY,
 	AD_CFG_STUCK_AFTER,
+	AD_CFG_STATE_DIR,
 	AD_CFG_KEY_COUNT,
 };
 

@@ -41,6 +41,7 @@ enum opt_id {
 	OPT_MAX_BIG,
 	OPT_LABEL_MAX,
 	OPT_DUMP_GROUP,
+	OPT_STATE_DIR,
 	OPT_DISCOVERY,
 	OPT_CONFIG,
 	OPT_PID,
@@ -64,6 +65,7 @@ static const struct option long_opts[] = {
 	{"max-big", required_argument, NULL, OPT_MAX_BIG},
 	{"label-max", required_argument, NULL, OPT_LABEL_MAX},
 	{"dump-group", required_argument, NULL, OPT_DUMP_GROUP},
+	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 	{"discovery", required_argument, NULL, OPT_DISCOVERY},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"pid", required_argument, NULL, OPT_PID},
@@ -232,6 +234,8 @@ static unsigned given_bit(int id)
 		return AD_GIVEN_LABEL_MAX;
 	case OPT_DUMP_GROUP:
 		return AD_GIVEN_DUMP_GROUP;
+	case OPT_STATE_DIR:
+		return AD_GIVEN_STATE_DIR;
 	case OPT_DISCOVERY:
 		return AD_GIVEN_DISCOVERY;
 	default:
@@ -271,6 +275,12 @@ static int set_value(int id, const char *arg, struct ad_options *opts,
 		if (!*arg)
 			return usage_err(err, errlen, "empty group name");
 		opts->dump_group = arg;
+		return 0;
+	case OPT_STATE_DIR:
+		if (*arg != '/')
+			return usage_err(err, errlen,
+					 "'%s' is not an absolute path", arg);
+		opts->state_dir = arg;
 		return 0;
 	case OPT_DISCOVERY:
 		return parse_discovery(arg, opts, err, errlen);
@@ -450,6 +460,7 @@ int ad_options_parse(int argc, char *const argv[], const char *env_socket,
 		case OPT_MAX_BIG:
 		case OPT_LABEL_MAX:
 		case OPT_DUMP_GROUP:
+		case OPT_STATE_DIR:
 		case OPT_DISCOVERY: {
 			char why[256];
 
@@ -561,7 +572,7 @@ void ad_usage(FILE *out, const char *prog)
 		"\n"
 		"         [--max-frames N] [--max-tasks N] [--max-procs N] "
 		"[--label-max N]\n"
-		"         [--dump-group NAME]\n"
+		"         [--dump-group NAME] [--state-dir DIR]\n"
 		"  %s --pid N [--format text|json] [--verbose] [--stuck-after "
 		"DUR]\n"
 		"         [--socket PATH]\n"
@@ -626,6 +637,13 @@ void ad_usage(FILE *out, const char *prog)
 		"                       others only "
 		"processes they could ptrace (README\n"
 		"                       \"Who may dump what\")\n"
+		"  --state-dir DIR      pin the store in the BPF filesystem "
+		"under DIR (the\n"
+		"                       service: /sys/fs/bpf/asyncdump): a "
+		"restart adopts\n"
+		"                       it, losing nothing (README "
+		"\"Restarting the\n"
+		"                       daemon\")\n"
 		"\n",
 		AD_DEFAULT_CONFIG, AD_DEFAULT_MAX_FRAMES, AD_DEFAULT_MAX_TASKS,
 		AD_SMALL_FRAMES, AD_SMALL_TASKS, AD_DEFAULT_MAX_BIG,

@@ -54,6 +54,7 @@ enum ad_opt_given {
 	AD_GIVEN_LABEL_MAX = 1u << 6,
 	AD_GIVEN_DUMP_GROUP = 1u << 7,
 	AD_GIVEN_DISCOVERY = 1u << 8,
+	AD_GIVEN_STATE_DIR = 1u << 9,
 };
 /* --discovery: finding every instrumented process of the host without
  * naming it (observer/discover.h). */
@@ -79,7 +80,9 @@ struct ad_options {
 	uint32_t max_slots; /* <= max_procs once parsed */
 	uint32_t max_big;   /* processes that may grow big maps at once */
 	uint32_t label_max;
-	const char *dump_group;	     /* --dump-group NAME, or NULL */
+	const char *dump_group; /* --dump-group NAME, or NULL */
+	/* --state-dir DIR (absolute), or NULL: the store not pinned */
+	const char *state_dir;
 	enum ad_discovery discovery; /* --discovery auto|on|off */
 	/* --config PATH (which must exist), or NULL: AD_DEFAULT_CONFIG if
 	 * it exists (config.h) */
@@ -103,7 +106,7 @@ void ad_options_free(struct ad_options *opts);
 
 /* Sets one of the daemon's settings by its long option's name
  * ("max-frames", "max-tasks", "max-procs", "max-slots", "max-big",
- * "label-max", "socket", "dump-group", "discovery") from text, checked as the command
+ * "label-max", "socket", "dump-group", "discovery", "state-dir") from text, checked as the command
  * line checks it, without marking it given. Strings are kept by pointer.
  * Returns 0, or -EINVAL with a message that does not name the option
  * (e.g. "'x' is not a number from 1 to 67108864"); -ENOENT for an unknown

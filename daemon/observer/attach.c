@@ -6,6 +6,7 @@
  */
 #include "observer/attach.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@
 #include "observer/elf_notes.h"
 #include "observer/procfs.h"
 #include "observer/libbpf_log.h"
+#include "observer/pins.h"
 #include "observer/store.h"
 
 /* What to do when attaching a probe site fails (e > 0). */
@@ -48,7 +50,9 @@ static void detach(struct ad_attachment *a)
 	for (int i = 0; i < a->sites; i++)
 		bpf_link__destroy(a->links[i]);
 	free(a->links);
+	free(a->path);
 	a->links = NULL;
+	a->path = NULL;
 	a->sites = 0;
 }
 
@@ -63,10 +67,191 @@ static bool same_contents(const struct ad_attachment *a, const struct stat *st)
 	       same_time(&a->ctime, &st->st_ctim);
 }
 
-/* Detaches the attachments of st's inode that changed (all if
- * `written`), only those for every process if `every_only`. */
-static int detach_matching(struct ad_observer *obs, const struct stat *st,
-			   bool written, bool every_only)
+/* ---- attachments in a pinned store (pins.h) ---------------------------- */
+
+/* An attachment's record in the pinned "attached" map: what the next
+ * daemon needs to adopt its links, pinned as links/DEV-INO/0.. */
+struct att_key {
+	uint64_t dev, ino;
+};
+struct att_rec {
+	int64_t size;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	uint64_t attached_ns; /* CLOCK_MONOTONIC: the same boot, as pins */
+	uint32_t sites, zero;
+	char path[4096];
+};
+#define AD_ATT_MAX 16384u
+
+static void att_dir(dev_t dev, ino_t ino, char *buf, size_t len)
+{
+	snprintf(buf, len, "links/%llu-%llu", (unsigned long long)dev,
+		 (unsigned long long)ino);
+}
+
+/* Forgets a's pins: its links then detach when closed. */
+static void unpin(struct ad_observer *obs, struct ad_attachment *a)
+{
+	struct att_key k = {a->dev, a->ino};
+	char dir[64];
+
+	if (!a->pinned)
+		return;
+	att_dir(a->dev, a->ino, dir, sizeof(dir));
+	ad_pins_unlink(obs, dir);
+	bpf_map_delete_elem(obs->att_fd, &k);
+	a->pinned = false;
+}
+
+/* Detaches a, its pins first. */
+static void drop(struct ad_observer *obs, struct ad_attachment *a)
+{
+	unpin(obs, a);
+	detach(a);
+}
+
+/* Lets a's links go on with no daemon: closed without detaching (a
+ * perf link's detach would disable its event). */
+static void keep(struct ad_attachment *a)
+{
+	for (int i = 0; i < a->sites; i++) {
+		bpf_link__disconnect(a->links[i]);
+		bpf_link__destroy(a->links[i]);
+	}
+	a->sites = 0;
+	detach(a);
+}
+
+/* Pins a's links and records it, so that the next daemon adopts it:
+ * `path` is where that daemon finds the file to check it is the same
+ * (the name a process maps it by, rather than a /proc/PID/root path
+ * that goes with that process). */
+static int pin(struct ad_observer *obs, struct ad_attachment *a,
+	       const char *path)
+{
+	struct att_key k = {a->dev, a->ino};
+	struct att_rec *r;
+	char dir[64], name[96];
+	int e = 0;
+
+	att_dir(a->dev, a->ino, dir, sizeof(dir));
+	a->pinned = true; /* so that a failure unpins what was */
+	for (int i = 0; i < a->sites && !e; i++) {
+		snprintf(name, sizeof(name), "%s/%d", dir, i);
+		e = ad_pins_link(obs, a->links[i], name);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!e && !r)
+		e = -ENOMEM;
+	if (!e) {
+		r->size = a->size;
+		r->mtime_sec = a->mtime.tv_sec;
+		r->mtime_nsec = a->mtime.tv_nsec;
+		r->ctime_sec = a->ctime.tv_sec;
+		r->ctime_nsec = a->ctime.tv_nsec;
+		r->attached_ns = a->attached_ns;
+		r->sites = (uint32_t)a->sites;
+		snprintf(r->path, sizeof(r->path), "%s", path);
+		if (bpf_map_update_elem(obs->att_fd, &k, r, BPF_ANY))
+			e = -errno;
+	}
+	free(r);
+	if (e)
+		unpin(obs, a);
+	return e;
+}
+
+/* One attachment of the pinned store: its links opened, if its file is
+ * still the one attached (else dropped: a file changed while no daemon
+ * ran must not keep probes at its old offsets). */
+static int adopt_one(struct ad_observer *obs, const struct att_key *k,
+		     const struct att_rec *r)
+{
+	struct ad_attachment a = {
+		.dev = (dev_t)k->dev,
+		.ino = (ino_t)k->ino,
+		.pid = -1,
+		.size = (off_t)r->size,
+		.mtime = {(time_t)r->mtime_sec, (long)r->mtime_nsec},
+		.ctime = {(time_t)r->ctime_sec, (long)r->ctime_nsec},
+		.attached_ns = r->attached_ns,
+		.pinned = true,
+		.unclaimed = true,
+	};
+	struct ad_attachment *grown;
+	char dir[64], pinpath[sizeof(obs->pin_dir) + 96];
+	struct stat st;
+	bool same = !stat(r->path, &st) && st.st_dev == a.dev &&
+		    st.st_ino == a.ino && same_contents(&a, &st) &&
+		    r->sites > 0 && r->sites <= AD_ATT_MAX * 64;
+
+	a.path = strndup(r->path, sizeof(r->path));
+	a.links = calloc(r->sites ? r->sites : 1, sizeof(*a.links));
+	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
+	if (!a.path || !a.links || !grown) {
+		detach(&a);
+		return -ENOMEM;
+	}
+	obs->att = grown;
+	att_dir(a.dev, a.ino, dir, sizeof(dir));
+	for (uint32_t i = 0; i < r->sites; i++) {
+		snprintf(pinpath, sizeof(pinpath), "%s/%s/%u", obs->pin_dir,
+			 dir, i);
+		a.links[a.sites] = bpf_link__open(pinpath);
+		if (a.links[a.sites])
+			a.sites++;
+		else
+			same = false; /* a site lost: not adopted as whole */
+	}
+	if (!same) {
+		drop(obs, &a);
+		return 0;
+	}
+	obs->att[obs->natt++] = a;
+	return a.sites;
+}
+
+int ad_obs_attachments_open(struct ad_observer *obs, char *err, size_t errlen)
+{
+	struct att_key k, next;
+	struct att_rec *r;
+	bool first = true;
+	int e = 0;
+
+	obs->att_fd = ad_pins_map(obs, "attached", sizeof(struct att_key),
+				  sizeof(struct att_rec), AD_ATT_MAX);
+	if (obs->att_fd < 0)
+		return ad_fail(obs->att_fd, err, errlen,
+			       "the pinned map of attachments under %s: %s",
+			       obs->pin_dir, strerror(-obs->att_fd));
+	if (!obs->adopt)
+		return 0;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return ad_fail(-ENOMEM, err, errlen, "out of memory");
+	/* Adopting deletes records as it goes (drop()): the keys first. */
+	while (!bpf_map_get_next_key(obs->att_fd, first ? NULL : &k, &next)) {
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(obs->att_fd, &k, r))
+			continue;
+		r->path[sizeof(r->path) - 1] = '\0';
+		e = adopt_one(obs, &k, r);
+		if (e < 0)
+			break;
+	}
+	free(r);
+	return e < 0 ? ad_fail(e, err, errlen,
+			       "adopting the pinned attachments failed: %s",
+			       strerror(-e))
+		     : 0;
+}
+
+/* Detaches (pins first) every attachment `doomed` says, keeping the
+ * others in order. Returns the number of probe sites detached. */
+static int drop_if(struct ad_observer *obs,
+		   bool (*doomed)(const struct ad_attachment *, const void *),
+		   const void *ctx)
 {
 	size_t j = 0;
 	int sites = 0;
@@ -74,17 +259,51 @@ static int detach_matching(struct ad_observer *obs, const struct stat *st,
 	for (size_t i = 0; i < obs->natt; i++) {
 		struct ad_attachment *a = &obs->att[i];
 
-		if (a->dev == st->st_dev && a->ino == st->st_ino &&
-		    (!every_only || a->pid == -1) &&
-		    (written || !same_contents(a, st))) {
+		if (doomed(a, ctx)) {
 			sites += a->sites;
-			detach(a);
+			drop(obs, a);
 			continue;
 		}
 		obs->att[j++] = *a;
 	}
 	obs->natt = j;
 	return sites;
+}
+
+static bool is_unclaimed(const struct ad_attachment *a, const void *ctx)
+{
+	(void)ctx;
+	return a->unclaimed;
+}
+
+int ad_obs_drop_unclaimed(struct ad_observer *obs)
+{
+	return drop_if(obs, is_unclaimed, NULL);
+}
+
+/* Which attachments detach_matching() detaches. */
+struct match {
+	const struct stat *st;
+	bool written, every_only;
+};
+
+static bool matches(const struct ad_attachment *a, const void *ctx)
+{
+	const struct match *m = ctx;
+
+	return a->dev == m->st->st_dev && a->ino == m->st->st_ino &&
+	       (!m->every_only || a->pid == -1) &&
+	       (m->written || !same_contents(a, m->st));
+}
+
+/* Detaches the attachments of st's inode that changed (all if
+ * `written`), only those for every process if `every_only`. */
+static int detach_matching(struct ad_observer *obs, const struct stat *st,
+			   bool written, bool every_only)
+{
+	struct match m = {st, written, every_only};
+
+	return drop_if(obs, matches, &m);
 }
 
 int ad_obs_detach_changed(struct ad_observer *obs, const struct stat *st,
@@ -102,8 +321,15 @@ int ad_obs_detach_inode(struct ad_observer *obs, dev_t dev, ino_t ino)
 
 void ad_obs_detach_all(struct ad_observer *obs)
 {
-	for (size_t i = 0; i < obs->natt; i++)
-		detach(&obs->att[i]);
+	for (size_t i = 0; i < obs->natt; i++) {
+		if (obs->att[i].pinned)
+			keep(&obs->att[i]); /* the next daemon adopts it */
+		else
+			detach(&obs->att[i]);
+	}
+	if (obs->att_fd >= 0)
+		close(obs->att_fd);
+	obs->att_fd = -1;
 	free(obs->att);
 	obs->att = NULL;
 	obs->natt = obs->catt = 0;
@@ -149,20 +375,17 @@ static struct ad_attachment *find_att(struct ad_observer *obs, dev_t dev,
 /* Drops per-pid attachments of an object now covered by a pid -1 one, so
  * no probe hit runs the programs twice (a doubled ENTER would make a
  * frame its own parent). */
-static void drop_covered(struct ad_observer *obs, dev_t dev, ino_t ino)
+static bool per_pid_of(const struct ad_attachment *a, const void *ctx)
 {
-	size_t j = 0;
+	const struct ad_attachment *every = ctx;
 
-	for (size_t i = 0; i < obs->natt; i++) {
-		struct ad_attachment *a = &obs->att[i];
+	return a->dev == every->dev && a->ino == every->ino && a->pid != -1;
+}
 
-		if (a->dev == dev && a->ino == ino && a->pid != -1) {
-			detach(a);
-			continue;
-		}
-		obs->att[j++] = *a;
-	}
-	obs->natt = j;
+static void drop_covered(struct ad_observer *obs,
+			 const struct ad_attachment *every)
+{
+	drop_if(obs, per_pid_of, every);
 }
 
 /* Attaches every site of probes to the file at path (for pid, or -1)
@@ -207,7 +430,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 			 const char *shown, pid_t pid, char *err, size_t errlen)
 {
 	struct ad_elf_probes probes;
-	struct ad_attachment a = {.pid = pid}, *grown;
+	struct ad_attachment a = {.pid = pid}, *grown, *covered;
 	struct stat st;
 	int e;
 
@@ -222,8 +445,13 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	a.size = st.st_size;
 	a.mtime = st.st_mtim;
 	a.ctime = st.st_ctim;
-	if (find_att(obs, a.dev, a.ino, pid) || find_att(obs, a.dev, a.ino, -1))
+	covered = find_att(obs, a.dev, a.ino, pid);
+	if (!covered)
+		covered = find_att(obs, a.dev, a.ino, -1);
+	if (covered) {
+		covered->unclaimed = false; /* wanted still, if adopted */
 		return 0; /* already covered: the only way to return 0 */
+	}
 	/* Room for the new entry first: once probes are attached (and, for
 	 * pid -1, per-pid ones dropped) nothing may fail any more. */
 	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
@@ -257,8 +485,18 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	if (e)
 		return e;
 	a.attached_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
+	a.path = strdup(path);
+	if (!a.path)
+		e = -ENOMEM;
+	else if (pid == -1 && obs->att_fd >= 0)
+		e = pin(obs, &a, shown[0] == '/' ? shown : path);
+	if (e) {
+		detach(&a);
+		return ad_fail(e, err, errlen, "pinning the probes of %s: %s",
+			       shown, strerror(-e));
+	}
 	if (pid == -1)
-		drop_covered(obs, a.dev, a.ino);
+		drop_covered(obs, &a);
 	obs->att[obs->natt++] = a;
 	return a.sites;
 }

@@ -59,7 +59,17 @@ int ad_obs_detach_changed(struct ad_observer *obs, const struct stat *st,
  * the number of probe sites detached. */
 int ad_obs_detach_inode(struct ad_observer *obs, dev_t dev, ino_t ino);
 
-/* Detaches every probe (ad_observer_close()). */
+/* In a pinned store (pins.h): opens the map of attachments (pinned
+ * beside the store's) and, for an adopted store, takes every attachment
+ * it records whose file is unchanged (others are dropped, detached),
+ * marked unclaimed. Returns 0 or -errno with a message. */
+int ad_obs_attachments_open(struct ad_observer *obs, char *err, size_t errlen);
+/* Detaches the adopted attachments no target or discovery attached
+ * again. Returns the number of probe sites detached. */
+int ad_obs_drop_unclaimed(struct ad_observer *obs);
+
+/* Detaches every probe (ad_observer_close()); in a pinned store, leaves
+ * the pinned ones attached for the next daemon. */
 void ad_obs_detach_all(struct ad_observer *obs);
 
 #endif /* AD_ATTACH_H */

@@ -25,6 +25,7 @@
 #include "observer/attach.h"
 #include "observer/discover.h"
 #include "observer/libbpf_log.h"
+#include "observer/pins.h"
 #include "observer/reclaim.h"
 #include "observer/slots.h"
 #include "observer/store.h"
@@ -96,6 +97,7 @@ static int configure(struct ad_observer *obs, const struct ad_observer_opts *o,
 
 	if ((e = resize(skel->maps.procs, o->max_procs, err, errlen)) ||
 	    (e = resize(skel->maps.slot_owner, nslots + 1, err, errlen)) ||
+	    (e = resize(skel->maps.slot_maps, nslots + 1, err, errlen)) ||
 	    (e = resize(skel->maps.frames_of, nslots + 1, err, errlen)) ||
 	    (e = resize(skel->maps.tasks_of, nslots + 1, err, errlen)) ||
 	    (e = resize(skel->maps.strings_of, nslots + 1, err, errlen)) ||
@@ -225,6 +227,48 @@ static int attach_tracepoint(struct bpf_program *prog, struct bpf_link **link,
 		       ad_privilege_reason(-e));
 }
 
+/* The exit and exec tracepoints: attached, and pinned if the store is;
+ * an adopted store's pinned ones kept. */
+static int tracepoints(struct ad_observer *obs, char *err, size_t errlen)
+{
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		const char *name, *pin;
+	} tp[] = {
+		{obs->skel->progs.ad_sched_exit,
+		 &obs->skel->links.ad_sched_exit, "sched_process_exit", "exit"},
+		{obs->skel->progs.ad_sched_exec,
+		 &obs->skel->links.ad_sched_exec, "sched_process_exec", "exec"},
+	};
+
+	for (size_t i = 0; i < sizeof(tp) / sizeof(tp[0]); i++) {
+		char path[sizeof(obs->pin_dir) + 16];
+		int e;
+
+		if (obs->adopt) {
+			snprintf(path, sizeof(path), "%s/%s", obs->pin_dir,
+				 tp[i].pin);
+			*tp[i].link = bpf_link__open(path);
+			if (*tp[i].link)
+				continue;
+			/* not pinned (cut short): attached anew */
+		}
+		e = attach_tracepoint(tp[i].prog, tp[i].link, tp[i].name, err,
+				      errlen);
+		if (e)
+			return e;
+		if (!obs->pin_dir[0])
+			continue;
+		e = ad_pins_link(obs, *tp[i].link, tp[i].pin);
+		if (e)
+			return ad_fail(e, err, errlen,
+				       "pinning the %s link failed: %s",
+				       tp[i].name, strerror(-e));
+	}
+	return 0;
+}
+
 int ad_observer_open(const struct ad_observer_opts *opts,
 		     struct ad_observer **out, char *err, size_t errlen)
 {
@@ -243,9 +287,12 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 		return -ENOMEM;
 	}
 	obs->frames_template = -1;
+	obs->att_fd = -1;
+	obs->pin_lock = -1;
 	obs->label_max = o.label_max;
 	obs->features = *o.features;
 	obs->max_frames = o.max_frames;
+	obs->max_procs = o.max_procs;
 	obs->max_tasks = o.max_tasks;
 	obs->fd_reserve = o.fd_reserve;
 	obs->on_proc = o.on_proc;
@@ -266,11 +313,22 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	e = configure(obs, &o, err, errlen);
 	if (e)
 		goto fail;
-	e = set_templates(obs, err, errlen);
+	if (o.state_dir) {
+		char none[1];
+
+		e = ad_pins_prepare(
+			obs, o.state_dir, o.state_note ? o.state_note : none,
+			o.state_note ? o.state_note_len : 1, err, errlen);
+		if (e)
+			goto fail;
+	}
+	/* An adopted store's maps are reused whole: no template needed. */
+	e = obs->adopt ? 0 : set_templates(obs, err, errlen);
 	if (e)
 		goto fail;
 	e = asyncdump__load(obs->skel);
-	close(obs->frames_template);
+	if (obs->frames_template >= 0)
+		close(obs->frames_template);
 	obs->frames_template = -1;
 	if (e) {
 		/* As root, whatever the error, the verifier's log says why. */
@@ -286,23 +344,25 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 			   strerror(-e));
 		goto fail;
 	}
-	e = ad_obs_shared_install(obs);
+	e = obs->adopt ? ad_obs_slots_adopt(obs) : ad_obs_shared_install(obs);
 	if (e) {
-		ad_set_err(err, errlen,
-			   "installing the shared BPF maps failed: %s",
+		ad_set_err(err, errlen, "%s the shared BPF maps failed: %s",
+			   obs->adopt ? "adopting" : "installing",
 			   strerror(-e));
 		goto fail;
 	}
-	/* The exit/exec tracepoints; the USDT programs attach per object. */
-	e = attach_tracepoint(obs->skel->progs.ad_sched_exit,
-			      &obs->skel->links.ad_sched_exit,
-			      "sched_process_exit", err, errlen);
-	if (!e)
-		e = attach_tracepoint(obs->skel->progs.ad_sched_exec,
-				      &obs->skel->links.ad_sched_exec,
-				      "sched_process_exec", err, errlen);
+	/* The exit/exec tracepoints (an adopted store's run on, pinned);
+	 * the USDT programs attach per object. */
+	e = tracepoints(obs, err, errlen);
 	if (e)
 		goto fail;
+	if (o.state_dir) {
+		e = ad_pins_commit(obs, err, errlen);
+		if (!e)
+			e = ad_obs_attachments_open(obs, err, errlen);
+		if (e)
+			goto fail;
+	}
 	/* Before any probe is attached, so the first processes get their
 	 * own maps; a kernel or memory limit that refuses them fails here,
 	 * at startup. */
@@ -339,7 +399,40 @@ void ad_observer_close(struct ad_observer *obs)
 	asyncdump__destroy(obs->skel);
 	if (obs->frames_template >= 0)
 		close(obs->frames_template);
+	if (obs->pin_lock >= 0)
+		close(obs->pin_lock); /* last: the next daemon may adopt now */
 	free(obs);
+}
+
+const char *ad_observer_pinned_line(const struct ad_observer *obs, char *buf,
+				    size_t len)
+{
+	int procs = bpf_map__fd(obs->skel->maps.procs);
+	uint32_t key, next, nprocs = 0;
+	size_t sites = 0;
+
+	if (!obs->pin_dir[0]) {
+		snprintf(buf, len, "store not pinned");
+		return buf;
+	}
+	if (!obs->adopt) {
+		snprintf(buf, len,
+			 "store pinned under %s: new; a restart adopts it",
+			 obs->pin_dir);
+		return buf;
+	}
+	for (bool first = true;
+	     !bpf_map_get_next_key(procs, first ? NULL : &key, &next);
+	     first = false, key = next)
+		nprocs++;
+	for (size_t i = 0; i < obs->natt; i++)
+		sites += (size_t)obs->att[i].sites;
+	snprintf(buf, len,
+		 "store pinned under %s adopted: %u processes, %zu probe "
+		 "sites of %zu files still attached, nothing lost while no "
+		 "daemon ran but what its counters show",
+		 obs->pin_dir, nprocs, sites, obs->natt);
+	return buf;
 }
 
 uint64_t ad_observer_global(struct ad_observer *obs, enum ad_global which)

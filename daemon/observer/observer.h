@@ -43,6 +43,13 @@ struct ad_observer_opts {
 	/* What the kernel can do (ad_features_probe()): which variant of
 	 * the programs to load, how to read thread states. Required. */
 	const struct ad_features *features;
+	/* The directory the store is pinned under (pins.h), or NULL: not
+	 * pinned, gone with the daemon. */
+	const char *state_dir;
+	/* Filled, when not NULL, with what became of a store pinned
+	 * before ("" if nothing): adopted, or dropped and why. */
+	char *state_note;
+	size_t state_note_len;
 	/* Called, if not NULL, from ad_observer_handle_events() when a
 	 * process's storage changes (enum ad_proc_note), with on_proc_ctx. */
 	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
@@ -54,6 +61,11 @@ struct ad_observer;
 int ad_observer_open(const struct ad_observer_opts *opts,
 		     struct ad_observer **out, char *err, size_t errlen);
 void ad_observer_close(struct ad_observer *obs);
+
+/* One line for the log on the pinned store (pins.h): new, or adopted
+ * and what it holds. Returns buf. */
+const char *ad_observer_pinned_line(const struct ad_observer *obs, char *buf,
+				    size_t len);
 
 /* A machine-wide counter (asyncdump_abi.h, enum ad_global); 0 if it
  * cannot be read. */

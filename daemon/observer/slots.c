@@ -182,6 +182,38 @@ int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
 	return bpf_map_create(BPF_MAP_TYPE_HASH, name, ksz, vsz, max, &o);
 }
 
+/* The kernel's id of map fd, or 0. */
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* Records in slot_maps which maps slot's outer entries hold (m NULL:
+ * none). Before an install, after an uninstall: see struct ad_slot_maps. */
+static int note_maps(struct ad_observer *obs, uint32_t slot,
+		     const struct ad_mapset *m)
+{
+	struct ad_slot_maps ids = {0};
+
+	if (m) {
+		ids.frames = map_id(m->frames);
+		ids.tasks = map_id(m->tasks);
+		ids.strings = map_id(m->strings);
+		if (!ids.frames || !ids.tasks || !ids.strings)
+			return -EIO;
+	}
+	return bpf_map_update_elem(bpf_map__fd(obs->skel->maps.slot_maps),
+				   &slot, &ids, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
 static int install(struct bpf_map *outer, uint32_t slot, int fd)
 {
 	return bpf_map_update_elem(bpf_map__fd(outer), &slot, &fd, BPF_ANY)
@@ -198,6 +230,7 @@ static void uninstall(struct ad_observer *obs, uint32_t slot)
 	bpf_map_delete_elem(bpf_map__fd(s->maps.frames_of), &slot);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.tasks_of), &slot);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.strings_of), &slot);
+	note_maps(obs, slot, NULL);
 }
 
 int ad_obs_shared_create(struct ad_observer *obs)
@@ -222,7 +255,8 @@ int ad_obs_shared_install(struct ad_observer *obs)
 	const struct ad_mapset *m = &obs->slots[AD_SLOT_SHARED].maps;
 	int e;
 
-	if ((e = install(s->maps.frames_shared_of, 0, m->frames)) ||
+	if ((e = note_maps(obs, AD_SLOT_SHARED, m)) ||
+	    (e = install(s->maps.frames_shared_of, 0, m->frames)) ||
 	    (e = install(s->maps.tasks_of, AD_SLOT_SHARED, m->tasks)) ||
 	    (e = install(s->maps.strings_of, AD_SLOT_SHARED, m->strings)))
 		return e;
@@ -291,7 +325,8 @@ static int make_ready(struct ad_observer *obs, uint32_t slot)
 		close_maps(&m);
 		return e;
 	}
-	if ((e = install(s->maps.frames_of, slot, m.frames)) ||
+	if ((e = note_maps(obs, slot, &m)) ||
+	    (e = install(s->maps.frames_of, slot, m.frames)) ||
 	    (e = install(s->maps.tasks_of, slot, m.tasks)) ||
 	    (e = install(s->maps.strings_of, slot, m.strings)))
 		goto fail;
@@ -505,6 +540,84 @@ static bool read_owner(struct ad_observer *obs, uint32_t slot,
 {
 	return bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.slot_owner),
 				   &slot, o) == 0;
+}
+
+/* The maps slot_maps names for slot, opened (-1 for each that is not
+ * there any more); false if it names none. The outer arrays are never
+ * looked up: see struct ad_slot_maps. */
+static bool noted_maps(struct ad_observer *obs, uint32_t slot,
+		       struct ad_mapset *out)
+{
+	struct ad_slot_maps ids;
+
+	out->frames = out->tasks = out->strings = -1;
+	if (bpf_map_lookup_elem(bpf_map__fd(obs->skel->maps.slot_maps), &slot,
+				&ids) ||
+	    (!ids.frames && !ids.tasks && !ids.strings))
+		return false;
+	out->frames = ids.frames ? bpf_map_get_fd_by_id(ids.frames) : -1;
+	out->tasks = ids.tasks ? bpf_map_get_fd_by_id(ids.tasks) : -1;
+	out->strings = ids.strings ? bpf_map_get_fd_by_id(ids.strings) : -1;
+	return true;
+}
+
+/* Is slot in its ready ring, between head and tail? */
+static bool in_ring(const struct ad_observer *obs, uint32_t slot)
+{
+	const struct ad_ready *r = obs->ready;
+	bool big = ad_obs_slot_is_big(obs, slot);
+	const uint32_t *ring = big ? r->big : r->slot;
+	uint32_t size = big ? AD_READY_BIG_RING : AD_READY_RING;
+	uint32_t head = __atomic_load_n(big ? &r->big_head : &r->head,
+					__ATOMIC_ACQUIRE);
+	uint32_t tail = __atomic_load_n(big ? &r->big_tail : &r->tail,
+					__ATOMIC_ACQUIRE);
+
+	for (uint32_t i = head; i != tail && i - head < size; i++)
+		if (ring[i & (size - 1)] == slot)
+			return true;
+	return false;
+}
+
+static void adopt_slot(struct ad_observer *obs, uint32_t slot)
+{
+	struct ad_slot *sl = &obs->slots[slot];
+	struct ad_mapset m = {-1, -1, -1, false};
+	struct ad_slot_owner o;
+
+	if (!noted_maps(obs, slot, &m))
+		return; /* EMPTY */
+	sl->maps = m;
+	if (m.frames < 0 || m.tasks < 0 || m.strings < 0 ||
+	    !read_owner(obs, slot, &o)) {
+		release(obs, slot); /* made in part: given back */
+		return;
+	}
+	if (o.pid) {
+		own(obs, slot, o.pid, o.pgen);
+		sl->owned_ns = o.taken_ns;
+	} else if (in_ring(obs, slot)) {
+		sl->state = AD_SLOT_READY;
+		(*nready_of(obs, slot))++;
+	} else {
+		release(obs, slot);
+	}
+}
+
+int ad_obs_slots_adopt(struct ad_observer *obs)
+{
+	struct ad_mapset *sh = &obs->slots[AD_SLOT_SHARED].maps;
+
+	noted_maps(obs, AD_SLOT_SHARED, sh);
+	sh->shared = true;
+	if (sh->frames < 0 || sh->tasks < 0 || sh->strings < 0) {
+		close_maps(sh);
+		return -ENOENT;
+	}
+	obs->slots[AD_SLOT_SHARED].state = AD_SLOT_OWNED; /* by everyone */
+	for (uint32_t slot = 1; slot <= obs->nslots + obs->nbig; slot++)
+		adopt_slot(obs, slot);
+	return 0;
 }
 
 void ad_obs_slot_taken(struct ad_observer *obs, uint32_t slot, uint32_t pid,

@@ -75,6 +75,12 @@ int ad_obs_create_map(const struct ad_observer *obs, enum ad_map_kind which,
  * are the template of every slot's maps), installed after. 0 or -errno. */
 int ad_obs_shared_create(struct ad_observer *obs);
 int ad_obs_shared_install(struct ad_observer *obs);
+/* Instead, for a store adopted from its pins (pins.h): every slot's maps
+ * found in the outer arrays, each slot owned (slot_owner names a
+ * process), ready (in the ready table) or, neither, given back. Needs the
+ * ready table mapped. Returns 0, or -ENOENT if the shared maps are
+ * missing (a store cut short). */
+int ad_obs_slots_adopt(struct ad_observer *obs);
 /* Maps the ready_slots table into obs->ready (after load), and back out.
  * 0 or -errno. */
 int ad_obs_ready_map(struct ad_observer *obs);

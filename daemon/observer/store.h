@@ -35,6 +35,13 @@ struct ad_attachment {
 	struct timespec mtime, ctime;
 	struct bpf_link **links; /* one per probe site (malloc'd) */
 	int sites;		 /* how many */
+	/* pid -1, in a pinned store: its links pinned and its record in the
+	 * attached map (attach.c), so the next daemon adopts them */
+	bool pinned;
+	/* adopted from the pins, and not yet claimed by a target or
+	 * discovery: dropped if none claims it (ad_obs_drop_unclaimed()) */
+	bool unclaimed;
+	char *path; /* as attached (malloc'd; NULL if unknown) */
 	/* CLOCK_MONOTONIC once every probe was attached: a process started
 	 * before it may have entered frames unseen (ad_coverage()). */
 	uint64_t attached_ns;
@@ -145,6 +152,13 @@ struct ad_observer {
 	struct ad_watch *watch;	  /* watch.c; NULL while nothing is watched */
 	struct ad_discover *disc; /* discover.c; NULL until used */
 	struct ad_reclaim *rq;	  /* the sweeps' state (reclaim.c) */
+	/* pins.h: the store's directory ("" when not pinned), and whether
+	 * the store found there is adopted rather than made */
+	char pin_dir[512];
+	bool adopt;
+	int att_fd;	    /* the pinned attached map (attach.c), or -1 */
+	int pin_lock;	    /* the state directory, flock'ed (pins.c), or -1 */
+	uint32_t max_procs; /* ad_observer_opts */
 	/* ad_observer_opts */
 	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
 	void *on_proc_ctx;

@@ -775,9 +775,16 @@ static int attach_target(struct server *s, const char *path, bool from_file)
 			       err);
 		return rc;
 	}
-	ad_log(AD_LOG_INFO,
-	       "attached %d probe sites of %s (every process, now and later)",
-	       rc, path);
+	if (rc)
+		ad_log(AD_LOG_INFO,
+		       "attached %d probe sites of %s (every process, now and "
+		       "later)",
+		       rc, path);
+	else
+		ad_log(AD_LOG_INFO,
+		       "%s: its probes are attached already (kept from the "
+		       "pinned store, or named twice)",
+		       path);
 	if (ad_observer_watch_path(s->obs, path, err, sizeof(err)))
 		ad_log(AD_LOG_WARN,
 		       "cannot watch %s for change (%s): a new build copied "
@@ -847,6 +854,11 @@ static void log_restart_only(const struct ad_options *was,
 		       "%s: dump_group is now '%s': takes effect at the next "
 		       "start ('%s' until then)",
 		       file, ng, wg);
+	if (strcmp(was->state_dir ? was->state_dir : "",
+		   now->state_dir ? now->state_dir : ""))
+		ad_log(AD_LOG_WARN,
+		       "%s: state_dir changed: takes effect at the next start",
+		       file);
 	if (was->discovery != now->discovery)
 		ad_log(AD_LOG_WARN,
 		       "%s: discovery changed: takes effect at the next start",
@@ -1146,6 +1158,7 @@ static int load_observer(struct server *s)
 {
 	const struct ad_options *o = s->opts;
 	struct ad_features feat;
+	char err[512], note[1024] = "";
 	struct ad_observer_opts oo = {
 		.max_frames = o->max_frames,
 		.max_tasks = o->max_tasks,
@@ -1157,8 +1170,10 @@ static int load_observer(struct server *s)
 		.features = &feat,
 		.on_proc = proc_note_log,
 		.on_proc_ctx = s,
+		.state_dir = o->state_dir,
+		.state_note = note,
+		.state_note_len = sizeof(note),
 	};
-	char err[512];
 	int rc;
 
 	rc = probe_kernel(&feat);
@@ -1169,16 +1184,36 @@ static int load_observer(struct server *s)
 		ad_log(AD_LOG_ERR, "cannot load the BPF observer: %s", err);
 		return ad_exit_code(rc, AD_EXIT_ATTACH);
 	}
+	if (note[0])
+		ad_log(AD_LOG_WARN, "%s", note);
 	ad_log(AD_LOG_INFO,
 	       "observer loaded: max_frames=%u max_tasks=%u (per process) "
 	       "max_procs=%u max_slots=%u max_big=%u label_max=%u",
 	       o->max_frames, o->max_tasks, o->max_procs, o->max_slots,
 	       o->max_big, o->label_max);
+	if (o->state_dir)
+		ad_log(AD_LOG_INFO, "%s",
+		       ad_observer_pinned_line(s->obs, note, sizeof(note)));
 	return AD_EXIT_OK;
 }
 
+/* An adopted store's attachments that no target and no process wants any
+ * more (a target removed from the config across the restart, a file
+ * discovered once whose processes all exited): detached. */
+static void drop_unclaimed(struct server *s)
+{
+	int n = ad_obs_drop_unclaimed(s->obs);
+
+	if (n > 0)
+		ad_log(AD_LOG_INFO,
+		       "detached %d probe sites adopted from the pinned store "
+		       "that no target or process uses any more",
+		       n);
+}
+
 /* The probes: named files, the [targets] of the file, named processes,
- * then discovery's scan. */
+ * then discovery's scan, then what an adopted store had that none of
+ * those wants. */
 static int attach_all(struct server *s)
 {
 	const struct ad_options *o = s->opts;
@@ -1202,6 +1237,7 @@ static int attach_all(struct server *s)
 	}
 	if (s->discovery)
 		discover_start(s);
+	drop_unclaimed(s);
 	return AD_EXIT_OK;
 }
 
@@ -1262,7 +1298,7 @@ int ad_server_run(const struct ad_options *cli)
 	char err[512];
 	struct stat st;
 	int code, lock_fd = -1;
-	bool stopped = false;
+	bool stopped = false, pinned = false;
 	int64_t detach_ms;
 
 	ad_dumpmem_setup(&s.mem);
@@ -1372,6 +1408,7 @@ int ad_server_run(const struct ad_options *cli)
 	lock_fd = -1;
 	code = AD_EXIT_OK;
 	stopped = true;
+	pinned = opts->state_dir != NULL; /* settings freed before the log */
 out:
 	if (s.pool_started) {
 		ad_pool_stop(&s.pool);
@@ -1394,7 +1431,12 @@ out:
 	ad_settings_free(&s.set);
 	/* Said once the probes are detached and the lock is free: a new
 	 * daemon started after this line starts. */
-	if (stopped)
+	if (stopped && pinned)
+		ad_log(AD_LOG_INFO,
+		       "stopped after %lu dumps in %lld ms; the probes and "
+		       "what they recorded stay pinned for the next daemon",
+		       s.served, (long long)detach_ms);
+	else if (stopped)
 		ad_log(AD_LOG_INFO,
 		       "stopped after %lu dumps (probes detached in %lld ms)",
 		       s.served, (long long)detach_ms);

@@ -6,8 +6,12 @@ socket. Frames entered before the restart, in the gap while no observer
 ran (some exiting there) and after it: each shown right or marked
 uncertain, never wrong as certain (progs/restart.c holds the truth)."""
 
+import json
 import os
+import re
+import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -20,6 +24,7 @@ TRUTH_1 = {
     "main before": ("thread", None),
     "t1 before": ("T1", None),
 }
+TRUTH_2 = dict(TRUTH_1, **{"t1 gap": ("T1", "t1 before")})
 TRUTH_3 = {
     "main before": ("thread", None),
     "new thread root": ("new thread", None),
@@ -211,6 +216,210 @@ class Restart(adtest.ADTestCase):
         """Killed, it leaves nothing that stops the next one starting on
         its socket."""
         self.restart(signal.SIGKILL)
+
+    # ---------------------------------------------------- a pinned store
+
+    def state_dir(self):
+        """A store directory of this test's own in the BPF filesystem,
+        removed (every pin: the links detach) when the test ends."""
+        path = "/sys/fs/bpf/adtest-%d-%s" % (os.getpid(), self.id().split(".")[-1])
+        self.addCleanup(shutil.rmtree, path, True)
+        return path
+
+    def start_pinned(self, exe):
+        """A daemon pinning its store in a directory of the test's own,
+        attached to exe, and exe started under it: (dir, daemon, proc)."""
+        sd = self.state_dir()
+        d = self.start_daemon(attach=[exe], extra=["--state-dir", sd])
+        self.assertIn("store pinned under %s/v1: new" % sd, d.stderr())
+        # more than a clock tick: /proc rounds the start down to one
+        time.sleep(0.05)
+        p = self.start([exe])
+        return sd, d, p
+
+    def check_exact(self, doc, truth):
+        """Every frame the program has open shown, where it put it, as
+        certain: nothing was missed while no observer ran."""
+        got = {s[0]: s for s in shown(doc, self.ids)}
+        self.assertEqual(sorted(got), sorted(truth), "frames shown")
+        for label, (task, parent, unsure, reason) in (
+                (k, v[1:]) for k, v in got.items()):
+            self.assertIsNone(unsure, "%s marked %s" % (label, unsure))
+            self.assertIsNone(reason, "%s detached (%s)" % (label, reason))
+            self.assertEqual((task, parent), truth[label], label)
+        self.assertEqual(doc["coverage"], "whole")
+        self.assertEqual(doc["stats"]["uncertain"], 0)
+        self.assertEqual([k for k, v in doc["lost"].items() if v], [],
+                         "losses")
+
+    def restart_pinned(self, sig):
+        exe = prog("restart")
+        sd, a, p = self.start_pinned(exe)
+        t1, t2, t3 = p.ready()
+        self.ids = {t1: "T1", t2: "T2", t3: "T3", "pid": p.pid}
+        self.check_exact(self.dump_json(a, p.pid), TRUTH_1)
+
+        # The observer goes: its probes stay, pinned, and record on.
+        began = time.monotonic()
+        a.p.send_signal(sig)
+        a.p.wait(timeout=60)
+        took = time.monotonic() - began
+        sys.stderr.write("  (%s: gone in %.3f s)\n" % (sig.name, took))
+        if sig == signal.SIGTERM:
+            self.assertLess(took, 1.0, "SIGTERM: exit within 1 s")
+            self.assertIn("stay pinned for the next daemon", a.stderr())
+        p.send()
+        p.ready()
+
+        b = self.start_daemon(attach=[exe], socket=a.socket,
+                              extra=["--state-dir", sd])
+        self.wait_serving(b)
+        self.assertRegex(b.stderr(), r"store pinned under %s/v1 adopted: "
+                         r"\d+ processes, \d+ probe sites of 1 files"
+                         % re.escape(sd))
+        time.sleep(0.05)
+        p.send()
+        p.ready()
+        doc = self.dump_json(b, p.pid)
+        self.check_exact(doc, TRUTH_3)
+        self.assertEqual(task_called(doc, self.ids, "T1")["state"], "running")
+        p.send()
+        p.ready()
+        doc = self.dump_json(b, p.pid)
+        self.check_exact(doc, TRUTH_4)
+        self.assertEqual(task_called(doc, self.ids, "T1")["state"], "idle")
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
+    def test_pinned_sigterm(self):
+        """With --state-dir, SIGTERM leaves the probes and the store
+        pinned: the daemon exits within 1 s, the program's events go on
+        being recorded with no daemon, and the next daemon adopts it all:
+        every frame exact and certain, nothing lost."""
+        self.restart_pinned(signal.SIGTERM)
+
+    def test_pinned_sigkill(self):
+        """The same after SIGKILL: the next daemon picks the state up."""
+        self.restart_pinned(signal.SIGKILL)
+
+    def test_pinned_handover_under_load(self):
+        """Three restarts (SIGTERM, SIGKILL, SIGTERM) while two threads
+        make ENTER/EXIT pairs as fast as they can: no event lost or
+        doubled. Each would leave a trace: an EXIT lost a frame open, an
+        ENTER lost or an EXIT doubled an exit_unknown."""
+        exe = prog("pairs")
+        sd, d, p = self.start_pinned(exe)
+        p.ready()
+        pid, began = p.pid, time.monotonic()
+        for sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGTERM):
+            time.sleep(0.3)
+            d.p.send_signal(sig)
+            d.p.wait(timeout=60)
+            d = self.start_daemon(attach=[exe], socket=d.socket,
+                                  extra=["--state-dir", sd])
+            self.wait_serving(d)
+        time.sleep(0.3)
+        p.send()
+        pairs = int(p.expect("STOPPED")[0])
+        took = time.monotonic() - began
+        sys.stderr.write("  (%d pairs in %.1f s through 3 restarts: %.0f "
+                         "a second)\n" % (pairs, took, pairs / took))
+        doc = self.dump_json(d, pid)
+        got = sorted(f[:3] for f in shown(doc, {"pid": pid}))
+        self.assertEqual(got, [("hold", "new thread", None)] * 2)
+        self.assertEqual(doc["coverage"], "whole")
+        self.assertEqual(doc["stats"]["uncertain"], 0)
+        self.assertEqual([k for k, v in doc["lost"].items() if v], [])
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
+    def test_pinned_layout_mismatch(self):
+        """A store pinned with other settings is never read: the next
+        daemon says it dropped it, and observes afresh (late, marked)."""
+        exe = prog("restart")
+        sd, a, p = self.start_pinned(exe)
+        t1, t2, t3 = p.ready()
+        self.ids = {t1: "T1", t2: "T2", t3: "T3", "pid": p.pid}
+        a.p.send_signal(signal.SIGTERM)
+        a.p.wait(timeout=60)
+        b = self.start_daemon(attach=[exe], socket=a.socket,
+                              extra=["--state-dir", sd, "--label-max", "32"])
+        self.wait_serving(b)
+        self.assertIn("the store pinned at %s/v1 was made with other "
+                      "settings or another version: dropped, with every "
+                      "frame and task it held" % sd, b.stderr())
+        self.assertIn("store pinned under %s/v1: new" % sd, b.stderr())
+        self.assertNotRegex(b.stderr(), r"dropped, with every frame and task "
+                            r"it held \(0 pins")
+        time.sleep(0.05)
+        p.send()
+        p.ready()
+        doc = self.dump_json(b, p.pid)
+        self.assertEqual(doc["coverage"], "partial")
+        self.check_truth(doc, TRUTH_2)
+        # Only what was entered since: the old store's frames are gone,
+        # and the new one is marked as entered in a poll begun before.
+        self.assertEqual([(f[0], f[3]) for f in shown(doc, self.ids)],
+                         [("t1 gap", "before_observation")])
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+
+    def refused_start(self, socket, state_dir):
+        """A daemon started on state_dir, expected to exit at once."""
+        return subprocess.run([adtest.DAEMON, "--daemon", "--socket", socket,
+                               "--attach", prog("restart"),
+                               "--state-dir", state_dir],
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+
+    def test_state_dir_checked(self):
+        """A state directory outside the BPF filesystem is refused before
+        anything in it is touched; in one, only other versions' stores
+        ("vN") are dropped, and anything else there is left alone."""
+        tmp = self.tmpdir()
+        open(os.path.join(tmp, "keep"), "w").close()
+        os.mkdir(os.path.join(tmp, "v0"))
+        r = self.refused_start(os.path.join(tmp, "s.sock"), tmp)
+        self.assertEqual(r.returncode, adtest.EXIT_KERNEL, r.stderr)
+        self.assertIn("the state directory %s is not in a BPF filesystem"
+                      % tmp, r.stderr)
+        self.assertTrue(os.path.isdir(os.path.join(tmp, "v0")))
+        self.assertTrue(os.path.exists(os.path.join(tmp, "keep")))
+
+        sd = self.state_dir()
+        os.makedirs(os.path.join(sd, "v0"))
+        os.makedirs(os.path.join(sd, "other"))
+        d = self.start_daemon(attach=[prog("restart")],
+                              extra=["--state-dir", sd])
+        self.assertIn("the store pinned at %s/v0, of another version, was "
+                      "dropped" % sd, d.stderr())
+        self.assertEqual(sorted(os.listdir(sd)), ["other", "v1"])
+        # One daemon a store: a second, on another socket, is refused.
+        r = self.refused_start(os.path.join(tmp, "t.sock"), sd)
+        self.assertNotEqual(r.returncode, adtest.EXIT_OK, r.stderr)
+        self.assertIn("the state directory %s is in use by another "
+                      "asyncdumpd" % sd, r.stderr)
+        self.wait_serving(d)
+
+    def test_pinned_exit_in_gap(self):
+        """A process that exits while no daemon runs is reclaimed: the
+        next daemon does not list it, and its maps are given back."""
+        exe = prog("restart")
+        sd, a, p = self.start_pinned(exe)
+        p.ready()
+        gone = p.pid
+        a.p.send_signal(signal.SIGTERM)
+        a.p.wait(timeout=60)
+        p.close_stdin()
+        self.assertEqual(p.wait(), 0)
+        b = self.start_daemon(attach=[exe], socket=a.socket,
+                              extra=["--state-dir", sd])
+        self.wait_serving(b)
+        r = subprocess.run([adtest.DAEMON, "--list", "--format", "json",
+                            "--socket", b.socket], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=adtest.DUMP_TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(gone, [row["pid"] for row in json.loads(r.stdout)])
 
 
 if __name__ == "__main__":

@@ -536,7 +536,12 @@ class Unit(adtest.ADTestCase):
         self.assertEqual(len(caps), 1)
         bounding = ",".join("+" + c[len("CAP_"):].lower() for c in caps[0].split())
         argv = shlex.split(unit_values("ExecStart")[0])
-        self.assertEqual(argv[:2], ["/usr/sbin/asyncdumpd", "--daemon"])
+        self.assertEqual(argv, ["/usr/sbin/asyncdumpd", "--daemon",
+                                "--state-dir", "/sys/fs/bpf/asyncdump"])
+        # The store pinned as the unit would, in a directory of the test's
+        # own (the command line's last --state-dir wins).
+        state = "/sys/fs/bpf/adtest-%d-service" % os.getpid()
+        self.addCleanup(shutil.rmtree, state, True)
         self.assertEqual(unit_values("Type"), ["notify"])
         where = self.tmpdir()
         target, conf = service_with_config(self, where)
@@ -546,7 +551,8 @@ class Unit(adtest.ADTestCase):
         with open(errpath, "wb") as err:
             d = subprocess.Popen(
                 ["setpriv", "--bounding-set=-all," + bounding, "--",
-                 adtest.DAEMON] + argv[1:] + ["--config", conf, "--socket", sock],
+                 adtest.DAEMON] + argv[1:] + ["--config", conf, "--socket", sock,
+                                              "--state-dir", state],
                 stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT,
                 env=dict(os.environ, NOTIFY_SOCKET=npath))
 
@@ -592,6 +598,7 @@ class Unit(adtest.ADTestCase):
         self.expect_notify(ns, "STOPPING=1", timeout=30)
         self.assertEqual(d.wait(timeout=60), 0, log())
         self.assertIn("stopped after 1 dumps", log())
+        self.assertIn("stay pinned for the next daemon", log())
         self.assertNotIn("Operation not permitted", log())
 
 

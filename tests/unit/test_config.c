@@ -107,6 +107,8 @@ static void test_errors_name_their_line(void **state)
 	expect_error("[limits]\nmax_frames = 0\n", 2, "from 1 to");
 	expect_error("[limits]\nlabel_max = 1\n", 2, "label_max");
 	expect_error("[targets]\nattach = bin/a\n", 2, "not an absolute path");
+	expect_error("[daemon]\nstate_dir = bpf\n", 2,
+		     "'bpf' is not an absolute path");
 	expect_error("\n\n[nope]\nx = 1\n", 4, "unknown section [nope]");
 	expect_error("[limits]\nmax_fames = 3\n", 2,
 		     "unknown key max_fames in [limits]");
@@ -184,11 +186,13 @@ static void test_apply(void **state)
 				     "77", "--socket", "/cli.sock", NULL});
 	assert_int_equal(parse("[limits]\nmax_frames = 1000\nmax_tasks = 9\n"
 			       "max_procs = 5\n[daemon]\nsocket = /f.sock\n"
-			       "dump_group = g\ndiscovery = on\n",
+			       "dump_group = g\ndiscovery = on\n"
+			       "state_dir = /sys/fs/bpf/ad\n",
 			       &cfg),
 			 0);
 	assert_int_equal(ad_config_apply(&cfg, &o, err, sizeof(err)), 0);
 	assert_int_equal(o.discovery, AD_DISCOVERY_ON);
+	assert_string_equal(o.state_dir, "/sys/fs/bpf/ad");
 	assert_int_equal(o.max_frames, 77);
 	assert_int_equal(o.max_tasks, 9);
 	assert_int_equal(o.max_procs, 5);

@@ -128,6 +128,30 @@ static void test_dump_group(void **state)
 		     "--dump-group");
 }
 
+/* --state-dir: a daemon option, an absolute path, NULL when not given
+ * (the store then goes with the daemon). */
+static void test_state_dir(void **state)
+{
+	struct ad_options o;
+	(void)state;
+
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a"), 0);
+	assert_null(o.state_dir);
+	ad_options_free(&o);
+	assert_int_equal(PARSE(&o, "--daemon", "--attach", "/a", "--state-dir",
+			       "/x", "--state-dir", "/sys/fs/bpf/ad"),
+			 0);
+	assert_string_equal(o.state_dir, "/sys/fs/bpf/ad"); /* the last */
+	assert_true(o.given & AD_GIVEN_STATE_DIR);
+	ad_options_free(&o);
+	EXPECT_USAGE("--state-dir: 'bpf/ad' is not an absolute path",
+		     "--daemon", "--attach", "/a", "--state-dir", "bpf/ad");
+	EXPECT_USAGE("--state-dir: '' is not an absolute path", "--daemon",
+		     "--attach", "/a", "--state-dir", "");
+	EXPECT_USAGE("--state-dir only applies to --daemon", "--pid", "3",
+		     "--state-dir", "/x");
+}
+
 /* Every observed process gets maps of its own unless --max-slots says
  * fewer; 0 puts every process in the shared maps. */
 static void test_slots_follow_procs(void **state)
@@ -512,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_duration_bad),
 		cmocka_unit_test(test_parse_pid),
 		cmocka_unit_test(test_dump_group),
+		cmocka_unit_test(test_state_dir),
 		cmocka_unit_test(test_discovery),
 	};
 
