@@ -315,10 +315,15 @@ static int scan_elf(Elf *elf, const char *name, struct ad_elf_probes *out,
 	struct elf_layout l = {.elf = elf};
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
-	size_t shstrndx;
+	size_t shstrndx, shnum;
 
+	/* A string table index past the sections is refused whatever way
+	 * the file was opened: libelf reads it from a file but not from
+	 * memory (found by fuzz_elf_notes). */
 	if (!elf || elf_kind(elf) != ELF_K_ELF ||
-	    elf_getshdrstrndx(elf, &shstrndx) != 0 || !gelf_getehdr(elf, &eh)) {
+	    elf_getshdrnum(elf, &shnum) != 0 ||
+	    elf_getshdrstrndx(elf, &shstrndx) != 0 ||
+	    (shnum && shstrndx >= shnum) || !gelf_getehdr(elf, &eh)) {
 		snprintf(err, errlen,
 			 "%s is not an ELF executable or shared library", name);
 		return -ENOEXEC;

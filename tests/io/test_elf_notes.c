@@ -6,6 +6,7 @@
  * same probes; cut or garbage images are refused, not misread.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -160,12 +162,49 @@ static void test_bad_images(void **state)
 	free(image);
 }
 
+/* A section-name table index past the sections (SHN_XINDEX, and section
+ * 0's sh_link far out): refused from memory and from a file alike
+ * (libelf took it from a file but not from memory: found by
+ * fuzz_elf_notes). */
+static void test_bad_shstrndx(void **state)
+{
+	char path[] = "/tmp/test_elf_notes.XXXXXX", err[256];
+	struct ad_elf_probes p;
+	uint16_t xindex = 0xffff;
+	uint32_t far = 0x7f454c46;
+	uint64_t shoff;
+	size_t len;
+	char *image;
+	int fd;
+
+	(void)state;
+	image = slurp("/proc/self/exe", &len);
+	assert_true(len > 64 && image[4] == ELFCLASS64);
+	memcpy(&shoff, image + 40, sizeof(shoff)); /* e_shoff */
+	assert_true(shoff + 64 <= len);
+	memcpy(image + 62, &xindex, sizeof(xindex));   /* e_shstrndx */
+	memcpy(image + shoff + 40, &far, sizeof(far)); /* section 0's sh_link */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, image, len) == (ssize_t)len);
+	close(fd);
+	assert_int_equal(ad_elf_probes_read(path, &p, err, sizeof(err)),
+			 -ENOEXEC);
+	unlink(path);
+	assert_int_equal(
+		ad_elf_probes_read_mem(image, len, "bad", &p, err, sizeof(err)),
+		-ENOEXEC);
+	assert_non_null(strstr(err, "bad is not an ELF"));
+	free(image);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_and_memory_agree),
 		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_bad_images),
+		cmocka_unit_test(test_bad_shstrndx),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
