@@ -1998,6 +1998,52 @@ int BPF_PROG(ad_sched_exec, struct task_struct *p)
 	return 0;
 }
 
+/* The dispatchers: what the links run (maps.bpf.h, "dispatch"). Each
+ * tail-calls the program of its kind; one that finds none (never
+ * expected) counts its event lost in the process's record, if any. */
+static __always_inline int undispatched(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ad_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (proc)
+		__sync_fetch_and_add(&proc->lost[AD_LOST_UNDISPATCHED], 1);
+	return 0;
+}
+
+#define AD_DISPATCHER(name, kind)                                              \
+	SEC("uprobe")                                                          \
+	int ad_to_##name(struct pt_regs *ctx)                                  \
+	{                                                                      \
+		bpf_tail_call(ctx, &dispatch, (kind));                         \
+		return undispatched();                                         \
+	}
+
+AD_DISPATCHER(task_spawn, AD_PROBE_TASK_SPAWN)
+AD_DISPATCHER(task_spawn_dyn, AD_PROBE_TASK_SPAWN_DYN)
+AD_DISPATCHER(task_exit, AD_PROBE_TASK_EXIT)
+AD_DISPATCHER(poll_begin, AD_PROBE_POLL_BEGIN)
+AD_DISPATCHER(poll_end, AD_PROBE_POLL_END)
+AD_DISPATCHER(enter, AD_PROBE_ENTER)
+AD_DISPATCHER(enter_dyn, AD_PROBE_ENTER_DYN)
+AD_DISPATCHER(enter_at, AD_PROBE_ENTER_AT)
+AD_DISPATCHER(exit, AD_PROBE_EXIT)
+AD_DISPATCHER(move, AD_PROBE_MOVE)
+
+SEC("tp_btf/sched_process_exit")
+int ad_to_sched_exit(void *ctx)
+{
+	bpf_tail_call(ctx, &dispatch_exit, 0);
+	return undispatched();
+}
+
+SEC("tp_btf/sched_process_exec")
+int ad_to_sched_exec(void *ctx)
+{
+	bpf_tail_call(ctx, &dispatch_exec, 0);
+	return undispatched();
+}
+
 /* Every thread with state (struct ad_thread_rec), for a dump: the
  * innermost frame of a task being polled is in its thread's state, and
  * Linux 6.1 cannot look a single thread's task storage up from user space

@@ -149,4 +149,34 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
+/* The dispatch tables (issue 14): a probe site's link runs a dispatcher
+ * (ad_to_*), which tail-calls the program of its kind found here. The
+ * daemon fills them after loading and before attaching; a new daemon
+ * adopting a pinned store replaces each entry with its own program in one
+ * step, so every event runs exactly one program, the old or the new, and
+ * an upgrade's BPF code takes over the sites already attached. One table
+ * per program type and hook (a tail call stays within both). Sleepable
+ * programs cannot tail-call: the sleepable _DYN variants are attached
+ * directly. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, AD_PROBE_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} dispatch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dispatch_exit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dispatch_exec SEC(".maps");
+
 #endif /* AD_MAPS_BPF_H */

@@ -67,7 +67,7 @@ static inline __u64 ad_cookie_make(unsigned int n, const unsigned int *off)
  * what they mean): a daemon adopts a store pinned by another only when
  * it is the same (daemon/observer/pins.h). Raise it with any change to
  * this file's records or to bpf/maps.bpf.h. */
-#define AD_LAYOUT_VERSION 1u
+#define AD_LAYOUT_VERSION 2u
 
 /* Key of every record map: frames, tasks and strings (a process's own
  * maps and the shared ones alike, see "Where records live" below). */
@@ -267,13 +267,17 @@ enum ad_lost {
 	 * ready when it started) and had used its share of the shared maps
 	 * (asyncdump_abi.h, "Where records live") */
 	AD_LOST_SHARE_FULL,
+	/* event dropped: its dispatcher found no program of its kind in the
+	 * dispatch table (never expected: the daemon fills the table before
+	 * it attaches, and a new daemon replaces each entry in one step) */
+	AD_LOST_UNDISPATCHED,
 	AD_LOST_COUNT,
 };
 #define AD_LOST_NAMES                                                          \
 	"frames_full", "tasks_full", "strings_full", "label_unreadable",       \
 		"exit_unknown", "task_exit_unknown", "poll_end_unknown",       \
 		"move_unknown", "parent_unknown", "threads_full", "maps_gone", \
-		"share_full"
+		"share_full", "undispatched"
 
 /* Where records live.
  *

@@ -34,8 +34,9 @@
  *   "lost": { <counter>: n, ... }    every counter, zeros included:
  *       frames_full tasks_full strings_full label_unreadable exit_unknown
  *       task_exit_unknown poll_end_unknown move_unknown parent_unknown
- *       threads_full maps_gone share_full (BPF, per process), dump_label_unreadable
- *       stale_records dump_memory_timeout (found while collecting),
+ *       threads_full maps_gone share_full undispatched (BPF, per process),
+ *       dump_label_unreadable stale_records dump_memory_timeout (found
+ *       while collecting),
  *       procs_full (machine-wide)
  *   "stats": { frames_in, frames_shown, frames_hidden (verbose, not asked
  *       for), duplicate_frames, duplicate_tasks, orphans, cycles,

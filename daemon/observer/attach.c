@@ -335,9 +335,10 @@ void ad_obs_detach_all(struct ad_observer *obs)
 	obs->natt = obs->catt = 0;
 }
 
-/* The program of each probe, of the variant loaded (dyn_variant()). */
-static struct bpf_program *probe_prog(const struct ad_observer *obs,
-				      unsigned int which)
+/* The program that handles probe `which` (the sleepable or the ad_nf_*
+ * variant of a _DYN one, as loaded). */
+static struct bpf_program *handler(const struct ad_observer *obs,
+				   unsigned int which)
 {
 	const struct asyncdump *s = obs->skel;
 	bool sl = obs->features.sleepable;
@@ -358,6 +359,55 @@ static struct bpf_program *probe_prog(const struct ad_observer *obs,
 	};
 
 	return progs[which];
+}
+
+/* The dispatcher of probe `which` (bpf/maps.bpf.h, "dispatch"), or NULL
+ * for a sleepable handler, which cannot be tail-called. */
+static struct bpf_program *dispatcher(const struct ad_observer *obs,
+				      unsigned int which)
+{
+	const struct asyncdump *s = obs->skel;
+	struct bpf_program *progs[AD_PROBE_COUNT] = {
+		[AD_PROBE_TASK_SPAWN] = s->progs.ad_to_task_spawn,
+		[AD_PROBE_TASK_SPAWN_DYN] = s->progs.ad_to_task_spawn_dyn,
+		[AD_PROBE_TASK_EXIT] = s->progs.ad_to_task_exit,
+		[AD_PROBE_POLL_BEGIN] = s->progs.ad_to_poll_begin,
+		[AD_PROBE_POLL_END] = s->progs.ad_to_poll_end,
+		[AD_PROBE_ENTER] = s->progs.ad_to_enter,
+		[AD_PROBE_ENTER_DYN] = s->progs.ad_to_enter_dyn,
+		[AD_PROBE_ENTER_AT] = s->progs.ad_to_enter_at,
+		[AD_PROBE_EXIT] = s->progs.ad_to_exit,
+		[AD_PROBE_MOVE] = s->progs.ad_to_move,
+	};
+
+	return bpf_program__autoload(progs[which]) ? progs[which] : NULL;
+}
+
+/* What a site of probe `which` is attached to. */
+static struct bpf_program *probe_prog(const struct ad_observer *obs,
+				      unsigned int which)
+{
+	struct bpf_program *d = dispatcher(obs, which);
+
+	return d ? d : handler(obs, which);
+}
+
+int ad_obs_dispatch_fill(struct ad_observer *obs, unsigned int *kinds)
+{
+	int table = bpf_map__fd(obs->skel->maps.dispatch);
+
+	*kinds = 0;
+	for (unsigned int k = 0; k < AD_PROBE_COUNT; k++) {
+		int fd = bpf_program__fd(handler(obs, k));
+
+		if (!dispatcher(obs, k))
+			continue;
+		/* one step: an event runs the old handler or this one */
+		if (bpf_map_update_elem(table, &k, &fd, BPF_ANY))
+			return -errno;
+		(*kinds)++;
+	}
+	return 0;
 }
 
 static struct ad_attachment *find_att(struct ad_observer *obs, dev_t dev,

@@ -64,6 +64,12 @@ int ad_obs_detach_inode(struct ad_observer *obs, dev_t dev, ino_t ino);
  * it records whose file is unchanged (others are dropped, detached),
  * marked unclaimed. Returns 0 or -errno with a message. */
 int ad_obs_attachments_open(struct ad_observer *obs, char *err, size_t errlen);
+
+/* Fills the dispatch table with this daemon's probe handlers, each entry
+ * in one step (an adopted store's sites then run them): before any site
+ * is attached. `kinds` gets how many probes are dispatched (the others'
+ * handlers are sleepable and attached directly). Returns 0 or -errno. */
+int ad_obs_dispatch_fill(struct ad_observer *obs, unsigned int *kinds);
 /* Detaches the adopted attachments no target or discovery attached
  * again. Returns the number of probe sites detached. */
 int ad_obs_drop_unclaimed(struct ad_observer *obs);

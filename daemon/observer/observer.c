@@ -60,10 +60,13 @@ static int resize(struct bpf_map *map, uint32_t entries, char *err,
 static int dyn_variant(struct asyncdump *skel, bool sleepable, char *err,
 		       size_t errlen)
 {
-	struct bpf_program *pairs[][2] = {
-		{skel->progs.ad_enter_dyn, skel->progs.ad_nf_enter_dyn},
-		{skel->progs.ad_enter_at, skel->progs.ad_nf_enter_at},
-		{skel->progs.ad_task_spawn_dyn, skel->progs.ad_nf_spawn_dyn},
+	struct bpf_program *pairs[][3] = {
+		{skel->progs.ad_enter_dyn, skel->progs.ad_nf_enter_dyn,
+		 skel->progs.ad_to_enter_dyn},
+		{skel->progs.ad_enter_at, skel->progs.ad_nf_enter_at,
+		 skel->progs.ad_to_enter_at},
+		{skel->progs.ad_task_spawn_dyn, skel->progs.ad_nf_spawn_dyn,
+		 skel->progs.ad_to_task_spawn_dyn},
 	};
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
@@ -72,6 +75,10 @@ static int dyn_variant(struct asyncdump *skel, bool sleepable, char *err,
 		if (!e)
 			e = bpf_program__set_autoload(pairs[i][sleepable],
 						      false);
+		/* A sleepable handler cannot be tail-called: attached
+		 * directly, without its dispatcher. */
+		if (!e)
+			e = bpf_program__set_autoload(pairs[i][2], !sleepable);
 		if (!e && sleepable)
 			e = bpf_program__set_flags(pairs[i][0],
 						   BPF_F_SLEEPABLE);
@@ -227,24 +234,37 @@ static int attach_tracepoint(struct bpf_program *prog, struct bpf_link **link,
 		       ad_privilege_reason(-e));
 }
 
-/* The exit and exec tracepoints: attached, and pinned if the store is;
- * an adopted store's pinned ones kept. */
+/* The exit and exec tracepoints: their handlers put in their dispatch
+ * tables (replacing an adopted store's, each in one step), then their
+ * dispatchers attached, and pinned if the store is; an adopted store's
+ * pinned links kept. */
 static int tracepoints(struct ad_observer *obs, char *err, size_t errlen)
 {
+	struct asyncdump *s = obs->skel;
 	struct {
-		struct bpf_program *prog;
+		struct bpf_program *prog, *handler;
+		struct bpf_map *table;
 		struct bpf_link **link;
 		const char *name, *pin;
 	} tp[] = {
-		{obs->skel->progs.ad_sched_exit,
-		 &obs->skel->links.ad_sched_exit, "sched_process_exit", "exit"},
-		{obs->skel->progs.ad_sched_exec,
-		 &obs->skel->links.ad_sched_exec, "sched_process_exec", "exec"},
+		{s->progs.ad_to_sched_exit, s->progs.ad_sched_exit,
+		 s->maps.dispatch_exit, &s->links.ad_to_sched_exit,
+		 "sched_process_exit", "exit"},
+		{s->progs.ad_to_sched_exec, s->progs.ad_sched_exec,
+		 s->maps.dispatch_exec, &s->links.ad_to_sched_exec,
+		 "sched_process_exec", "exec"},
 	};
 
 	for (size_t i = 0; i < sizeof(tp) / sizeof(tp[0]); i++) {
 		char path[sizeof(obs->pin_dir) + 16];
-		int e;
+		uint32_t zero = 0;
+		int fd = bpf_program__fd(tp[i].handler), e;
+
+		if (bpf_map_update_elem(bpf_map__fd(tp[i].table), &zero, &fd,
+					BPF_ANY))
+			return ad_fail(-errno, err, errlen,
+				       "setting the %s handler failed: %s",
+				       tp[i].name, strerror(errno));
 
 		if (obs->adopt) {
 			snprintf(path, sizeof(path), "%s/%s", obs->pin_dir,
@@ -351,6 +371,15 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 			   strerror(-e));
 		goto fail;
 	}
+	/* This daemon's handlers, before any site is attached; an adopted
+	 * store's sites run them from here on. */
+	e = ad_obs_dispatch_fill(obs, &obs->dispatched);
+	if (e) {
+		ad_set_err(err, errlen,
+			   "filling the probes' dispatch table failed: %s",
+			   strerror(-e));
+		goto fail;
+	}
 	/* The exit/exec tracepoints (an adopted store's run on, pinned);
 	 * the USDT programs attach per object. */
 	e = tracepoints(obs, err, errlen);
@@ -430,8 +459,15 @@ const char *ad_observer_pinned_line(const struct ad_observer *obs, char *buf,
 	snprintf(buf, len,
 		 "store pinned under %s adopted: %u processes, %zu probe "
 		 "sites of %zu files still attached, nothing lost while no "
-		 "daemon ran but what its counters show",
-		 obs->pin_dir, nprocs, sites, obs->natt);
+		 "daemon ran but what its counters show; %u of %u probes and "
+		 "the exit/exec hooks now run this daemon's programs%s",
+		 obs->pin_dir, nprocs, sites, obs->natt, obs->dispatched,
+		 (unsigned)AD_PROBE_COUNT,
+		 obs->dispatched < AD_PROBE_COUNT
+			 ? " (the sleepable _DYN ones, attached directly, keep "
+			   "the previous daemon's until their file is "
+			   "attached again)"
+			 : "");
 	return buf;
 }
 

@@ -156,9 +156,10 @@ struct ad_observer {
 	 * the store found there is adopted rather than made */
 	char pin_dir[512];
 	bool adopt;
-	int att_fd;	    /* the pinned attached map (attach.c), or -1 */
-	int pin_lock;	    /* the state directory, flock'ed (pins.c), or -1 */
-	uint32_t max_procs; /* ad_observer_opts */
+	int att_fd;   /* the pinned attached map (attach.c), or -1 */
+	int pin_lock; /* the state directory, flock'ed (pins.c), or -1 */
+	unsigned int dispatched; /* probes run through the dispatch table */
+	uint32_t max_procs;	 /* ad_observer_opts */
 	/* ad_observer_opts */
 	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
 	void *on_proc_ctx;

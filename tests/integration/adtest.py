@@ -557,7 +557,8 @@ class ADTestCase(unittest.TestCase):
         for name in ("frames_full", "tasks_full", "strings_full",
                      "label_unreadable", "exit_unknown", "task_exit_unknown",
                      "poll_end_unknown", "move_unknown", "parent_unknown",
-                     "threads_full", "maps_gone", "share_full"):
+                     "threads_full", "maps_gone", "share_full",
+                     "undispatched"):
             self.assertIn(name, doc["lost"], "lost counter %s missing" % name)
         self.assertLessEqual(doc["observed_since_ns"], doc["now_ns"])
         self.assertIn(doc["coverage"], ("whole", "partial", "unknown"))

@@ -27,7 +27,7 @@ ROW_KEYS = {"pid", "comm", "own_maps", "tasks", "frames", "stuck_frames",
 BPF_LOSSES = ("frames_full", "tasks_full", "strings_full", "label_unreadable",
               "exit_unknown", "task_exit_unknown", "poll_end_unknown",
               "move_unknown", "parent_unknown", "threads_full", "maps_gone",
-              "share_full")
+              "share_full", "undispatched")
 TEXT_HEAD = ["PID", "TASKS", "FRAMES", "STUCK", "OLDEST", "OBSERVED",
              "SINCE", "LIFE", "LOST", "COMMAND"]
 

@@ -6,11 +6,13 @@ socket. Frames entered before the restart, in the gap while no observer
 ran (some exiting there) and after it: each shown right or marked
 uncertain, never wrong as certain (progs/restart.c holds the truth)."""
 
+import ctypes
 import json
 import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -18,6 +20,52 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adtest  # noqa: E402
 from adtest import prog  # noqa: E402
+
+# The bpf(2) system call, for the pinned dispatch tables: which program
+# each entry holds (a program array looked up from user space gives its
+# program's id).
+BPF_SYSCALL = {"x86_64": 321, "aarch64": 280}[os.uname().machine]
+BPF_MAP_LOOKUP_ELEM, BPF_OBJ_GET = 1, 7
+# The ABI header's probe numbers of ENTER and EXIT (AD_PROBE_*).
+AD_PROBE_ENTER, AD_PROBE_EXIT = 5, 8
+
+
+def bpf(cmd, attr):
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(bytes(attr), 128)
+    r = libc.syscall(BPF_SYSCALL, cmd, buf, 128)
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "bpf(%d)" % cmd)
+    return r
+
+
+def dispatched(path, key):
+    """The id of the program at `key` of the program array pinned at path."""
+    name = ctypes.create_string_buffer(path.encode())
+    fd = bpf(BPF_OBJ_GET, struct.pack("=QII", ctypes.addressof(name), 0, 0))
+    try:
+        k, v = ctypes.c_uint32(key), ctypes.c_uint32(0)
+        bpf(BPF_MAP_LOOKUP_ELEM,
+            struct.pack("=IIQQQ", fd, 0, ctypes.addressof(k),
+                        ctypes.addressof(v), 0))
+        return v.value
+    finally:
+        os.close(fd)
+
+
+def prog_ids(pid):
+    """The ids of the BPF programs process pid holds open."""
+    ids = set()
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                for line in f:
+                    if line.startswith("prog_id:"):
+                        ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids
+
 
 # label -> (task, parent label or None): what restart.c did, at each step.
 TRUTH_1 = {
@@ -231,7 +279,7 @@ class Restart(adtest.ADTestCase):
         attached to exe, and exe started under it: (dir, daemon, proc)."""
         sd = self.state_dir()
         d = self.start_daemon(attach=[exe], extra=["--state-dir", sd])
-        self.assertIn("store pinned under %s/v1: new" % sd, d.stderr())
+        self.assertIn("store pinned under %s/v2: new" % sd, d.stderr())
         # more than a clock tick: /proc rounds the start down to one
         time.sleep(0.05)
         p = self.start([exe])
@@ -274,7 +322,7 @@ class Restart(adtest.ADTestCase):
         b = self.start_daemon(attach=[exe], socket=a.socket,
                               extra=["--state-dir", sd])
         self.wait_serving(b)
-        self.assertRegex(b.stderr(), r"store pinned under %s/v1 adopted: "
+        self.assertRegex(b.stderr(), r"store pinned under %s/v2 adopted: "
                          r"\d+ processes, \d+ probe sites of 1 files"
                          % re.escape(sd))
         time.sleep(0.05)
@@ -313,11 +361,22 @@ class Restart(adtest.ADTestCase):
         pid, began = p.pid, time.monotonic()
         for sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGTERM):
             time.sleep(0.3)
+            old = prog_ids(d.p.pid)
             d.p.send_signal(sig)
             d.p.wait(timeout=60)
             d = self.start_daemon(attach=[exe], socket=d.socket,
                                   extra=["--state-dir", sd])
             self.wait_serving(d)
+            # Its handlers took over the sites in one step each.
+            new = prog_ids(d.p.pid)
+            for table, key in (("dispatch", AD_PROBE_ENTER),
+                               ("dispatch", AD_PROBE_EXIT),
+                               ("dispatch_exit", 0), ("dispatch_exec", 0)):
+                held = dispatched("%s/v2/%s" % (sd, table), key)
+                self.assertIn(held, new, "%s[%d]" % (table, key))
+                self.assertNotIn(held, old, "%s[%d]" % (table, key))
+            self.assertRegex(d.stderr(), r"\d+ of 10 probes and the "
+                             r"exit/exec hooks now run this daemon's")
         time.sleep(0.3)
         p.send()
         pairs = int(p.expect("STOPPED")[0])
@@ -345,10 +404,10 @@ class Restart(adtest.ADTestCase):
         b = self.start_daemon(attach=[exe], socket=a.socket,
                               extra=["--state-dir", sd, "--label-max", "32"])
         self.wait_serving(b)
-        self.assertIn("the store pinned at %s/v1 was made with other "
+        self.assertIn("the store pinned at %s/v2 was made with other "
                       "settings or another version: dropped, with every "
                       "frame and task it held" % sd, b.stderr())
-        self.assertIn("store pinned under %s/v1: new" % sd, b.stderr())
+        self.assertIn("store pinned under %s/v2: new" % sd, b.stderr())
         self.assertNotRegex(b.stderr(), r"dropped, with every frame and task "
                             r"it held \(0 pins")
         time.sleep(0.05)
@@ -393,7 +452,7 @@ class Restart(adtest.ADTestCase):
                               extra=["--state-dir", sd])
         self.assertIn("the store pinned at %s/v0, of another version, was "
                       "dropped" % sd, d.stderr())
-        self.assertEqual(sorted(os.listdir(sd)), ["other", "v1"])
+        self.assertEqual(sorted(os.listdir(sd)), ["other", "v2"])
         # One daemon a store: a second, on another socket, is refused.
         r = self.refused_start(os.path.join(tmp, "t.sock"), sd)
         self.assertNotEqual(r.returncode, adtest.EXIT_OK, r.stderr)
