@@ -50,9 +50,7 @@ static void detach(struct ad_attachment *a)
 	for (int i = 0; i < a->sites; i++)
 		bpf_link__destroy(a->links[i]);
 	free(a->links);
-	free(a->path);
 	a->links = NULL;
-	a->path = NULL;
 	a->sites = 0;
 }
 
@@ -185,10 +183,9 @@ static int adopt_one(struct ad_observer *obs, const struct att_key *k,
 		    st.st_ino == a.ino && same_contents(&a, &st) &&
 		    r->sites > 0 && r->sites <= AD_ATT_MAX * 64;
 
-	a.path = strndup(r->path, sizeof(r->path));
 	a.links = calloc(r->sites ? r->sites : 1, sizeof(*a.links));
 	grown = ad_grow(obs->att, &obs->catt, obs->natt, sizeof(*grown), 8);
-	if (!a.path || !a.links || !grown) {
+	if (!a.links || !grown) {
 		detach(&a);
 		return -ENOMEM;
 	}
@@ -398,10 +395,11 @@ int ad_obs_dispatch_fill(struct ad_observer *obs, unsigned int *kinds)
 
 	*kinds = 0;
 	for (unsigned int k = 0; k < AD_PROBE_COUNT; k++) {
-		int fd = bpf_program__fd(handler(obs, k));
+		int fd;
 
 		if (!dispatcher(obs, k))
 			continue;
+		fd = bpf_program__fd(handler(obs, k));
 		/* one step: an event runs the old handler or this one */
 		if (bpf_map_update_elem(table, &k, &fd, BPF_ANY))
 			return -errno;
@@ -535,10 +533,7 @@ static int attach_object(struct ad_observer *obs, const char *path,
 	if (e)
 		return e;
 	a.attached_ns = (uint64_t)ad_clock_ns(CLOCK_MONOTONIC);
-	a.path = strdup(path);
-	if (!a.path)
-		e = -ENOMEM;
-	else if (pid == -1 && obs->att_fd >= 0)
+	if (pid == -1 && obs->att_fd >= 0)
 		e = pin(obs, &a, shown[0] == '/' ? shown : path);
 	if (e) {
 		detach(&a);

@@ -312,7 +312,6 @@ int ad_observer_open(const struct ad_observer_opts *opts,
 	obs->label_max = o.label_max;
 	obs->features = *o.features;
 	obs->max_frames = o.max_frames;
-	obs->max_procs = o.max_procs;
 	obs->max_tasks = o.max_tasks;
 	obs->fd_reserve = o.fd_reserve;
 	obs->on_proc = o.on_proc;

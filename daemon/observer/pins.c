@@ -36,7 +36,7 @@ void ad_pins_layout(const struct ad_observer *obs, struct ad_layout *out)
 		       sizeof(struct ad_slot_maps) + sizeof(struct ad_refused) +
 		       sizeof(struct ad_event);
 	out->label_max = obs->label_max;
-	out->max_procs = obs->max_procs;
+	out->max_procs = bpf_map__max_entries(obs->skel->maps.procs);
 	out->nslots = obs->nslots;
 	out->nbig = obs->nbig;
 	out->small_frames = obs->small.frames;
@@ -120,6 +120,18 @@ static int read_layout(const char *dir, struct ad_layout *out)
 	return e;
 }
 
+/* Appends to note that the store at path was dropped, and why: n pins
+ * removed, or -errno if not all were. */
+static void note_dropped(char *note, size_t notelen, const char *path,
+			 const char *why, int n)
+{
+	size_t used = strlen(note);
+
+	snprintf(note + used, notelen - used,
+		 "%sthe store pinned at %s%s (%d pins%s)", used ? "; " : "",
+		 path, why, n < 0 ? 0 : n, n < 0 ? ", not all removed" : "");
+}
+
 /* Is name a store's directory, "v" and a version number? */
 static bool is_version(const char *name)
 {
@@ -143,19 +155,13 @@ static int drop_other_versions(const char *dir, const char *mine, char *note,
 		return -errno;
 	while ((de = readdir(d)) != NULL) {
 		char path[4096];
-		size_t used;
-		int n;
 
 		if (!is_version(de->d_name) || strcmp(de->d_name, mine) == 0)
 			continue; /* not a store's: never ours to remove */
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n = ad_pins_remove(path);
-		used = strlen(note);
-		snprintf(note + used, notelen - used,
-			 "%sthe store pinned at %s, of another version, was "
-			 "dropped (%d pins%s)",
-			 used ? "; " : "", path, n < 0 ? 0 : n,
-			 n < 0 ? ", not all removed" : "");
+		note_dropped(note, notelen, path,
+			     ", of another version, was dropped",
+			     ad_pins_remove(path));
 	}
 	closedir(d);
 	return 0;
@@ -226,17 +232,14 @@ int ad_pins_prepare(struct ad_observer *obs, const char *dir, char *note,
 	} else if (e != -ENOENT || access(obs->pin_dir, F_OK) == 0) {
 		/* Another layout, or a store cut short before its layout
 		 * was pinned: never read. */
-		int n = ad_pins_remove(obs->pin_dir);
-		size_t used = strlen(note);
-
-		snprintf(note + used, notelen - used,
-			 "%sthe store pinned at %s %s: dropped, with every "
-			 "frame and task it held (%d pins%s)",
-			 used ? "; " : "", obs->pin_dir,
-			 e ? "has no layout"
-			   : "was made with other settings or another "
-			     "version",
-			 n < 0 ? 0 : n, n < 0 ? ", not all removed" : "");
+		note_dropped(
+			note, notelen, obs->pin_dir,
+			e ? " has no layout: dropped, with every frame and "
+			    "task it held"
+			  : " was made with other settings or another "
+			    "version: dropped, with every frame and task "
+			    "it held",
+			ad_pins_remove(obs->pin_dir));
 	}
 	if (mkdir(obs->pin_dir, 0700) && errno != EEXIST)
 		return ad_fail(-errno, err, errlen, "cannot make %s: %s",

@@ -41,7 +41,6 @@ struct ad_attachment {
 	/* adopted from the pins, and not yet claimed by a target or
 	 * discovery: dropped if none claims it (ad_obs_drop_unclaimed()) */
 	bool unclaimed;
-	char *path; /* as attached (malloc'd; NULL if unknown) */
 	/* CLOCK_MONOTONIC once every probe was attached: a process started
 	 * before it may have entered frames unseen (ad_coverage()). */
 	uint64_t attached_ns;
@@ -159,7 +158,6 @@ struct ad_observer {
 	int att_fd;   /* the pinned attached map (attach.c), or -1 */
 	int pin_lock; /* the state directory, flock'ed (pins.c), or -1 */
 	unsigned int dispatched; /* probes run through the dispatch table */
-	uint32_t max_procs;	 /* ad_observer_opts */
 	/* ad_observer_opts */
 	void (*on_proc)(void *ctx, uint32_t pid, enum ad_proc_note what);
 	void *on_proc_ctx;
